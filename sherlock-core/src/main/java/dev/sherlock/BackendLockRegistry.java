@@ -1,0 +1,96 @@
+package dev.sherlock;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.sherlock.spi.LockBackend;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@link LockRegistry} over one backend and namespace. Hold state is shared per name and kept only while
+ * someone holds or waits for the lock.
+ */
+final class BackendLockRegistry implements LockRegistry {
+
+    private final LockBackend backend;
+
+    private final @Nullable String namespace;
+
+    private final LockSettings settings;
+
+    private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
+
+    private final ConcurrentMap<String, LockState> states = new ConcurrentHashMap<>();
+
+    BackendLockRegistry(LockBackend backend, @Nullable String namespace, LockSettings settings) {
+        this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
+        this.namespace = namespace;
+        this.settings = Objects.requireNonNull(settings, "'settings' must not be null");
+        if (namespace != null) {
+            LockNames.validate("-", namespace, backend.name());
+        }
+    }
+
+    @Override
+    public Lock getLock(String name, LockSettings settings) {
+        LockId id = LockId.of(name, namespace, backend);
+        return new BackendLock(id, settings, new Shared(id));
+    }
+
+    @Override
+    public LockSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void addListener(LockListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
+    }
+
+    /** Number of names with live hold state, for tests of the cleanup. */
+    int liveStates() {
+        return states.size();
+    }
+
+    @Override
+    public String toString() {
+        return "LockRegistry (backend " + backend.name() + (namespace == null ? "" : ", namespace '" + namespace + "'")
+                + ")";
+    }
+
+    private final class Shared implements LockStates {
+
+        private final LockId id;
+
+        Shared(LockId id) {
+            this.id = id;
+        }
+
+        @Override
+        public LockState enter() {
+            return states.compute(id.name(), (name, state) -> {
+                LockState entered = state != null ? state : new LockState(id, listeners);
+                entered.users++;
+                return entered;
+            });
+        }
+
+        @Override
+        public void leave(LockState left) {
+            states.computeIfPresent(id.name(), (name, state) -> {
+                if (state != left) {
+                    return state;
+                }
+                return --state.users == 0 ? null : state;
+            });
+        }
+
+        @Override
+        public @Nullable LockState current() {
+            return states.get(id.name());
+        }
+    }
+}

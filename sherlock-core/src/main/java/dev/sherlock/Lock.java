@@ -1,0 +1,168 @@
+package dev.sherlock;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+
+/**
+ * A distributed lock that feels like a standard-library lock.
+ *
+ * <p>A hold belongs to the thread that acquired it and is reentrant: acquiring again on the same thread increments
+ * a hold count, and the lock is released on the backend when the count drops to zero. Each acquisition on the
+ * backend gets a fresh owner token, so release and renew are owner-checked, and a fencing token that is strictly
+ * greater than that of every earlier acquisition of the same name on the backend.
+ *
+ * <p>While a lock with an expiry is held, it is renewed automatically (unless switched off in
+ * {@link LockSettings}); if renewal finds it gone, {@link LockListener}s are told and
+ * {@link #isHeldByCurrentThread()} turns false.
+ *
+ * <p>{@link #release()} and {@link #unlock()} throw {@link LockException} when the current thread does not hold
+ * the lock, and {@link LockLostException} when the hold was lost before it was released. {@link #newCondition()}
+ * is not supported.
+ *
+ * @since 0.1.0
+ */
+public interface Lock extends java.util.concurrent.locks.Lock, AutoCloseable {
+
+    /**
+     * The lock's name, as given by the caller.
+     * @return the name
+     */
+    String name();
+
+    /**
+     * Acquires the lock, waiting up to the configured timeout.
+     * @throws LockTimeoutException if the lock was not acquired within the timeout
+     * @throws LockInterruptedException if the thread was interrupted while waiting
+     */
+    void acquire();
+
+    /**
+     * Acquires the lock as py-sherlock's {@code acquire(blocking)} does.
+     * @param blocking {@code true} to wait up to the configured timeout, {@code false} for one attempt
+     * @return {@code true} if acquired; {@code false} if {@code blocking} is false and someone else holds it
+     * @throws LockTimeoutException if {@code blocking} and the lock was not acquired within the timeout
+     */
+    boolean acquire(boolean blocking);
+
+    /**
+     * Tries to acquire the lock, waiting at most {@code timeout} of wall time.
+     * @param timeout how long to wait; zero means one attempt
+     * @return {@code true} if acquired, {@code false} if the timeout passed first
+     * @throws LockInterruptedException if the thread was interrupted while waiting
+     */
+    boolean tryAcquire(Duration timeout);
+
+    /**
+     * Tells whether anybody holds the lock, in this process or another (py-sherlock's {@code locked()}).
+     * @return {@code true} if the lock is held
+     */
+    boolean locked();
+
+    /**
+     * Tells whether the current thread holds the lock and it has not been lost.
+     * @return {@code true} if held by this thread
+     */
+    boolean isHeldByCurrentThread();
+
+    /**
+     * Extends the current thread's hold to the full expiry again.
+     * @return {@code true} if renewed, {@code false} if the lock was lost
+     * @throws LockException if the current thread never acquired the lock
+     */
+    boolean renew();
+
+    /**
+     * The fencing token of the current thread's hold: strictly greater than that of every earlier acquisition of
+     * this name on the backend. Pass it to the protected resource so it can reject writes from stale holders.
+     * @return the token
+     * @throws LockException if the current thread does not hold the lock
+     */
+    long fencingToken();
+
+    /**
+     * Releases one hold; the lock is released on the backend when the last hold of this thread is released.
+     * @throws LockException if the current thread does not hold the lock
+     * @throws LockLostException if the lock had expired or been taken over before this release
+     */
+    void release();
+
+    @Override
+    default boolean tryLock() {
+        return acquire(false);
+    }
+
+    @Override
+    default boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException("Interrupted before acquiring lock '" + name() + "'");
+        }
+        try {
+            return tryAcquire(Duration.ofNanos(unit.toNanos(Math.max(0, time))));
+        }
+        catch (LockInterruptedException ex) {
+            Thread.interrupted();
+            InterruptedException interrupted = new InterruptedException(ex.getMessage());
+            interrupted.initCause(ex);
+            throw interrupted;
+        }
+    }
+
+    /**
+     * Waits until the lock is acquired, however long that takes; interruption is remembered and restored.
+     */
+    @Override
+    default void lock() {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (tryAcquire(LockSettings.MAX)) {
+                        return;
+                    }
+                }
+                catch (LockInterruptedException ex) {
+                    Thread.interrupted();
+                    interrupted = true;
+                }
+            }
+        }
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    default void lockInterruptibly() throws InterruptedException {
+        while (!tryLock(LockSettings.MAX.toNanos(), TimeUnit.NANOSECONDS)) {
+            // keep waiting: lockInterruptibly has no timeout
+        }
+    }
+
+    /**
+     * Same as {@link #release()}.
+     */
+    @Override
+    default void unlock() {
+        release();
+    }
+
+    /**
+     * Same as {@link #release()}, for try-with-resources.
+     */
+    @Override
+    default void close() {
+        release();
+    }
+
+    /**
+     * Not supported: a distributed lock has no condition variables.
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    default Condition newCondition() {
+        throw new UnsupportedOperationException("Lock '" + name() + "': conditions are not supported");
+    }
+}

@@ -1,0 +1,211 @@
+package dev.sherlock.file;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.sherlock.LockBackendException;
+import dev.sherlock.LockConfigurationException;
+import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.LockBackend;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Locks as files in one directory, shared by every thread, handle and JVM of <em>one machine</em>. It does not
+ * exclude processes on other machines, even over a network file system.
+ *
+ * <p>Each lock has a state file ({@code <key>.lock}: holder, fencing counter, expiry) and a guard file
+ * ({@code <key>.guard}) on which every change takes an exclusive OS file lock for a moment; the state is then
+ * replaced by an atomic rename, so a crash at any point leaves a valid state, and the OS drops the guard of a
+ * crashed process. State files stay after release so fencing tokens keep increasing.
+ *
+ * <p>Expiry deadlines use {@link System#nanoTime()}, one monotonic clock for all processes of a machine, tagged
+ * with the boot they belong to ({@code /proc/sys/kernel/random/boot_id} on Linux), so a reboot frees every lock.
+ *
+ * @since 0.1.0
+ */
+public final class FileBackend implements LockBackend {
+
+    private static final Logger logger = LoggerFactory.getLogger(FileBackend.class);
+
+    /** One JVM may not hold two OS locks on one file: its threads take turns per key first. */
+    private static final ReentrantLock[] stripes = createStripes(64);
+
+    private static final String boot = bootId();
+
+    private final Path directory;
+
+    /**
+     * Creates the backend, creating the directory if needed.
+     * @param directory where the lock files live; every process sharing locks must use the same directory
+     * @throws LockConfigurationException if the directory cannot be created or written
+     */
+    public FileBackend(Path directory) {
+        if (directory == null) {
+            throw new LockConfigurationException("Backend file: 'directory' must not be null");
+        }
+        this.directory = directory.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(this.directory);
+        }
+        catch (IOException ex) {
+            throw new LockConfigurationException("Backend file: 'directory' " + this.directory
+                    + " cannot be created: " + ex.getMessage() + ". Choose a writable directory");
+        }
+        if (!Files.isWritable(this.directory)) {
+            throw new LockConfigurationException("Backend file: 'directory' " + this.directory
+                    + " is not writable. Choose a writable directory");
+        }
+    }
+
+    /**
+     * The directory holding the lock files.
+     * @return the absolute directory
+     */
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public String name() {
+        return "file";
+    }
+
+    @Override
+    public String key(@Nullable String namespace, String name) {
+        return FileKeys.key(namespace, name);
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+        long sent = System.nanoTime();
+        return update(key, (state, now) -> {
+            if (state.heldAt(now, boot)) {
+                Long remaining = state.remainingNanos(now);
+                return new Change<>(null, AcquireResult.held(remaining == null ? null : Duration.ofNanos(remaining), 0));
+            }
+            long token = nextToken(state);
+            LockFile taken = expire == null ? new LockFile(owner, token, boot, 0, true)
+                    : new LockFile(owner, token, boot, sent + expire.toNanos(), false);
+            return new Change<>(taken, AcquireResult.acquired(token));
+        });
+    }
+
+    @Override
+    public boolean release(String key, String owner) {
+        return update(key, (state, now) -> state.heldBy(owner, now, boot) ? new Change<>(state.free(), true)
+                : new Change<>(null, false));
+    }
+
+    @Override
+    public boolean renew(String key, String owner, @Nullable Duration expire) {
+        long sent = System.nanoTime();
+        return update(key, (state, now) -> {
+            if (!state.heldBy(owner, now, boot)) {
+                return new Change<>(null, false);
+            }
+            LockFile renewed = expire == null ? new LockFile(owner, state.token(), boot, 0, true)
+                    : new LockFile(owner, state.token(), boot, sent + expire.toNanos(), false);
+            return new Change<>(renewed, true);
+        });
+    }
+
+    @Override
+    public boolean isLocked(String key) {
+        try {
+            return LockFile.read(stateFile(key)).heldAt(System.nanoTime(), boot);
+        }
+        catch (IOException ex) {
+            // Unreadable state counts as free, as it does for the guarded updates.
+            return false;
+        }
+    }
+
+    private static long nextToken(LockFile state) {
+        return state.token() + 1;
+    }
+
+    private <T> T update(String key, Decision<T> decision) {
+        ReentrantLock stripe = stripes[Math.floorMod(stateFile(key).hashCode(), stripes.length)];
+        stripe.lock();
+        try (FileChannel guard = FileChannel.open(directory.resolve(key + ".guard"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock ignored = guard.lock()) {
+            Path file = stateFile(key);
+            LockFile state = readRecovering(file);
+            Change<T> change = decision.decide(state, System.nanoTime());
+            if (change.next() != null) {
+                change.next().write(file);
+            }
+            return change.result();
+        }
+        catch (IOException ex) {
+            throw new LockBackendException("Backend file: lock file '" + key + "' in " + directory
+                    + " cannot be updated: " + ex, ex);
+        }
+        finally {
+            stripe.unlock();
+        }
+    }
+
+    /**
+     * Unreadable state can only come from outside interference or a crash of the machine: start over as free, with
+     * a fencing counter taken from the clock so tokens still increase.
+     */
+    private static LockFile readRecovering(Path file) {
+        try {
+            return LockFile.read(file);
+        }
+        catch (IOException | UncheckedIOException ex) {
+            long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+            logger.warn("Backend file: lock file {} is unreadable ({}); treating the lock as free with fencing"
+                    + " counter {}", file, ex.getMessage(), micros);
+            return new LockFile("", micros, "", 0, false);
+        }
+    }
+
+    private Path stateFile(String key) {
+        return directory.resolve(key + ".lock");
+    }
+
+    private static String bootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
+        }
+        catch (IOException | RuntimeException ex) {
+            // Without a boot id, deadlines from before a reboot are only freed once their time passes again.
+            return "unknown";
+        }
+    }
+
+    private static ReentrantLock[] createStripes(int count) {
+        ReentrantLock[] locks = new ReentrantLock[count];
+        for (int i = 0; i < count; i++) {
+            locks[i] = new ReentrantLock();
+        }
+        return locks;
+    }
+
+    @Override
+    public String toString() {
+        return "FileBackend (" + directory + ")";
+    }
+
+    @FunctionalInterface
+    private interface Decision<T> {
+        Change<T> decide(LockFile state, long now);
+    }
+
+    private record Change<T>(@Nullable LockFile next, T result) {
+    }
+}

@@ -1,0 +1,53 @@
+package dev.sherlock.spi;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Outcome of {@link LockBackend#tryAcquire}.
+ *
+ * @param acquired whether the caller now holds the lock
+ * @param fencingToken the fencing token of this acquisition when acquired, strictly greater than that of every
+ *     earlier acquisition of the same key on the backend; {@code 0} when not acquired
+ * @param holderRemaining when not acquired, how long the current holder's lock still lives if the backend knows it,
+ *     so a waiter never sleeps past it; {@code null} when unknown or never expiring
+ * @param observedVersion when not acquired, a backend-specific version of what was observed (an etcd revision, a
+ *     notification sequence), handed back to {@link LockBackend#awaitRelease} so a release that happens right after
+ *     the failed attempt is not missed; {@code 0} when unused
+ * @since 0.1.0
+ */
+public record AcquireResult(boolean acquired, long fencingToken, @Nullable Duration holderRemaining,
+        long observedVersion) {
+
+    /**
+     * Validates the components.
+     */
+    public AcquireResult {
+        if (acquired && fencingToken <= 0) {
+            throw new IllegalArgumentException("'fencingToken' must be positive when acquired, was " + fencingToken);
+        }
+        if (holderRemaining != null && holderRemaining.isNegative()) {
+            holderRemaining = Duration.ZERO;
+        }
+    }
+
+    /**
+     * The lock was acquired.
+     * @param fencingToken the token of this acquisition, positive
+     * @return the result
+     */
+    public static AcquireResult acquired(long fencingToken) {
+        return new AcquireResult(true, fencingToken, null, 0);
+    }
+
+    /**
+     * Somebody else holds the lock.
+     * @param holderRemaining the holder's remaining lifetime, or {@code null} if unknown or never expiring
+     * @param observedVersion what to hand back to {@link LockBackend#awaitRelease}, or {@code 0}
+     * @return the result
+     */
+    public static AcquireResult held(@Nullable Duration holderRemaining, long observedVersion) {
+        return new AcquireResult(false, 0, holderRemaining, observedVersion);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.sherlock.spi;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The backend SPI: the atomic primitives a store must offer to hold Sherlock locks.
+ *
+ * <p>Every call carries the lock's key and the owner token of the acquisition it concerns, so release and renew are
+ * compare-and-delete and compare-and-extend on the owner: a holder whose lock expired and was taken by another can
+ * never delete or extend the new holder's lock. Backends keep no per-hold state; waiting, timeouts, reentrancy,
+ * renewal, fencing bookkeeping and listeners live once above this interface. Implementations must be thread-safe.
+ *
+ * <p>A {@code null} expire means "never expires": the lock stays until it is released.
+ *
+ * <p>A backend is finished when it passes the contract suite ({@code LockBackendContractTests} in the
+ * {@code sherlock-core} test-jar).
+ *
+ * @since 0.1.0
+ */
+public interface LockBackend extends AutoCloseable {
+
+    /**
+     * Short name used in messages and metrics, e.g. {@code "redis"}.
+     * @return the backend's name
+     */
+    String name();
+
+    /**
+     * Maps a lock name to this backend's key. Any Unicode name must map to a valid key, and two different
+     * (namespace, name) pairs must never map to the same key.
+     * @param namespace the namespace, or {@code null} for none
+     * @param name the validated lock name
+     * @return the key used in every other call
+     */
+    String key(@Nullable String namespace, String name);
+
+    /**
+     * Creates the lock for {@code owner} if nobody holds it, atomically.
+     * @param key the lock's key
+     * @param owner the owner token of this acquisition
+     * @param expire how long the lock lives unless renewed, measured from when this request was sent;
+     *     {@code null} for never
+     * @return the outcome, with the fencing token if acquired
+     */
+    AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire);
+
+    /**
+     * Deletes the lock if, and only if, {@code owner} still holds it.
+     * @param key the lock's key
+     * @param owner the owner token of the acquisition being released
+     * @return {@code true} if the lock was deleted, {@code false} if it had expired or belongs to someone else
+     */
+    boolean release(String key, String owner);
+
+    /**
+     * Extends the lock to {@code expire} from now if, and only if, {@code owner} still holds it.
+     * @param key the lock's key
+     * @param owner the owner token of the acquisition being renewed
+     * @param expire the new lifetime, measured from when this request was sent; {@code null} for never
+     * @return {@code true} if renewed, {@code false} if the lock had expired or belongs to someone else
+     */
+    boolean renew(String key, String owner, @Nullable Duration expire);
+
+    /**
+     * Tells whether anybody holds the lock.
+     * @param key the lock's key
+     * @return {@code true} if the lock exists and has not expired
+     */
+    boolean isLocked(String key);
+
+    /**
+     * Waits until the backend signals a change of the lock (typically its release) or {@code maxWait} passes,
+     * whichever comes first. The caller then tries to acquire again.
+     *
+     * <p>The default cannot notify: it sleeps for {@code maxWait}, so the caller polls at its retry interval.
+     * Backends that can notify (pub/sub, watch) return as soon as a release of {@code key} newer than
+     * {@code observedVersion} is seen. Returning early without a release is allowed.
+     * @param key the lock's key
+     * @param observedVersion {@link AcquireResult#observedVersion()} of the failed attempt
+     * @param maxWait the longest time to wait
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    default void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+        Thread.sleep(Math.max(1, maxWait.toMillis()));
+    }
+
+    /**
+     * Releases resources the backend opened itself (connections it created, subscriptions). Clients handed in by
+     * the application are left open. The default does nothing.
+     */
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,233 @@
+package dev.sherlock.testserver;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A real server process (redis-server, memcached, etcd, ...) started by the tests on free loopback ports with its
+ * own temporary directory, and stopped by them. Only processes started here are ever stopped.
+ *
+ * <p>Where the binary is missing, {@link #start} fails with a message saying what to install; it never skips.
+ */
+public final class LocalServer implements AutoCloseable {
+
+    private final String name;
+
+    private final Process process;
+
+    private final Path directory;
+
+    private final int[] ports;
+
+    private LocalServer(String name, Process process, Path directory, int[] ports) {
+        this.name = name;
+        this.process = process;
+        this.directory = directory;
+        this.ports = ports;
+    }
+
+    /**
+     * Describes how to start one kind of server.
+     * @param name shown in messages, e.g. "redis"
+     * @param binary the executable, looked up on the PATH and in /usr/sbin, /usr/bin, /usr/local/bin
+     * @param debianPackage the package that provides it
+     * @param portCount how many free ports the command needs
+     * @param command builds the command line from the binary's path, the free ports and the temporary directory
+     */
+    public record Spec(String name, String binary, String debianPackage, int portCount, Command command) {
+    }
+
+    /** Builds a command line. */
+    @FunctionalInterface
+    public interface Command {
+        List<String> build(String binary, int[] ports, Path directory);
+    }
+
+    /**
+     * Starts the server and waits until its first port accepts connections.
+     * @param spec what to start
+     * @return the running server
+     */
+    public static LocalServer start(Spec spec) {
+        String binary = find(spec.binary());
+        if (binary == null) {
+            throw new IllegalStateException("Cannot start " + spec.name() + " for the tests: '" + spec.binary()
+                    + "' is not installed and no Docker engine is available. Install the Debian package '"
+                    + spec.debianPackage() + "' (apt-get install " + spec.debianPackage()
+                    + "), or run ./build/test.sh, which installs it");
+        }
+        int[] ports = freePorts(spec.portCount());
+        Path directory;
+        try {
+            directory = Files.createTempDirectory("sherlock-" + spec.name() + "-");
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("Cannot create a temporary directory for " + spec.name(), ex);
+        }
+        List<String> command = spec.command().build(binary, ports, directory);
+        Path log = directory.resolve("server.log");
+        Process process;
+        try {
+            process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("Cannot start " + spec.name() + " with " + command, ex);
+        }
+        LocalServer server = new LocalServer(spec.name(), process, directory, ports);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-" + spec.name()));
+        server.awaitPort(ports[0], Duration.ofSeconds(30), command);
+        return server;
+    }
+
+    /** The first port. */
+    public int port() {
+        return ports[0];
+    }
+
+    /** All ports, in the order given to the command. */
+    public int[] ports() {
+        return ports.clone();
+    }
+
+    /** The server's temporary directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** Whether the process still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Kills the process at once (SIGKILL), as a crash would, leaving its directory. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(java.util.concurrent.TimeUnit.SECONDS.toMillis(10),
+                        java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            }
+            catch (InterruptedException ex) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        deleteQuietly(directory);
+    }
+
+    private void awaitPort(int port, Duration timeout, List<String> command) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " right after "
+                        + command + ":\n" + logTail());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            }
+            catch (IOException ex) {
+                sleep(50);
+            }
+        }
+        close();
+        throw new IllegalStateException(name + " did not accept connections on port " + port + " within " + timeout
+                + " after " + command + ":\n" + logTail());
+    }
+
+    /** The last lines the server printed. */
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(directory.resolve("server.log"), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        }
+        catch (IOException ex) {
+            return "(no log: " + ex.getMessage() + ")";
+        }
+    }
+
+    private static String find(String binary) {
+        List<Path> candidates = new ArrayList<>();
+        for (String entry : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty()) {
+                candidates.add(Path.of(entry, binary));
+            }
+        }
+        for (String dir : List.of("/usr/sbin", "/usr/bin", "/usr/local/bin", "/sbin", "/bin")) {
+            candidates.add(Path.of(dir, binary));
+        }
+        return candidates.stream().filter(Files::isExecutable).map(Path::toString).findFirst().orElse(null);
+    }
+
+    /** Free loopback ports; they are held open together so one call never returns the same port twice. */
+    public static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket();
+                socket.setReuseAddress(false);
+                socket.bind(new InetSocketAddress("127.0.0.1", 0));
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("No free loopback port", ex);
+        }
+        finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                }
+                catch (IOException ignored) {
+                    // the port is free again either way
+                }
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for a test server", ex);
+        }
+    }
+
+    private static void deleteQuietly(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (IOException | RuntimeException ignored) {
+            // temporary directory: the OS cleans it eventually
+        }
+    }
+}
