@@ -59,6 +59,17 @@ public final class LocalServer implements AutoCloseable {
      * @return the running server
      */
     public static LocalServer start(Spec spec) {
+        return start(spec, freePorts(spec.portCount()));
+    }
+
+    /**
+     * Starts the server on ports chosen by the caller, e.g. a cluster member whose peers must know its ports
+     * beforehand, and waits until the first port accepts connections.
+     * @param spec what to start
+     * @param ports free ports, at least {@code spec.portCount()}
+     * @return the running server
+     */
+    public static LocalServer start(Spec spec, int[] ports) {
         String binary = find(spec.binary());
         if (binary == null) {
             throw new IllegalStateException("Cannot start " + spec.name() + " for the tests: '" + spec.binary()
@@ -66,7 +77,6 @@ public final class LocalServer implements AutoCloseable {
                     + spec.debianPackage() + "' (apt-get install " + spec.debianPackage()
                     + "), or run ./build/test.sh, which installs it");
         }
-        int[] ports = freePorts(spec.portCount());
         Path directory;
         try {
             directory = Files.createTempDirectory("sherlock-" + spec.name() + "-");

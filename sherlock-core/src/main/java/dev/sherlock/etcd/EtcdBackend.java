@@ -1,0 +1,504 @@
+package dev.sherlock.etcd;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.sherlock.LockConfigurationException;
+import dev.sherlock.LockInterruptedException;
+import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.LockBackend;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.kv.DeleteResponse;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Locks in etcd (v3 API) through jetcd: each held lock is one key, {@code sherlock/<namespace>/<name>}, whose value
+ * is the holder's owner token and which is bound to an etcd lease unless the lock never expires.
+ *
+ * <p><b>Guarantees.</b> A lock is taken by one transaction that creates the key only if it does not exist
+ * ({@code createRevision == 0}), so etcd's linearizable, Raft-replicated store decides between contenders. Release
+ * and renewal first compare the key's value with the owner token, so a holder whose lock expired and was taken over
+ * never deletes or extends the new holder's lock. The fencing token is the revision at which the key was created:
+ * cluster-wide, strictly increasing and durable across restarts and leader changes.
+ *
+ * <p><b>Expiry.</b> The key lives as long as its lease: {@code expire} is rounded up to whole seconds, and etcd
+ * raises lease TTLs below its minimum (1.5 election timeouts, 2 s with default settings); the leader revokes
+ * expired leases every 500 ms. Leases are measured from when etcd grants them, after the request was sent, so the
+ * lock never ends before the deadline the holder computes. Renewal is a keep-alive of the key's lease after checking
+ * that the key still carries the owner token. A lock that never expires is a key without a lease.
+ *
+ * <p><b>No orphans.</b> Every new key is first bound to a lease. When the creating transaction fails, errors or gets
+ * no answer in time, that lease is revoked: a transaction that was applied (or is applied later) loses its key with
+ * the lease, so an abandoned attempt never leaves a key that could grant the lock to nobody. A lock that never
+ * expires is created on such a lease and detached from it in a second, guarded transaction.
+ *
+ * <p><b>Waiting.</b> Waiters watch the key from the revision right after their failed attempt and wake on its
+ * deletion (release or lease expiry). While the watch shows the key held, retries are answered from it (confirmed
+ * by a read at most once a second) instead of re-sending the transaction. See {@code docs/etcd.md}.
+ *
+ * <p>Every request waits at most {@code requestTimeout} (default 5 s) for etcd's answer. Failures are thrown and
+ * never reported as a lost lock: the renewal machinery retries until the lock would expire.
+ *
+ * @since 0.1.0
+ */
+public final class EtcdBackend implements LockBackend {
+
+    private static final Logger logger = LoggerFactory.getLogger(EtcdBackend.class);
+
+    /** How long each etcd request may take unless configured otherwise. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * The shortest lease a lock that never expires is created on; it is detached at once, so the lease only matters
+     * if this process dies between the two transactions.
+     */
+    private static final long MIN_SAFETY_LEASE_SECONDS = 60;
+
+    private static final GetOption COUNT_ONLY = GetOption.builder().withCountOnly(true).build();
+
+    private static final DeleteOption WITH_PREVIOUS = DeleteOption.builder().withPrevKV(true).build();
+
+    private final Client client;
+
+    private final boolean ownsClient;
+
+    private final KV kv;
+
+    private final Lease leases;
+
+    private final Duration requestTimeout;
+
+    private final long safetyLeaseSeconds;
+
+    private final ReleaseWatches watches;
+
+    /** Lease revocations still under way, awaited on close. */
+    private final Set<CompletableFuture<?>> revocations = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean closed;
+
+    /**
+     * Creates the backend over the application's client, with the default request timeout. {@link #close()} leaves
+     * the client open.
+     * @param client the jetcd client
+     */
+    public EtcdBackend(Client client) {
+        this(client, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /**
+     * Creates the backend over the application's client. {@link #close()} leaves the client open.
+     * @param client the jetcd client
+     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
+     * @throws LockConfigurationException if an argument is null or the timeout is not positive
+     */
+    public EtcdBackend(Client client, Duration requestTimeout) {
+        this(client, requestTimeout, false);
+    }
+
+    private EtcdBackend(@Nullable Client client, @Nullable Duration requestTimeout, boolean ownsClient) {
+        if (client == null) {
+            throw new LockConfigurationException("Backend etcd: 'client' must not be null");
+        }
+        if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new LockConfigurationException("Backend etcd: 'requestTimeout' must be positive but was "
+                    + requestTimeout);
+        }
+        this.client = client;
+        this.ownsClient = ownsClient;
+        this.kv = client.getKVClient();
+        this.leases = client.getLeaseClient();
+        this.requestTimeout = requestTimeout;
+        this.safetyLeaseSeconds = Math.max(MIN_SAFETY_LEASE_SECONDS, 2 * leaseSeconds(requestTimeout));
+        this.watches = new ReleaseWatches(client.getWatchClient());
+    }
+
+    /**
+     * Connects to etcd with a client of its own, which {@link #close()} closes.
+     * @param endpoints the members' client URLs, e.g. {@code http://etcd-0:2379}; an element may itself be a
+     *     comma-separated list
+     * @return the backend
+     * @throws LockConfigurationException if there is no endpoint or one is not an http(s) URL
+     */
+    public static EtcdBackend connect(String... endpoints) {
+        return connect(Arrays.asList(Objects.requireNonNull(endpoints, "'endpoints' must not be null")));
+    }
+
+    /**
+     * Connects to etcd with a client of its own and the default request timeout; {@link #close()} closes it.
+     * @param endpoints the members' client URLs; an element may itself be a comma-separated list
+     * @return the backend
+     * @throws LockConfigurationException if there is no endpoint or one is not an http(s) URL
+     */
+    public static EtcdBackend connect(Collection<String> endpoints) {
+        return connect(endpoints, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /**
+     * Connects to etcd with a client of its own; {@link #close()} closes it.
+     * @param endpoints the members' client URLs; an element may itself be a comma-separated list
+     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
+     * @return the backend
+     * @throws LockConfigurationException if there is no endpoint, one is not an http(s) URL, or the timeout is not
+     *     positive
+     */
+    public static EtcdBackend connect(Collection<String> endpoints, Duration requestTimeout) {
+        List<URI> uris = endpoints(endpoints);
+        Client client = Client.builder().endpoints(uris.toArray(URI[]::new)).build();
+        try {
+            return new EtcdBackend(client, requestTimeout, true);
+        }
+        catch (RuntimeException ex) {
+            client.close();
+            throw ex;
+        }
+    }
+
+    private static List<URI> endpoints(@Nullable Collection<String> endpoints) {
+        List<URI> uris = new ArrayList<>();
+        if (endpoints != null) {
+            for (String element : endpoints) {
+                for (String endpoint : element == null ? new String[0] : element.split(",")) {
+                    if (!endpoint.isBlank()) {
+                        uris.add(endpoint(endpoint.strip()));
+                    }
+                }
+            }
+        }
+        if (uris.isEmpty()) {
+            throw new LockConfigurationException("Backend etcd: 'endpoints' must name at least one etcd member, e.g."
+                    + " http://etcd-0:2379");
+        }
+        return uris;
+    }
+
+    private static URI endpoint(String text) {
+        try {
+            URI uri = new URI(text);
+            String scheme = uri.getScheme();
+            if (("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null
+                    && uri.getPort() > 0) {
+                return uri;
+            }
+        }
+        catch (URISyntaxException ex) {
+            // reported below with the expected form
+        }
+        throw new LockConfigurationException("Backend etcd: 'endpoints' contains '" + text + "', which is not an etcd"
+                + " client URL. Use the form http://host:2379 (or https://)");
+    }
+
+    /**
+     * The jetcd client this backend uses.
+     * @return the client
+     */
+    public Client client() {
+        return client;
+    }
+
+    /**
+     * How long each etcd request may take before it counts as failed.
+     * @return the request timeout
+     */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    @Override
+    public String name() {
+        return "etcd";
+    }
+
+    @Override
+    public String key(@Nullable String namespace, String name) {
+        return EtcdKeys.key(namespace, name);
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+        ByteSequence k = bytes(key);
+        KeyWatch waited = watches.heldAfterWait(key);
+        if (waited != null) {
+            AcquireResult stillHeld = stillHeld(k, key, waited);
+            if (stillHeld != null) {
+                return stillHeld;
+            }
+        }
+        long lease = await(leases.grant(expire == null ? safetyLeaseSeconds : leaseSeconds(expire)), "lease grant",
+                key).getID();
+        TxnResponse created;
+        try {
+            created = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                    .Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease).build())).commit(),
+                    "create-if-absent txn", key);
+        }
+        catch (RuntimeException ex) {
+            // The txn may have been applied, or may be applied later: without its lease the key cannot outlive this.
+            revoke(lease, key);
+            throw ex;
+        }
+        long revision = created.getHeader().getRevision();
+        if (!created.isSucceeded()) {
+            revoke(lease, key);
+            watches.observedHeld(key, revision);
+            return AcquireResult.held(null, revision);
+        }
+        if (expire == null) {
+            makePermanent(k, key, owner, revision, lease);
+        }
+        return AcquireResult.acquired(revision);
+    }
+
+    /**
+     * A retry right after a wait that saw no deletion: answered from the watch when it was confirmed within the
+     * last second, otherwise by a read, which is cheaper for etcd than a failed transaction (no Raft proposal).
+     * @return the held result, or {@code null} when the key may be free and the caller should try to create it
+     */
+    private @Nullable AcquireResult stillHeld(ByteSequence k, String key, KeyWatch watch) {
+        long held = watch.heldRevision();
+        if (held > 0 && watch.confirmedSince(System.nanoTime())) {
+            return AcquireResult.held(null, held);
+        }
+        GetResponse read = await(kv.get(k, COUNT_ONLY), "get", key);
+        if (read.getCount() == 0) {
+            return null;
+        }
+        long revision = read.getHeader().getRevision();
+        watch.observedHeld(revision);
+        return AcquireResult.held(null, revision);
+    }
+
+    /** Detaches a freshly created never-expiring key from the lease it was created on. */
+    private void makePermanent(ByteSequence k, String key, String owner, long createRevision, long lease) {
+        TxnResponse detached;
+        try {
+            detached = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(createRevision)),
+                    ownedBy(k, owner)).Then(Op.put(k, bytes(owner), PutOption.DEFAULT)).commit(), "detach txn", key);
+        }
+        catch (RuntimeException ex) {
+            revoke(lease, key);
+            throw ex;
+        }
+        revoke(lease, key);
+        if (!detached.isSucceeded()) {
+            throw new EtcdRequestException("the new lock key '" + key + "' was changed or deleted by someone else"
+                    + " before it could be made permanent", null);
+        }
+    }
+
+    @Override
+    public boolean release(String key, String owner) {
+        ByteSequence k = bytes(key);
+        TxnResponse response = await(kv.txn().If(ownedBy(k, owner)).Then(Op.delete(k, WITH_PREVIOUS)).commit(),
+                "release txn", key);
+        if (!response.isSucceeded()) {
+            return false;
+        }
+        for (DeleteResponse deleted : response.getDeleteResponses()) {
+            for (KeyValue previous : deleted.getPrevKvs()) {
+                if (previous.getLease() != 0) {
+                    // Nothing is bound to it any more; revoking only spares etcd the lease's expiry.
+                    revoke(previous.getLease(), key);
+                }
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public boolean renew(String key, String owner, @Nullable Duration expire) {
+        ByteSequence k = bytes(key);
+        GetResponse read = await(kv.get(k), "get", key);
+        KeyValue current = read.getKvs().isEmpty() ? null : read.getKvs().get(0);
+        if (current == null || !current.getValue().equals(bytes(owner))) {
+            return false;
+        }
+        long lease = current.getLease();
+        if (expire == null) {
+            return lease == 0 || moveToLease(k, key, owner, current, 0);
+        }
+        long seconds = leaseSeconds(expire);
+        if (lease != 0) {
+            try {
+                if (await(leases.keepAliveOnce(lease), "lease keep-alive", key).getTTL() >= seconds) {
+                    return true;
+                }
+            }
+            catch (EtcdRequestException ex) {
+                if (isLeaseNotFound(ex.getCause())) {
+                    // The lease expired, and its key with it.
+                    return false;
+                }
+                throw ex;
+            }
+        }
+        long newLease = await(leases.grant(seconds), "lease grant", key).getID();
+        return moveToLease(k, key, owner, current, newLease);
+    }
+
+    /** Rebinds the owner's key to another lease (0: none), guarded by its mod revision; revokes the lease left. */
+    private boolean moveToLease(ByteSequence k, String key, String owner, KeyValue current, long lease) {
+        TxnResponse moved;
+        try {
+            moved = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())),
+                    ownedBy(k, owner)).Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease).build()))
+                    .commit(), "lease change txn", key);
+        }
+        catch (RuntimeException ex) {
+            if (lease != 0) {
+                revoke(lease, key);
+            }
+            throw ex;
+        }
+        long unused = moved.isSucceeded() ? current.getLease() : lease;
+        if (unused != 0) {
+            revoke(unused, key);
+        }
+        return moved.isSucceeded();
+    }
+
+    @Override
+    public boolean isLocked(String key) {
+        return await(kv.get(bytes(key), COUNT_ONLY), "get", key).getCount() > 0;
+    }
+
+    @Override
+    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("Backend etcd is closed");
+        }
+        watches.await(key, observedVersion, maxWait);
+    }
+
+    /**
+     * Closes the key watches, waits up to the request timeout for lease revocations still under way, and closes
+     * the client if this backend created it.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        watches.close();
+        try {
+            CompletableFuture.allOf(revocations.toArray(CompletableFuture[]::new))
+                    .get(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (ExecutionException | TimeoutException | CancellationException ex) {
+            // Leases left behind have no key bound to them and expire on their own.
+            logger.debug("Backend etcd: some lease revocations did not finish before close", ex);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        finally {
+            if (ownsClient) {
+                client.close();
+            }
+        }
+    }
+
+    /** Number of open key watches, for tests. */
+    int openWatches() {
+        return watches.size();
+    }
+
+    private void revoke(long lease, String key) {
+        CompletableFuture<?> revocation = leases.revoke(lease);
+        revocations.add(revocation);
+        revocation.whenComplete((response, failure) -> {
+            revocations.remove(revocation);
+            if (failure != null && !isLeaseNotFound(failure)) {
+                logger.debug("Backend etcd: could not revoke lease {} of key '{}'; it expires on its own", lease, key,
+                        failure);
+            }
+        });
+    }
+
+    private <T> T await(CompletableFuture<T> request, String what, String key) {
+        try {
+            return request.get(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (TimeoutException ex) {
+            request.cancel(false);
+            throw new EtcdRequestException("etcd " + what + " on key '" + key + "' got no answer within "
+                    + requestTimeout, ex);
+        }
+        catch (ExecutionException | CompletionException ex) {
+            Throwable cause = unwrap(ex);
+            throw new EtcdRequestException("etcd " + what + " on key '" + key + "' failed: " + cause.getMessage(),
+                    cause);
+        }
+        catch (InterruptedException ex) {
+            request.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new LockInterruptedException("Backend etcd: interrupted while waiting for the " + what + " on key '"
+                    + key + "'", ex);
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof ExecutionException || cause instanceof CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static boolean isLeaseNotFound(@Nullable Throwable failure) {
+        Throwable cause = failure == null ? null : unwrap(failure);
+        return cause instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.NOT_FOUND;
+    }
+
+    private static Cmp ownedBy(ByteSequence k, String owner) {
+        return new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(bytes(owner)));
+    }
+
+    /** A lease TTL in whole seconds, rounded up so the lease never ends before the expiry. */
+    static long leaseSeconds(Duration expire) {
+        long seconds = expire.getSeconds() + (expire.getNano() > 0 ? 1 : 0);
+        return Math.max(1, seconds);
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "EtcdBackend";
+    }
+}

@@ -1,0 +1,185 @@
+package dev.sherlock.etcd;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The watches through which waiters of one backend learn that a lock key was deleted: one {@link KeyWatch} per key
+ * that somebody waits for, shared by all its waiters and closed a few seconds after the last one left.
+ *
+ * <p>A waiter's retry right after a wait that saw no deletion is answered from the watch instead of re-sending
+ * the create-if-absent transaction (every failed transaction is still a Raft proposal): see
+ * {@link #heldAfterWait(String)}. That answer is used only on the thread that just waited for that key, so a
+ * first attempt always asks the server.
+ */
+final class ReleaseWatches implements AutoCloseable {
+
+    private static final Logger logger = LoggerFactory.getLogger(ReleaseWatches.class);
+
+    /** Watches nobody waits on are closed after this. */
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+    private static final long SWEEP_MILLIS = 1000;
+
+    /** One daemon thread closes idle watches for every backend of the JVM. */
+    private static final ScheduledThreadPoolExecutor sweeper = createSweeper();
+
+    private final Watch client;
+
+    /** The key watch the current thread last waited on, until its next acquisition attempt. */
+    private final ThreadLocal<@Nullable KeyWatch> lastWaited = new ThreadLocal<>();
+
+    private final ConcurrentMap<String, KeyWatch> watches = new ConcurrentHashMap<>();
+
+    private @Nullable ScheduledFuture<?> sweep;
+
+    private boolean closed;
+
+    ReleaseWatches(Watch client) {
+        this.client = client;
+    }
+
+    /**
+     * Waits until {@code key} is deleted at a revision after {@code observedRevision}, or {@code maxWait} passes.
+     * @param observedRevision a revision at which the key was seen held
+     */
+    void await(String key, long observedRevision, Duration maxWait) throws InterruptedException {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        KeyWatch watch = join(key, observedRevision);
+        try {
+            watch.awaitDeletionAfter(observedRevision, deadline);
+        }
+        finally {
+            watch.leave();
+            lastWaited.set(watch);
+        }
+    }
+
+    /**
+     * The watch the current thread has just waited on, if it was for {@code key} and still shows the key held;
+     * otherwise {@code null}. Clears the current thread's memory of its wait either way.
+     */
+    @Nullable KeyWatch heldAfterWait(String key) {
+        KeyWatch watch = lastWaited.get();
+        if (watch == null) {
+            return null;
+        }
+        lastWaited.remove();
+        return watch.key.equals(key) && watch.heldRevision() > 0 ? watch : null;
+    }
+
+    /** A failed attempt saw {@code key} held at {@code revision}: tells the key's watch, if there is one. */
+    void observedHeld(String key, long revision) {
+        KeyWatch watch = watches.get(key);
+        if (watch != null) {
+            watch.observedHeld(revision);
+        }
+    }
+
+    private KeyWatch join(String key, long observedRevision) {
+        KeyWatch[] created = new KeyWatch[1];
+        KeyWatch[] replaced = new KeyWatch[1];
+        KeyWatch watch = watches.compute(key, (k, existing) -> {
+            if (existing != null && existing.usable()) {
+                existing.enter();
+                return existing;
+            }
+            replaced[0] = existing;
+            KeyWatch fresh = new KeyWatch(k, observedRevision);
+            fresh.enter();
+            created[0] = fresh;
+            return fresh;
+        });
+        if (replaced[0] != null) {
+            replaced[0].close();
+        }
+        if (created[0] != null) {
+            start(created[0]);
+        }
+        return watch;
+    }
+
+    private void start(KeyWatch watch) {
+        try {
+            WatchOption option = WatchOption.builder().withRevision(watch.startRevision).build();
+            watch.attach(client.watch(ByteSequence.from(watch.key, StandardCharsets.UTF_8), option, watch));
+        }
+        catch (RuntimeException ex) {
+            // Waiters then poll at their retry interval; the next wait tries a new watch.
+            logger.debug("Backend etcd: cannot watch key '{}', waiters poll instead", watch.key, ex);
+            watch.onError(ex);
+        }
+        scheduleSweep();
+    }
+
+    private synchronized void scheduleSweep() {
+        if (sweep == null && !closed) {
+            sweep = sweeper.schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        List<KeyWatch> idle = new ArrayList<>();
+        for (String key : watches.keySet()) {
+            watches.computeIfPresent(key, (k, watch) -> {
+                if (watch.idleLongerThan(IDLE_NANOS, now) || !watch.usable() && watch.idleLongerThan(0, now)) {
+                    idle.add(watch);
+                    return null;
+                }
+                return watch;
+            });
+        }
+        idle.forEach(KeyWatch::close);
+        synchronized (this) {
+            sweep = null;
+            // Checked under the same monitor as scheduleSweep: a watch added after this check re-arms the sweep.
+            if (!watches.isEmpty() && !closed) {
+                sweep = sweeper.schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Number of open key watches, for tests. */
+    int size() {
+        return watches.size();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            if (sweep != null) {
+                sweep.cancel(false);
+                sweep = null;
+            }
+        }
+        List<KeyWatch> open = new ArrayList<>(watches.values());
+        watches.clear();
+        open.forEach(KeyWatch::close);
+    }
+
+    private static ScheduledThreadPoolExecutor createSweeper() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "sherlock-etcd-watches");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
+}

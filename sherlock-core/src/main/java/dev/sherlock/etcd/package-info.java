@@ -1,0 +1,8 @@
+/**
+ * The etcd backend: lease-bound lock keys created by create-if-absent transactions, revision fencing tokens and
+ * watch-based hand-off, over jetcd (etcd v3 API).
+ */
+@NullMarked
+package dev.sherlock.etcd;
+
+import org.jspecify.annotations.NullMarked;

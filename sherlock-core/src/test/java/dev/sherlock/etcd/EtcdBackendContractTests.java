@@ -1,0 +1,52 @@
+package dev.sherlock.etcd;
+
+import java.time.Duration;
+
+import dev.sherlock.LockBackendContractTests;
+import dev.sherlock.spi.LockBackend;
+import dev.sherlock.testserver.TestServers;
+import org.junit.jupiter.api.AfterAll;
+
+class EtcdBackendContractTests extends LockBackendContractTests {
+
+    private static EtcdBackend backend;
+
+    private static EtcdBackend other;
+
+    @Override
+    protected LockBackend backend() {
+        if (backend == null) {
+            backend = EtcdBackend.connect(endpoint());
+        }
+        return backend;
+    }
+
+    /** Another process would have its own client. */
+    @Override
+    protected LockBackend otherBackend() {
+        if (other == null) {
+            other = EtcdBackend.connect(endpoint());
+        }
+        return other;
+    }
+
+    /** etcd raises shorter lease TTLs to 2 s (1.5 election timeouts, rounded up). */
+    @Override
+    protected Duration shortExpire() {
+        return Duration.ofSeconds(2);
+    }
+
+    @AfterAll
+    static void closeBackends() {
+        if (backend != null) {
+            backend.close();
+        }
+        if (other != null) {
+            other.close();
+        }
+    }
+
+    private static String endpoint() {
+        return "http://127.0.0.1:" + TestServers.etcd().port();
+    }
+}

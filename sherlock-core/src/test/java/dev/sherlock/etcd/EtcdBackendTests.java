@@ -1,0 +1,248 @@
+package dev.sherlock.etcd;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import dev.sherlock.LockBackendException;
+import dev.sherlock.LockConfigurationException;
+import dev.sherlock.LockSettings;
+import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.testserver.LocalServer;
+import dev.sherlock.testserver.TestServers;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What the etcd backend stores: lease-bound keys, revision tokens, and no key or lease left by an attempt that
+ * failed, lost its answer or reached etcd too late. Runs on its own etcd so lease lists belong to these tests alone.
+ */
+class EtcdBackendTests {
+
+    private static LocalServer etcd;
+
+    private static EtcdProbe probe;
+
+    private static EtcdBackend backend;
+
+    private static EtcdBackend other;
+
+    @BeforeAll
+    static void start() {
+        etcd = LocalServer.start(TestServers.ETCD);
+        probe = new EtcdProbe(endpoint());
+        backend = EtcdBackend.connect(endpoint());
+        other = EtcdBackend.connect(endpoint());
+    }
+
+    @AfterAll
+    static void stop() {
+        backend.close();
+        other.close();
+        probe.close();
+        etcd.close();
+    }
+
+    private static String endpoint() {
+        return "http://127.0.0.1:" + etcd.port();
+    }
+
+    private static String uniqueKey() {
+        return backend.key("etcd-tests", "lock-" + UUID.randomUUID());
+    }
+
+    private static Set<Long> leasesAddedSince(Set<Long> before) throws Exception {
+        Set<Long> added = new HashSet<>(probe.leases());
+        added.removeAll(before);
+        return added;
+    }
+
+    private static void awaitNoKeyAndNoLeaseSince(String key, Set<Long> before) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(probe.get(key)).isNull();
+            assertThat(leasesAddedSince(before)).isEmpty();
+        });
+    }
+
+    @Test
+    void fencingTokenIsTheCreateRevisionOfTheKeyAndIncreases() throws Exception {
+        String name = "tokens-" + UUID.randomUUID();
+        List<Long> tokens = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            EtcdLock lock = new EtcdLock(name, i % 2 == 0 ? backend : other, "etcd-tests", LockSettings.defaults());
+            lock.acquire();
+            KeyValue stored = probe.get(backend.key("etcd-tests", name));
+            assertThat(stored).isNotNull();
+            assertThat(lock.fencingToken()).isEqualTo(stored.getCreateRevision());
+            tokens.add(lock.fencingToken());
+            lock.release();
+        }
+        assertThat(tokens).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void lockKeyHoldsTheOwnerAndIsBoundToALeaseOfTheExpiryRoundedUpToSeconds() throws Exception {
+        String key = uniqueKey();
+        assertThat(key).startsWith("sherlock/etcd-tests/lock-");
+        AcquireResult result = backend.tryAcquire(key, "owner-1", Duration.ofMillis(2500));
+        assertThat(result.acquired()).isTrue();
+        KeyValue stored = probe.get(key);
+        assertThat(stored).isNotNull();
+        assertThat(stored.getValue().toString()).isEqualTo("owner-1");
+        assertThat(stored.getLease()).isNotZero();
+        assertThat(probe.grantedTtl(stored.getLease())).isEqualTo(3);
+        assertThat(backend.release(key, "owner-1")).isTrue();
+    }
+
+    @Test
+    void lockThatNeverExpiresIsAKeyWithoutLeaseAndLeavesNoLease() throws Exception {
+        Set<Long> before = probe.leases();
+        String key = uniqueKey();
+        assertThat(backend.tryAcquire(key, "owner-1", null).acquired()).isTrue();
+        KeyValue stored = probe.get(key);
+        assertThat(stored).isNotNull();
+        assertThat(stored.getLease()).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> leasesAddedSince(before).isEmpty());
+        assertThat(backend.renew(key, "owner-1", null)).isTrue();
+        assertThat(backend.release(key, "owner-1")).isTrue();
+        assertThat(probe.get(key)).isNull();
+    }
+
+    @Test
+    void failedAttemptsLeaveOnlyTheHoldersLease() throws Exception {
+        Set<Long> before = probe.leases();
+        String key = uniqueKey();
+        assertThat(backend.tryAcquire(key, "holder", Duration.ofSeconds(30)).acquired()).isTrue();
+        long holderLease = probe.get(key).getLease();
+        for (int i = 0; i < 5; i++) {
+            AcquireResult refused = other.tryAcquire(key, "contender-" + i, Duration.ofSeconds(30));
+            assertThat(refused.acquired()).isFalse();
+            assertThat(refused.observedVersion()).isGreaterThanOrEqualTo(probe.get(key).getCreateRevision());
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> leasesAddedSince(before).equals(Set.of(holderLease)));
+        assertThat(probe.get(key).getValue().toString()).isEqualTo("holder");
+        assertThat(backend.release(key, "holder")).isTrue();
+        awaitNoKeyAndNoLeaseSince(key, before);
+    }
+
+    @Test
+    void attemptWhoseAnswerIsLostLeavesNoKeyOrLease() throws Exception {
+        attemptWhoseAnswerIsLost(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void neverExpiringAttemptWhoseAnswerIsLostLeavesNoKeyOrLease() throws Exception {
+        attemptWhoseAnswerIsLost(null);
+    }
+
+    private static void attemptWhoseAnswerIsLost(@Nullable Duration expire) throws Exception {
+        RequestFaults faults = new RequestFaults();
+        try (Client client = Client.builder().endpoints(endpoint()).interceptor(faults).build();
+                EtcdBackend faulty = new EtcdBackend(client)) {
+            Set<Long> before = probe.leases();
+            String key = uniqueKey();
+            faults.loseNextTxnAnswers(1);
+            assertThatThrownBy(() -> faulty.tryAcquire(key, "lost", expire))
+                    .isInstanceOf(EtcdRequestException.class)
+                    .hasMessageContaining("create-if-absent txn on key '" + key + "' failed")
+                    .hasMessageContaining("injected fault");
+            // The txn was applied: without cleanup its key would hold the lock for an owner nobody has.
+            awaitNoKeyAndNoLeaseSince(key, before);
+            assertThat(other.tryAcquire(key, "next", expire).acquired()).isTrue();
+            assertThat(other.release(key, "next")).isTrue();
+        }
+    }
+
+    @Test
+    void attemptThatReachesEtcdAfterItTimedOutLeavesNoKeyOrLease() throws Exception {
+        RequestFaults faults = new RequestFaults();
+        try (Client client = Client.builder().endpoints(endpoint()).interceptor(faults).build();
+                EtcdBackend faulty = new EtcdBackend(client, Duration.ofMillis(300))) {
+            Set<Long> before = probe.leases();
+            String key = uniqueKey();
+            faults.delayNextTxns(1, 1500);
+            assertThatThrownBy(() -> faulty.tryAcquire(key, "late", Duration.ofSeconds(30)))
+                    .isInstanceOf(EtcdRequestException.class).hasMessageContaining("got no answer within PT0.3S");
+            await().atMost(Duration.ofSeconds(30)).until(() -> faults.delayedAnswered() == 1);
+            // etcd refused the late put: its lease had been revoked when the attempt was given up.
+            assertThat(faults.delayedStatuses().get(0).getDescription()).contains("lease not found");
+            awaitNoKeyAndNoLeaseSince(key, before);
+        }
+    }
+
+    @Test
+    void releaseDeletesTheKeyAndRevokesItsLease() throws Exception {
+        Set<Long> before = probe.leases();
+        String key = uniqueKey();
+        assertThat(backend.tryAcquire(key, "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
+        assertThat(backend.release(key, "someone-else")).isFalse();
+        assertThat(probe.get(key)).isNotNull();
+        assertThat(backend.release(key, "owner-1")).isTrue();
+        awaitNoKeyAndNoLeaseSince(key, before);
+    }
+
+    @Test
+    void renewReportsTheLossWhenTheLeaseIsGone() throws Exception {
+        String key = uniqueKey();
+        assertThat(backend.tryAcquire(key, "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
+        long lease = probe.get(key).getLease();
+        probe.client().getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
+        assertThat(backend.renew(key, "owner-1", Duration.ofSeconds(30))).isFalse();
+        assertThat(backend.release(key, "owner-1")).isFalse();
+    }
+
+    @Test
+    void renewWithAnotherExpiryRebindsTheKeyAndKeepsItsToken() throws Exception {
+        Set<Long> before = probe.leases();
+        String key = uniqueKey();
+        AcquireResult acquired = backend.tryAcquire(key, "owner-1", Duration.ofSeconds(3));
+        assertThat(backend.renew(key, "owner-1", Duration.ofSeconds(3))).isTrue();
+        assertThat(backend.renew(key, "owner-1", Duration.ofSeconds(40))).isTrue();
+        KeyValue stored = probe.get(key);
+        assertThat(probe.grantedTtl(stored.getLease())).isEqualTo(40);
+        assertThat(stored.getCreateRevision()).isEqualTo(acquired.fencingToken());
+        await().atMost(Duration.ofSeconds(30)).until(() -> leasesAddedSince(before).equals(Set.of(stored.getLease())));
+        assertThat(backend.renew(key, "owner-1", null)).isTrue();
+        assertThat(probe.get(key).getLease()).isZero();
+        assertThat(backend.renew(key, "owner-2", null)).isFalse();
+        assertThat(backend.release(key, "owner-1")).isTrue();
+        awaitNoKeyAndNoLeaseSince(key, before);
+    }
+
+    @Test
+    void unreachableEtcdFailsWithTheLockAndBackendInTheMessage() {
+        int port = LocalServer.freePorts(1)[0];
+        try (EtcdBackend unreachable = EtcdBackend.connect(List.of("http://127.0.0.1:" + port),
+                Duration.ofMillis(500))) {
+            EtcdLock lock = new EtcdLock("orders", unreachable, "billing", LockSettings.defaults());
+            assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
+                    .hasMessageStartingWith("Lock 'orders' (backend etcd, namespace 'billing'): acquire failed:")
+                    .hasMessageContaining("got no answer within PT0.5S");
+        }
+    }
+
+    @Test
+    void connectRejectsMissingOrMalformedEndpointsAndTimeouts() {
+        assertThatThrownBy(() -> EtcdBackend.connect(List.of(" ", ""))).isInstanceOf(LockConfigurationException.class)
+                .hasMessage("Backend etcd: 'endpoints' must name at least one etcd member, e.g. http://etcd-0:2379");
+        assertThatThrownBy(() -> EtcdBackend.connect("http://a:2379,etcd-1:2379"))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("Backend etcd: 'endpoints' contains 'etcd-1:2379', which is not an etcd client URL."
+                        + " Use the form http://host:2379 (or https://)");
+        assertThatThrownBy(() -> EtcdBackend.connect(List.of("http://a:2379"), Duration.ZERO))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("Backend etcd: 'requestTimeout' must be positive but was PT0S");
+    }
+}

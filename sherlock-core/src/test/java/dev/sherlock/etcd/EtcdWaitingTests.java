@@ -1,0 +1,137 @@
+package dev.sherlock.etcd;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import dev.sherlock.LockSettings;
+import dev.sherlock.testserver.TestServers;
+import io.etcd.jetcd.Client;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Hand-off: waiters learn of a release or an expiry from a watch on the key, and do not re-send the failed
+ * transaction while the key stays held.
+ */
+class EtcdWaitingTests {
+
+    /** Longer than every timeout below: a waiter that succeeds was woken by its watch, not by polling. */
+    private static final Duration NO_POLLING = Duration.ofMinutes(5);
+
+    private static EtcdBackend holders;
+
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    static void connect() {
+        holders = EtcdBackend.connect(endpoint());
+    }
+
+    @AfterAll
+    static void close() {
+        holders.close();
+    }
+
+    @AfterEach
+    void stopThreads() {
+        executor.shutdownNow();
+    }
+
+    private static String endpoint() {
+        return "http://127.0.0.1:" + TestServers.etcd().port();
+    }
+
+    private static String uniqueName() {
+        return "waiting-" + UUID.randomUUID();
+    }
+
+    private static LockSettings waiting(Duration timeout) {
+        return LockSettings.defaults().withTimeout(timeout).withRetryInterval(NO_POLLING);
+    }
+
+    @Test
+    void waiterIsWokenByTheReleaseWithoutPolling() throws Exception {
+        String name = uniqueName();
+        EtcdLock holder = new EtcdLock(name, holders, "waiting", LockSettings.defaults());
+        holder.acquire();
+        try (EtcdBackend waiters = EtcdBackend.connect(endpoint())) {
+            EtcdLock waiter = new EtcdLock(name, waiters, "waiting", waiting(Duration.ofSeconds(30)));
+            Future<Long> acquired = executor.submit(() -> {
+                waiter.acquire();
+                long token = waiter.fencingToken();
+                waiter.release();
+                return token;
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> waiters.openWatches() == 1);
+            long holderToken = holder.fencingToken();
+            holder.release();
+            assertThat(acquired.get(30, TimeUnit.SECONDS)).isGreaterThan(holderToken);
+        }
+    }
+
+    @Test
+    void waiterIsWokenWhenTheCrashedHoldersLeaseExpires() throws Exception {
+        String name = uniqueName();
+        EtcdLock crashed = new EtcdLock(name, holders, "waiting",
+                LockSettings.defaults().withExpire(Duration.ofSeconds(2)).withAutoRenew(false));
+        crashed.acquire();
+        try (EtcdBackend waiters = EtcdBackend.connect(endpoint())) {
+            EtcdLock waiter = new EtcdLock(name, waiters, "waiting", waiting(Duration.ofSeconds(30)));
+            Future<Boolean> acquired = executor.submit(() -> {
+                boolean got = waiter.tryAcquire(Duration.ofSeconds(30));
+                if (got) {
+                    waiter.release();
+                }
+                return got;
+            });
+            assertThat(acquired.get(60, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void waiterSendsOneTransactionAndThenWaitsOnItsWatch() throws Exception {
+        String name = uniqueName();
+        EtcdLock holder = new EtcdLock(name, holders, "waiting", LockSettings.defaults());
+        holder.acquire();
+        RequestFaults counts = new RequestFaults();
+        try (Client client = Client.builder().endpoints(endpoint()).interceptor(counts).build();
+                EtcdBackend waiters = new EtcdBackend(client)) {
+            // Polling every 20 ms for 2 s would send about a hundred transactions.
+            EtcdLock waiter = new EtcdLock(name, waiters, "waiting",
+                    LockSettings.defaults().withRetryInterval(Duration.ofMillis(20)));
+            boolean acquired = executor.submit(() -> waiter.tryAcquire(Duration.ofSeconds(2))).get(1, TimeUnit.MINUTES);
+            assertThat(acquired).isFalse();
+            assertThat(counts.calls("Txn")).isEqualTo(1);
+            assertThat(counts.calls("LeaseGrant")).isEqualTo(1);
+            // The watch's word is confirmed by a read once a second.
+            assertThat(counts.calls("Range")).isLessThanOrEqualTo(3);
+            assertThat(counts.calls("Watch")).isEqualTo(1);
+        }
+        holder.release();
+    }
+
+    @Test
+    void keyWatchIsClosedSoonAfterTheLastWaiterLeaves() throws Exception {
+        String name = uniqueName();
+        EtcdLock holder = new EtcdLock(name, holders, "waiting", LockSettings.defaults());
+        holder.acquire();
+        try (EtcdBackend waiters = EtcdBackend.connect(endpoint())) {
+            EtcdLock waiter = new EtcdLock(name, waiters, "waiting",
+                    LockSettings.defaults().withRetryInterval(Duration.ofMillis(50)));
+            assertThat(executor.submit(() -> waiter.tryAcquire(Duration.ofMillis(300))).get(1, TimeUnit.MINUTES))
+                    .isFalse();
+            assertThat(waiters.openWatches()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> waiters.openWatches() == 0);
+        }
+        holder.release();
+    }
+}
