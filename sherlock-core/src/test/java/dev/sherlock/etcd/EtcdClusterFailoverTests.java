@@ -86,7 +86,9 @@ class EtcdClusterFailoverTests {
                     lost.add(cause.getMessage());
                 }
             });
-            holder.acquire();
+            // The first requests of a new client also connect it, which may take longer than the short timeout.
+            await().pollInSameThread().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> holder.acquire(false));
             long holderToken = holder.fencingToken();
 
             AtomicBoolean holderDone = new AtomicBoolean();
@@ -104,12 +106,13 @@ class EtcdClusterFailoverTests {
             cluster.kill(leader);
             logger.info("Killed etcd leader member-{} while holding lock '{}'", leader, name);
 
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(holders.renewedAfterFailure.get())
-                    .as("renewals that succeeded after the election; %s", holders).isPositive());
+            await().atMost(Duration.ofSeconds(60)).until(() -> holders.renewedAfterFailure.get() > 0
+                    || holders.refused.get() > 0 || !lost.isEmpty());
             logger.info("After the election: {}; contender errors: {}", holders, contenderErrors.get());
-            assertThat(cluster.awaitLeader(Duration.ofSeconds(30))).isNotEqualTo(leader);
-            assertThat(holders.refused.get()).as("renewals that found the lock gone").isZero();
             assertThat(lost).isEmpty();
+            assertThat(holders.refused.get()).as("renewals that found the lock gone; %s", holders).isZero();
+            assertThat(holders.failed.get()).as("renewals that failed during the election; %s", holders).isPositive();
+            assertThat(cluster.awaitLeader(Duration.ofSeconds(30))).isNotEqualTo(leader);
             assertThat(holder.isHeldByCurrentThread()).isTrue();
             assertThat(stolen).as("acquisitions by the contender while the holder held the lock").hasValue(0);
 
