@@ -95,16 +95,13 @@ public final class EtcdBackend implements LockBackend {
 
     private final KV kv;
 
-    private final Lease leases;
+    private final EtcdRequests requests;
 
-    private final Duration requestTimeout;
+    private final EtcdLeases leases;
 
     private final long safetyLeaseSeconds;
 
     private final ReleaseWatches watches;
-
-    /** Lease revocations still under way, awaited on close. */
-    private final Set<CompletableFuture<?>> revocations = ConcurrentHashMap.newKeySet();
 
     private volatile boolean closed;
 
@@ -138,8 +135,8 @@ public final class EtcdBackend implements LockBackend {
         this.client = client;
         this.ownsClient = ownsClient;
         this.kv = client.getKVClient();
-        this.leases = client.getLeaseClient();
-        this.requestTimeout = requestTimeout;
+        this.requests = new EtcdRequests(requestTimeout);
+        this.leases = new EtcdLeases(client.getLeaseClient(), requests);
         this.safetyLeaseSeconds = Math.max(MIN_SAFETY_LEASE_SECONDS, 2 * leaseSeconds(requestTimeout));
         this.watches = new ReleaseWatches(client.getWatchClient());
     }
@@ -232,7 +229,7 @@ public final class EtcdBackend implements LockBackend {
      * @return the request timeout
      */
     public Duration requestTimeout() {
-        return requestTimeout;
+        return requests.timeout();
     }
 
     @Override
@@ -255,25 +252,25 @@ public final class EtcdBackend implements LockBackend {
                 return stillHeld;
             }
         }
-        long lease = await(leases.grant(expire == null ? safetyLeaseSeconds : leaseSeconds(expire)), "lease grant",
-                key).getID();
+        EtcdLeases.Attempt lease = leases.forAttempt(expire == null ? safetyLeaseSeconds : leaseSeconds(expire), key);
         TxnResponse created;
         try {
             created = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease).build())).commit(),
+                    .Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease.id).build())).commit(),
                     "create-if-absent txn", key);
         }
         catch (RuntimeException ex) {
             // The txn may have been applied, or may be applied later: without its lease the key cannot outlive this.
-            revoke(lease, key);
+            leases.abandon(lease, key);
             throw ex;
         }
         long revision = created.getHeader().getRevision();
         if (!created.isSucceeded()) {
-            revoke(lease, key);
+            leases.unused(lease);
             watches.observedHeld(key, revision);
             return AcquireResult.held(null, revision);
         }
+        leases.confirm(lease, key);
         if (expire == null) {
             makePermanent(k, key, owner, revision, lease);
         }
@@ -300,21 +297,23 @@ public final class EtcdBackend implements LockBackend {
     }
 
     /** Detaches a freshly created never-expiring key from the lease it was created on. */
-    private void makePermanent(ByteSequence k, String key, String owner, long createRevision, long lease) {
+    private void makePermanent(ByteSequence k, String key, String owner, long createRevision,
+            EtcdLeases.Attempt lease) {
         TxnResponse detached;
         try {
             detached = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(createRevision)),
                     ownedBy(k, owner)).Then(Op.put(k, bytes(owner), PutOption.DEFAULT)).commit(), "detach txn", key);
         }
         catch (RuntimeException ex) {
-            revoke(lease, key);
+            leases.abandon(lease, key);
             throw ex;
         }
-        revoke(lease, key);
         if (!detached.isSucceeded()) {
+            leases.abandon(lease, key);
             throw new EtcdRequestException("the new lock key '" + key + "' was changed or deleted by someone else"
                     + " before it could be made permanent", null);
         }
+        leases.unused(lease);
     }
 
     @Override
@@ -328,8 +327,8 @@ public final class EtcdBackend implements LockBackend {
         for (DeleteResponse deleted : response.getDeleteResponses()) {
             for (KeyValue previous : deleted.getPrevKvs()) {
                 if (previous.getLease() != 0) {
-                    // Nothing is bound to it any more; revoking only spares etcd the lease's expiry.
-                    revoke(previous.getLease(), key);
+                    // Nothing is bound to it any more: the next attempt can reuse it.
+                    leases.freed(previous.getLease());
                 }
             }
         }
@@ -351,20 +350,19 @@ public final class EtcdBackend implements LockBackend {
         long seconds = leaseSeconds(expire);
         if (lease != 0) {
             try {
-                if (await(leases.keepAliveOnce(lease), "lease keep-alive", key).getTTL() >= seconds) {
+                if (leases.keepAlive(lease, key) >= seconds) {
                     return true;
                 }
             }
             catch (EtcdRequestException ex) {
-                if (isLeaseNotFound(ex.getCause())) {
+                if (EtcdRequests.isLeaseNotFound(ex)) {
                     // The lease expired, and its key with it.
                     return false;
                 }
                 throw ex;
             }
         }
-        long newLease = await(leases.grant(seconds), "lease grant", key).getID();
-        return moveToLease(k, key, owner, current, newLease);
+        return moveToLease(k, key, owner, current, leases.grant(seconds, key));
     }
 
     /** Rebinds the owner's key to another lease (0: none), guarded by its mod revision; revokes the lease left. */
@@ -377,13 +375,13 @@ public final class EtcdBackend implements LockBackend {
         }
         catch (RuntimeException ex) {
             if (lease != 0) {
-                revoke(lease, key);
+                leases.revoke(lease, key);
             }
             throw ex;
         }
         long unused = moved.isSucceeded() ? current.getLease() : lease;
         if (unused != 0) {
-            revoke(unused, key);
+            leases.revoke(unused, key);
         }
         return moved.isSucceeded();
     }
@@ -402,8 +400,8 @@ public final class EtcdBackend implements LockBackend {
     }
 
     /**
-     * Closes the key watches, waits up to the request timeout for lease revocations still under way, and closes
-     * the client if this backend created it.
+     * Closes the key watches, revokes spare leases, waits up to the request timeout for revocations under way, and
+     * closes the client if this backend created it.
      */
     @Override
     public void close() {
@@ -411,17 +409,9 @@ public final class EtcdBackend implements LockBackend {
             return;
         }
         closed = true;
-        watches.close();
         try {
-            CompletableFuture.allOf(revocations.toArray(CompletableFuture[]::new))
-                    .get(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        catch (ExecutionException | TimeoutException | CancellationException ex) {
-            // Leases left behind have no key bound to them and expire on their own.
-            logger.debug("Backend etcd: some lease revocations did not finish before close", ex);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+            watches.close();
+            leases.close();
         }
         finally {
             if (ownsClient) {
@@ -435,52 +425,13 @@ public final class EtcdBackend implements LockBackend {
         return watches.size();
     }
 
-    private void revoke(long lease, String key) {
-        CompletableFuture<?> revocation = leases.revoke(lease);
-        revocations.add(revocation);
-        revocation.whenComplete((response, failure) -> {
-            revocations.remove(revocation);
-            if (failure != null && !isLeaseNotFound(failure)) {
-                logger.debug("Backend etcd: could not revoke lease {} of key '{}'; it expires on its own", lease, key,
-                        failure);
-            }
-        });
+    /** Number of spare leases, for tests. */
+    int spareLeases() {
+        return leases.spareCount();
     }
 
     private <T> T await(CompletableFuture<T> request, String what, String key) {
-        try {
-            return request.get(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        catch (TimeoutException ex) {
-            request.cancel(false);
-            throw new EtcdRequestException("etcd " + what + " on key '" + key + "' got no answer within "
-                    + requestTimeout, ex);
-        }
-        catch (ExecutionException | CompletionException ex) {
-            Throwable cause = unwrap(ex);
-            throw new EtcdRequestException("etcd " + what + " on key '" + key + "' failed: " + cause.getMessage(),
-                    cause);
-        }
-        catch (InterruptedException ex) {
-            request.cancel(false);
-            Thread.currentThread().interrupt();
-            throw new LockInterruptedException("Backend etcd: interrupted while waiting for the " + what + " on key '"
-                    + key + "'", ex);
-        }
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable cause = failure;
-        while ((cause instanceof ExecutionException || cause instanceof CompletionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
-    private static boolean isLeaseNotFound(@Nullable Throwable failure) {
-        Throwable cause = failure == null ? null : unwrap(failure);
-        return cause instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.NOT_FOUND;
+        return requests.await(request, what, key);
     }
 
     private static Cmp ownedBy(ByteSequence k, String owner) {

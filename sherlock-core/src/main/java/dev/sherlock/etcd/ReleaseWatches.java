@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import io.etcd.jetcd.ByteSequence;
@@ -34,9 +33,6 @@ final class ReleaseWatches implements AutoCloseable {
     static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     private static final long SWEEP_MILLIS = 1000;
-
-    /** One daemon thread closes idle watches for every backend of the JVM. */
-    private static final ScheduledThreadPoolExecutor sweeper = createSweeper();
 
     private final Watch client;
 
@@ -128,7 +124,7 @@ final class ReleaseWatches implements AutoCloseable {
 
     private synchronized void scheduleSweep() {
         if (sweep == null && !closed) {
-            sweep = sweeper.schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            sweep = EtcdTimers.schedule(this::sweep, SWEEP_MILLIS);
         }
     }
 
@@ -149,7 +145,7 @@ final class ReleaseWatches implements AutoCloseable {
             sweep = null;
             // Checked under the same monitor as scheduleSweep: a watch added after this check re-arms the sweep.
             if (!watches.isEmpty() && !closed) {
-                sweep = sweeper.schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+                sweep = EtcdTimers.schedule(this::sweep, SWEEP_MILLIS);
             }
         }
     }
@@ -171,15 +167,5 @@ final class ReleaseWatches implements AutoCloseable {
         List<KeyWatch> open = new ArrayList<>(watches.values());
         watches.clear();
         open.forEach(KeyWatch::close);
-    }
-
-    private static ScheduledThreadPoolExecutor createSweeper() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "sherlock-etcd-watches");
-            thread.setDaemon(true);
-            return thread;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
     }
 }

@@ -107,33 +107,62 @@ class EtcdBackendTests {
     }
 
     @Test
-    void lockThatNeverExpiresIsAKeyWithoutLeaseAndLeavesNoLease() throws Exception {
+    void lockThatNeverExpiresIsAKeyWithoutLease() throws Exception {
         Set<Long> before = probe.leases();
         String key = uniqueKey();
-        assertThat(backend.tryAcquire(key, "owner-1", null).acquired()).isTrue();
-        KeyValue stored = probe.get(key);
-        assertThat(stored).isNotNull();
-        assertThat(stored.getLease()).isZero();
-        await().atMost(Duration.ofSeconds(30)).until(() -> leasesAddedSince(before).isEmpty());
-        assertThat(backend.renew(key, "owner-1", null)).isTrue();
-        assertThat(backend.release(key, "owner-1")).isTrue();
+        try (EtcdBackend own = EtcdBackend.connect(endpoint())) {
+            assertThat(own.tryAcquire(key, "owner-1", null).acquired()).isTrue();
+            KeyValue stored = probe.get(key);
+            assertThat(stored).isNotNull();
+            assertThat(stored.getLease()).isZero();
+            // The lease the key was created on is detached and kept spare for the next attempt.
+            assertThat(own.spareLeases()).isEqualTo(1);
+            assertThat(own.renew(key, "owner-1", null)).isTrue();
+            assertThat(own.release(key, "owner-1")).isTrue();
+        }
         assertThat(probe.get(key)).isNull();
+        awaitNoKeyAndNoLeaseSince(key, before);
     }
 
     @Test
-    void failedAttemptsLeaveOnlyTheHoldersLease() throws Exception {
+    void failedAttemptsReuseOneUnboundLeaseWhichIsRevokedOnceIdle() throws Exception {
         Set<Long> before = probe.leases();
         String key = uniqueKey();
         assertThat(backend.tryAcquire(key, "holder", Duration.ofSeconds(30)).acquired()).isTrue();
         long holderLease = probe.get(key).getLease();
-        for (int i = 0; i < 5; i++) {
-            AcquireResult refused = other.tryAcquire(key, "contender-" + i, Duration.ofSeconds(30));
-            assertThat(refused.acquired()).isFalse();
-            assertThat(refused.observedVersion()).isGreaterThanOrEqualTo(probe.get(key).getCreateRevision());
+        try (EtcdBackend contender = EtcdBackend.connect(endpoint())) {
+            for (int i = 0; i < 5; i++) {
+                AcquireResult refused = contender.tryAcquire(key, "contender-" + i, Duration.ofSeconds(30));
+                assertThat(refused.acquired()).isFalse();
+                assertThat(refused.observedVersion()).isGreaterThanOrEqualTo(probe.get(key).getCreateRevision());
+            }
+            assertThat(contender.spareLeases()).isEqualTo(1);
+            Set<Long> added = leasesAddedSince(before);
+            assertThat(added).hasSize(2).contains(holderLease);
+            // Nobody takes the spare: it is revoked after its idle time, without closing the backend.
+            await().atMost(Duration.ofSeconds(30)).until(() -> leasesAddedSince(before).equals(Set.of(holderLease)));
+            assertThat(contender.spareLeases()).isZero();
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> leasesAddedSince(before).equals(Set.of(holderLease)));
         assertThat(probe.get(key).getValue().toString()).isEqualTo("holder");
         assertThat(backend.release(key, "holder")).isTrue();
+    }
+
+    @Test
+    void releaseDeletesTheKeyAndTheNextAcquisitionReusesItsLease() throws Exception {
+        Set<Long> before = probe.leases();
+        String key = uniqueKey();
+        try (EtcdBackend own = EtcdBackend.connect(endpoint())) {
+            assertThat(own.tryAcquire(key, "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
+            long lease = probe.get(key).getLease();
+            assertThat(own.release(key, "someone-else")).isFalse();
+            assertThat(probe.get(key)).isNotNull();
+            assertThat(own.release(key, "owner-1")).isTrue();
+            assertThat(probe.get(key)).isNull();
+            assertThat(own.tryAcquire(key, "owner-2", Duration.ofSeconds(30)).acquired()).isTrue();
+            assertThat(probe.get(key).getLease()).isEqualTo(lease);
+            assertThat(probe.grantedTtl(lease)).isEqualTo(30);
+            assertThat(own.release(key, "owner-2")).isTrue();
+        }
         awaitNoKeyAndNoLeaseSince(key, before);
     }
 
@@ -183,17 +212,6 @@ class EtcdBackendTests {
     }
 
     @Test
-    void releaseDeletesTheKeyAndRevokesItsLease() throws Exception {
-        Set<Long> before = probe.leases();
-        String key = uniqueKey();
-        assertThat(backend.tryAcquire(key, "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
-        assertThat(backend.release(key, "someone-else")).isFalse();
-        assertThat(probe.get(key)).isNotNull();
-        assertThat(backend.release(key, "owner-1")).isTrue();
-        awaitNoKeyAndNoLeaseSince(key, before);
-    }
-
-    @Test
     void renewReportsTheLossWhenTheLeaseIsGone() throws Exception {
         String key = uniqueKey();
         assertThat(backend.tryAcquire(key, "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
@@ -207,17 +225,20 @@ class EtcdBackendTests {
     void renewWithAnotherExpiryRebindsTheKeyAndKeepsItsToken() throws Exception {
         Set<Long> before = probe.leases();
         String key = uniqueKey();
-        AcquireResult acquired = backend.tryAcquire(key, "owner-1", Duration.ofSeconds(3));
-        assertThat(backend.renew(key, "owner-1", Duration.ofSeconds(3))).isTrue();
-        assertThat(backend.renew(key, "owner-1", Duration.ofSeconds(40))).isTrue();
-        KeyValue stored = probe.get(key);
-        assertThat(probe.grantedTtl(stored.getLease())).isEqualTo(40);
-        assertThat(stored.getCreateRevision()).isEqualTo(acquired.fencingToken());
-        await().atMost(Duration.ofSeconds(30)).until(() -> leasesAddedSince(before).equals(Set.of(stored.getLease())));
-        assertThat(backend.renew(key, "owner-1", null)).isTrue();
-        assertThat(probe.get(key).getLease()).isZero();
-        assertThat(backend.renew(key, "owner-2", null)).isFalse();
-        assertThat(backend.release(key, "owner-1")).isTrue();
+        try (EtcdBackend own = EtcdBackend.connect(endpoint())) {
+            AcquireResult acquired = own.tryAcquire(key, "owner-1", Duration.ofSeconds(3));
+            assertThat(own.renew(key, "owner-1", Duration.ofSeconds(3))).isTrue();
+            assertThat(own.renew(key, "owner-1", Duration.ofSeconds(40))).isTrue();
+            KeyValue stored = probe.get(key);
+            assertThat(probe.grantedTtl(stored.getLease())).isEqualTo(40);
+            assertThat(stored.getCreateRevision()).isEqualTo(acquired.fencingToken());
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> leasesAddedSince(before).equals(Set.of(stored.getLease())));
+            assertThat(own.renew(key, "owner-1", null)).isTrue();
+            assertThat(probe.get(key).getLease()).isZero();
+            assertThat(own.renew(key, "owner-2", null)).isFalse();
+            assertThat(own.release(key, "owner-1")).isTrue();
+        }
         awaitNoKeyAndNoLeaseSince(key, before);
     }
 

@@ -1,0 +1,64 @@
+package dev.sherlock.etcd;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.sherlock.LockInterruptedException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import org.jspecify.annotations.Nullable;
+
+/** Waits for jetcd's answers, at most the request timeout each, and turns failures into messages naming the key. */
+final class EtcdRequests {
+
+    private final Duration timeout;
+
+    EtcdRequests(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    <T> T await(CompletableFuture<T> request, String what, String key) {
+        try {
+            return request.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (TimeoutException ex) {
+            request.cancel(false);
+            throw new EtcdRequestException("etcd " + what + " on key '" + key + "' got no answer within " + timeout,
+                    ex);
+        }
+        catch (ExecutionException ex) {
+            Throwable cause = unwrap(ex);
+            throw new EtcdRequestException("etcd " + what + " on key '" + key + "' failed: " + cause.getMessage(),
+                    cause);
+        }
+        catch (InterruptedException ex) {
+            request.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new LockInterruptedException("Backend etcd: interrupted while waiting for the " + what + " on key '"
+                    + key + "'", ex);
+        }
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof ExecutionException || cause instanceof CompletionException
+                || cause instanceof EtcdRequestException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** Whether etcd answered that the lease does not exist (expired or revoked). */
+    static boolean isLeaseNotFound(@Nullable Throwable failure) {
+        return failure != null && unwrap(failure) instanceof EtcdException etcd
+                && etcd.getErrorCode() == ErrorCode.NOT_FOUND;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.sherlock.etcd;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One daemon thread for the housekeeping of every etcd backend of the JVM: closing idle key watches and revoking
+ * spare leases nobody used.
+ */
+final class EtcdTimers {
+
+    private static final ScheduledThreadPoolExecutor executor = create();
+
+    private EtcdTimers() {
+    }
+
+    static ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+        return executor.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private static ScheduledThreadPoolExecutor create() {
+        ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "sherlock-etcd");
+            thread.setDaemon(true);
+            return thread;
+        });
+        created.setRemoveOnCancelPolicy(true);
+        return created;
+    }
+}
