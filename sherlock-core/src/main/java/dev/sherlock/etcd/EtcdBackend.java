@@ -9,26 +9,15 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import dev.sherlock.LockConfigurationException;
-import dev.sherlock.LockInterruptedException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Lease;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -39,8 +28,6 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Locks in etcd (v3 API) through jetcd: each held lock is one key, {@code sherlock/<namespace>/<name>}, whose value
@@ -58,10 +45,17 @@ import org.slf4j.LoggerFactory;
  * lock never ends before the deadline the holder computes. Renewal is a keep-alive of the key's lease after checking
  * that the key still carries the owner token. A lock that never expires is a key without a lease.
  *
- * <p><b>No orphans.</b> Every new key is first bound to a lease. When the creating transaction fails, errors or gets
- * no answer in time, that lease is revoked: a transaction that was applied (or is applied later) loses its key with
- * the lease, so an abandoned attempt never leaves a key that could grant the lock to nobody. A lock that never
- * expires is created on such a lease and detached from it in a second, guarded transaction.
+ * <p><b>No orphans.</b> Every new key is created bound to a lease. When the creating transaction errors or gets no
+ * answer in time, that lease is revoked: a transaction that was applied (or is applied later) loses its key with the
+ * lease, or is refused for want of it, so an abandoned attempt never leaves a key that could grant the lock to
+ * nobody. A lock that never expires is created on such a lease and detached from it in a second, guarded
+ * transaction.
+ *
+ * <p><b>Leases are reused.</b> A lease left without a key, by an attempt that found the lock held or by a release,
+ * is kept as a spare for the next attempt of this backend: reusing it costs a keep-alive, which etcd's leader
+ * answers from memory, where a new lease and the revocation of the old one would be two Raft proposals. A spare
+ * nobody reuses within 10 s is revoked, as are all spares on {@link #close()}. A spare has no key, so it cannot
+ * grant a lock.
  *
  * <p><b>Waiting.</b> Waiters watch the key from the revision right after their failed attempt and wake on its
  * deletion (release or lease expiry). While the watch shows the key held, retries are answered from it (confirmed
@@ -73,8 +67,6 @@ import org.slf4j.LoggerFactory;
  * @since 0.1.0
  */
 public final class EtcdBackend implements LockBackend {
-
-    private static final Logger logger = LoggerFactory.getLogger(EtcdBackend.class);
 
     /** How long each etcd request may take unless configured otherwise. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);

@@ -40,9 +40,11 @@ class EtcdBackendContractTests extends LockBackendContractTests {
     static void closeBackends() {
         if (backend != null) {
             backend.close();
+            backend = null;
         }
         if (other != null) {
             other.close();
+            other = null;
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,7 @@ final class RequestFaults implements ClientInterceptor {
     /** Delayed transactions whose (real) answer has arrived. */
     private final AtomicInteger delayedAnswered = new AtomicInteger();
 
-    private final List<Status> delayedStatuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Status> delayedStatuses = new CopyOnWriteArrayList<>();
 
     private final ScheduledExecutorService delayer = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "request-faults");

@@ -39,10 +39,9 @@ import org.slf4j.LoggerFactory;
  * <li>hand-off latency: from the holder's release call to the return of a client blocked in acquire;</li>
  * <li>contended throughput: 4 clients (each with its own jetcd client, as 4 processes) take turns on one lock.</li>
  * </ul>
- * A harness, not a test: run it with
- * {@code ./mvnw -q -o -pl sherlock-core test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.sherlock.etcd.benchmark.EtcdBenchmark}. System properties: {@code seconds} per throughput
- * run (default 10), {@code handoffs} (default 200), {@code endpoint} to use a running etcd instead of starting one.
+ * A harness, not a test; {@code docs/etcd.md} has the command that runs it. System properties: {@code seconds} per
+ * throughput run (default 5), {@code rounds} of each throughput run, alternating (default 3), {@code handoffs}
+ * (default 200), {@code endpoint} to use a running etcd instead of starting one.
  */
 public final class EtcdBenchmark {
 
@@ -56,21 +55,25 @@ public final class EtcdBenchmark {
 
     private final int handoffs;
 
-    private EtcdBenchmark(String endpoint, Duration duration, int handoffs) {
+    private final int rounds;
+
+    private EtcdBenchmark(String endpoint, Duration duration, int handoffs, int rounds) {
         this.endpoint = endpoint;
         this.duration = duration;
         this.handoffs = handoffs;
+        this.rounds = rounds;
     }
 
     public static void main(String[] args) throws Exception {
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
-        Duration duration = Duration.ofSeconds(Integer.getInteger("seconds", 10));
+        Duration duration = Duration.ofSeconds(Integer.getInteger("seconds", 5));
+        int rounds = Integer.getInteger("rounds", 3);
         int handoffs = Integer.getInteger("handoffs", 200);
         String endpoint = System.getProperty("endpoint");
         LocalServer etcd = endpoint == null ? LocalServer.start(TestServers.ETCD) : null;
         try {
             EtcdBenchmark benchmark = new EtcdBenchmark(endpoint != null ? endpoint
-                    : "http://127.0.0.1:" + etcd.port(), duration, handoffs);
+                    : "http://127.0.0.1:" + etcd.port(), duration, handoffs, rounds);
             benchmark.run();
         }
         finally {
@@ -82,17 +85,40 @@ public final class EtcdBenchmark {
     }
 
     private void run() throws Exception {
-        print("etcd %s, %d s per throughput run, %d hand-offs, %d cores", endpoint, duration.toSeconds(), handoffs,
-                Runtime.getRuntime().availableProcessors());
+        print("etcd %s, %d rounds of %d s per throughput figure, %d hand-offs, %d cores", endpoint, rounds,
+                duration.toSeconds(), handoffs, Runtime.getRuntime().availableProcessors());
         warmUp();
-        print("uncontended, 1 client: Sherlock acquire+release %.0f pairs/s | raw txn create + txn delete %.0f pairs/s",
-                sherlockUncontended(), rawUncontended());
+        // Rounds alternate between the contenders so load from other processes hits both alike.
+        List<Double> sherlockPairs = new ArrayList<>();
+        List<Double> rawPairs = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            sherlockPairs.add(sherlockUncontended());
+            rawPairs.add(rawUncontended());
+        }
+        print("uncontended acquire+release pairs/s, 1 client: Sherlock %s | raw txn create + txn delete %s",
+                median(sherlockPairs), median(rawPairs));
         print("hand-off latency, Sherlock: %s", sherlockHandoff());
         print("hand-off latency, raw etcd txn loop: %s", rawHandoff());
         print("hand-off latency, jetcd Lock service: %s", jetcdLockHandoff());
-        print("contended, %d clients, one lock: Sherlock %.0f ops/s", CLIENTS, sherlockContended());
-        print("contended, %d clients, one lock: raw etcd txn loop %.0f ops/s", CLIENTS, rawContended());
-        print("contended, %d clients, one lock: jetcd Lock service %.0f ops/s", CLIENTS, jetcdLockContended());
+        List<Double> sherlock = new ArrayList<>();
+        List<Double> raw = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            sherlock.add(sherlockContended());
+            raw.add(rawContended());
+        }
+        print("contended ops/s, %d clients, one lock: Sherlock %s | raw etcd txn loop %s", CLIENTS, median(sherlock),
+                median(raw));
+        print("contended ops/s, %d clients, one lock: jetcd Lock service %.0f", CLIENTS, jetcdLockContended());
+    }
+
+    private static String median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        StringBuilder all = new StringBuilder();
+        for (double value : values) {
+            all.append(all.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", value));
+        }
+        return String.format(Locale.ROOT, "%.0f (median of %s)", sorted.get(sorted.size() / 2), all);
     }
 
     private void warmUp() throws Exception {
@@ -351,7 +377,7 @@ public final class EtcdBenchmark {
             for (Future<?> future : futures) {
                 future.get(2, TimeUnit.MINUTES);
             }
-            logger.info("per client: {}", Arrays.toString(perClient));
+            logger.debug("per client: {}", Arrays.toString(perClient));
             return completed / (elapsed / 1e9);
         }
         finally {
