@@ -167,6 +167,25 @@ class EtcdBackendTests {
     }
 
     @Test
+    void lockTakenOnAReusedLeaseLivesItsWholeExpiry() throws Exception {
+        String key = uniqueKey();
+        Duration expire = Duration.ofSeconds(4);
+        assertThat(backend.tryAcquire(key, "holder", expire).acquired()).isTrue();
+        try (EtcdBackend own = EtcdBackend.connect(endpoint())) {
+            assertThat(own.tryAcquire(key, "waiter", expire).acquired()).isFalse();
+            assertThat(own.spareLeases()).isEqualTo(1);
+            // Let the spare age: it is still alive, but no longer for a whole expiry.
+            Thread.sleep(2000);
+            assertThat(backend.release(key, "holder")).isTrue();
+            assertThat(own.tryAcquire(key, "waiter", expire).acquired()).isTrue();
+            assertThat(own.spareLeases()).isZero();
+            long lease = probe.get(key).getLease();
+            assertThat(probe.remainingTtl(lease)).isGreaterThanOrEqualTo(3);
+            assertThat(own.release(key, "waiter")).isTrue();
+        }
+    }
+
+    @Test
     void attemptWhoseAnswerIsLostLeavesNoKeyOrLease() throws Exception {
         attemptWhoseAnswerIsLost(Duration.ofSeconds(30));
     }

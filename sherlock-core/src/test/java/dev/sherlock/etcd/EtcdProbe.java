@@ -54,6 +54,11 @@ final class EtcdProbe implements AutoCloseable {
         return response.getTTL() == -1 ? -1 : response.getGrantedTTL();
     }
 
+    /** The seconds the lease has left, as etcd rounds them; -1 if the lease does not exist. */
+    long remainingTtl(long lease) throws Exception {
+        return client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT).get(10, TimeUnit.SECONDS).getTTL();
+    }
+
     /** The ids of all leases on the server. */
     Set<Long> leases() throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/v3/lease/leases"))
