@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Handles made from a {@link Client} share nothing with each other and leave the client open; their key watches
- * close on their own a few seconds after the last wait. To share waits between many handles, create one
- * {@link EtcdBackend} and pass it.
+ * close a few seconds after the last wait and their spare leases are revoked after 10 s unused. To share watches and
+ * spare leases between many handles, create one {@link EtcdBackend} and pass it.
  *
  * @see EtcdBackend
  * @since 0.1.0
