@@ -220,9 +220,11 @@ final class LeaseWatches implements AutoCloseable {
             if ("ERROR".equals(event.type) || event.object == null) {
                 V1Status status = event.status;
                 if (status != null && Integer.valueOf(410).equals(status.getCode())) {
-                    // Compacted past our position: a release may have been missed, so wake everyone to look.
+                    // Compacted past our position: a release may have been missed, so wake everyone to look, and
+                    // let them poll for a while rather than chase a history that moves faster than they do.
                     logger.debug("Backend kubernetes: watch of lease {} expired ({}), waiters poll",
                             leaseName, status.getMessage());
+                    pausedUntil = System.nanoTime() + BACKOFF_NANOS;
                     wake(Long.MAX_VALUE);
                     throw new WatchEnded();
                 }
