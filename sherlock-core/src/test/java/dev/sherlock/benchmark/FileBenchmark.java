@@ -13,8 +13,7 @@ import org.jspecify.annotations.Nullable;
  * File backend: notified hand-off (inotify) against the same backend made to poll at the default 100 ms retry
  * interval, in one run. Run with:
  * <pre>
- * ./mvnw -q -pl sherlock-core test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=dev.sherlock.benchmark.FileBenchmark
+ * ./scripts/benchmark.sh dev.sherlock.benchmark.FileBenchmark [seconds per measurement]
  * </pre>
  */
 public final class FileBenchmark {
