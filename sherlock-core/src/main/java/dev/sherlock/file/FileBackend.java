@@ -148,7 +148,21 @@ public final class FileBackend implements LockBackend {
             LockBackend.super.awaitRelease(key, observedVersion, maxWait);
             return;
         }
-        watch.await(stateFile(key).getFileName().toString(), observedVersion, maxWait.toNanos());
+        String fileName = stateFile(key).getFileName().toString();
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        long observed = observedVersion;
+        while (true) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return;
+            }
+            watch.await(fileName, observed, remaining);
+            // Changes also come from acquisitions: keep waiting, without the guard, while someone holds the lock.
+            observed = watch.sequence();
+            if (!isLocked(key)) {
+                return;
+            }
+        }
     }
 
     private static long nextToken(LockFile state) {
