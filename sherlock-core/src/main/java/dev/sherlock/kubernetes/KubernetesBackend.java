@@ -199,7 +199,10 @@ public final class KubernetesBackend implements LockBackend {
                         // Somebody changed the Lease between our read and our write: they won.
                         return AcquireResult.held(null, ResourceVersions.number(seen.resourceVersion()));
                     }
-                    seen = read(key);
+                    // A waiter's watch has often delivered the write that beat us already: no need to read it.
+                    Observation newer = observations.get(key);
+                    seen = newer != null && ResourceVersions.isOlder(seen.resourceVersion(), newer.resourceVersion())
+                            ? newer : read(key);
                     fresh = true;
                 }
                 case ABSENT -> seen = null;
