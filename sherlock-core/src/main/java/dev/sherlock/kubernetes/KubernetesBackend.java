@@ -314,7 +314,7 @@ public final class KubernetesBackend implements LockBackend {
             if (ex.getCode() == 409) {
                 return null;
             }
-            throw LeaseRequestException.of("create", namespace, key, ex);
+            throw failure("create", key, ex);
         }
     }
 
@@ -328,7 +328,7 @@ public final class KubernetesBackend implements LockBackend {
                 observations.forget(key, null);
                 return null;
             }
-            throw LeaseRequestException.of("get", namespace, key, ex);
+            throw failure("get", key, ex);
         }
     }
 
@@ -347,8 +347,12 @@ public final class KubernetesBackend implements LockBackend {
                 observations.forget(key, null);
                 return Write.ABSENT;
             }
-            throw LeaseRequestException.of("update", namespace, key, ex);
+            throw failure("update", key, ex);
         }
+    }
+
+    private LeaseRequestException failure(String verb, String key, ApiException ex) {
+        return LeaseRequestException.of(verb, client.getBasePath(), namespace, key, ex);
     }
 
     /** A copy of the Lease, taken by {@code owner}; the copy carries the resource version it was read at. */
@@ -378,17 +382,23 @@ public final class KubernetesBackend implements LockBackend {
         return spec;
     }
 
+    /**
+     * A copy of the Lease, renewed. The renewTime always moves forward, even if the wall clock stepped back: an
+     * update that changes nothing keeps its resourceVersion, and other clients would then not see the renewal.
+     */
     private static V1Lease renewed(V1Lease current, @Nullable Duration expire) {
         V1Lease lease = copy(current);
         V1LeaseSpec spec = lease.getSpec();
         spec.setLeaseDurationSeconds(durationSeconds(expire));
-        spec.setRenewTime(now());
+        OffsetDateTime now = now();
+        OffsetDateTime previous = spec.getRenewTime();
+        spec.setRenewTime(previous != null && !now.isAfter(previous) ? previous.plus(1, ChronoUnit.MICROS) : now);
         return lease;
     }
 
     /**
-     * A copy of the Lease with no holder. As client-go's release does, the duration becomes one second; no
-     * {@code renewTime} tells py-sherlock's reader, which judges by it, that the Lease is free.
+     * A copy of the Lease with no holder. As client-go's release does, the duration becomes one second; the
+     * renewTime goes, as nobody renews a free Lease (readers that judge by it, such as py-sherlock, then see it free).
      */
     private static V1Lease freed(V1Lease current) {
         V1Lease lease = copy(current);

@@ -17,12 +17,13 @@ final class LeaseRequestException extends RuntimeException {
         super(message, cause);
     }
 
-    static LeaseRequestException of(String verb, String namespace, String leaseName, ApiException ex) {
+    static LeaseRequestException of(String verb, String server, String namespace, String leaseName, ApiException ex) {
         String lease = "lease '" + leaseName + "' in Kubernetes namespace '" + namespace + "'";
         int code = ex.getCode();
         if (code == 0) {
-            return new LeaseRequestException("the Kubernetes API server could not be reached to " + verb + " " + lease
-                    + ": " + (ex.getCause() != null ? ex.getCause().toString() : ex.getMessage()), ex);
+            return new LeaseRequestException("the Kubernetes API server at " + server + " could not be reached to "
+                    + verb + " " + lease + ": " + (ex.getCause() != null ? ex.getCause().toString() : ex.getMessage()),
+                    ex);
         }
         V1Status status = status(ex.getResponseBody());
         String said = status != null && status.getMessage() != null ? status.getMessage()

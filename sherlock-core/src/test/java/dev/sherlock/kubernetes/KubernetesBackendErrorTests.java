@@ -78,8 +78,8 @@ class KubernetesBackendErrorTests {
         try (KubernetesBackend backend = new KubernetesBackend(client, "default")) {
             assertThatThrownBy(() -> lock(backend).locked()).isInstanceOf(LockBackendException.class)
                 .hasMessageStartingWith("Lock 'orders' (backend kubernetes, namespace 'billing'): check failed: the"
-                        + " Kubernetes API server could not be reached to get lease 'sherlock.billing.orders' in"
-                        + " Kubernetes namespace 'default': java.net.ConnectException");
+                        + " Kubernetes API server at " + server.url() + " could not be reached to get lease"
+                        + " 'sherlock.billing.orders' in Kubernetes namespace 'default': java.net.ConnectException");
         }
     }
 }
