@@ -128,8 +128,9 @@ public final class KubernetesBackend implements LockBackend {
         }
         catch (IOException | RuntimeException ex) {
             throw new LockConfigurationException("Backend kubernetes (namespace '" + namespace + "'): no Kubernetes"
-                    + " client configuration could be loaded (in-cluster service account, $KUBECONFIG, ~/.kube/config): "
-                    + ex.getMessage() + ". Run in a pod with a service account, or provide a kubeconfig");
+                    + " client configuration could be loaded (in-cluster service account, $KUBECONFIG,"
+                    + " ~/.kube/config): " + ex.getMessage() + ". Run in a pod with a service account, or provide a"
+                    + " kubeconfig");
         }
     }
 

@@ -17,17 +17,19 @@ final class LeaseRequestException extends RuntimeException {
         super(message, cause);
     }
 
-    static LeaseRequestException of(String verb, String server, String namespace, String leaseName, ApiException ex) {
+    static LeaseRequestException of(String verb, String server, String namespace, String leaseName,
+            ApiException ex) {
         String lease = "lease '" + leaseName + "' in Kubernetes namespace '" + namespace + "'";
         int code = ex.getCode();
         if (code == 0) {
+            Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
             return new LeaseRequestException("the Kubernetes API server at " + server + " could not be reached to "
-                    + verb + " " + lease + ": " + (ex.getCause() != null ? ex.getCause().toString() : ex.getMessage()),
-                    ex);
+                    + verb + " " + lease + ": " + cause, ex);
         }
-        V1Status status = status(ex.getResponseBody());
+        String body = ex.getResponseBody();
+        V1Status status = status(body);
         String said = status != null && status.getMessage() != null ? status.getMessage()
-                : ex.getResponseBody() == null || ex.getResponseBody().isBlank() ? "(no message)" : ex.getResponseBody();
+                : body == null || body.isBlank() ? "(no message)" : body;
         String message = "'" + verb + "' of " + lease + " was refused with HTTP " + code
                 + (status != null && status.getReason() != null && !status.getReason().isEmpty()
                         ? " " + status.getReason() : "")

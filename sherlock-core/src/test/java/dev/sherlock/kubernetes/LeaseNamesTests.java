@@ -34,7 +34,8 @@ class LeaseNamesTests {
     @DisplayName("other names keep a readable prefix and end in a hash")
     void otherNamesGetReadablePrefixAndHash() {
         assertThat(LeaseNames.leaseName(null, "Orders.EU")).matches("sherlock\\.orders-eu--[a-z2-7]{26}");
-        assertThat(LeaseNames.leaseName("Billing", "\u65e5\u672c")).matches("sherlock\\.billing--[a-z2-7]{26}\\.x--[a-z2-7]{26}");
+        assertThat(LeaseNames.leaseName("Billing", "\u65e5\u672c"))
+            .matches("sherlock\\.billing--[a-z2-7]{26}\\.x--[a-z2-7]{26}");
     }
 
     @Test

@@ -154,7 +154,8 @@ class LeaseApiServerTests {
         assertThat(updated.getSpec().getHolderIdentity()).isEqualTo("b");
         assertThat(Long.parseLong(updated.getMetadata().getResourceVersion())).isGreaterThan(Long.parseLong(version));
         assertThat(updated.getMetadata().getUid()).isEqualTo(created.getMetadata().getUid());
-        assertThat(updated.getMetadata().getCreationTimestamp()).isEqualTo(created.getMetadata().getCreationTimestamp());
+        assertThat(updated.getMetadata().getCreationTimestamp())
+            .isEqualTo(created.getMetadata().getCreationTimestamp());
     }
 
     @Test
@@ -220,7 +221,7 @@ class LeaseApiServerTests {
     }
 
     @Test
-    @DisplayName("a merge patch carrying a stale or bogus resourceVersion answers 409 Conflict; the current one applies")
+    @DisplayName("a merge patch with a stale or bogus resourceVersion answers 409 Conflict; the current one applies")
     void mergePatchHonoursVersion() throws ApiException {
         String name = uniqueName();
         V1Lease created = create(name);
