@@ -1,0 +1,557 @@
+package dev.sherlock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.sherlock.spi.LockBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.awaitility.core.ConditionFactory;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The contract every backend meets (DESIGN §4), run unchanged against each backend on a real server.
+ *
+ * <p>A backend's test class extends this and supplies only the hooks: {@link #backend()}, and where needed
+ * {@link #otherBackend()} (a second client, as another process would have) and {@link #shortExpire()} (an expiry
+ * just above the backend's granularity). Lock names are random, so tests may share one server.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+public abstract class LockBackendContractTests {
+
+    private static final String NAMESPACE = "sherlock-contract";
+
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+
+    /** The backend under test; may return the same instance every time. */
+    protected abstract LockBackend backend();
+
+    /** A second client to the same store, as another process would have; the same backend by default. */
+    protected LockBackend otherBackend() {
+        return backend();
+    }
+
+    /** An expiry just above the backend's granularity, used by the expiry tests. */
+    protected Duration shortExpire() {
+        return Duration.ofMillis(500);
+    }
+
+    @AfterEach
+    void stopThreads() {
+        executor.shutdownNow();
+    }
+
+    private static String uniqueName() {
+        return "contract-" + UUID.randomUUID();
+    }
+
+    private LockSettings settings() {
+        return LockSettings.defaults().withTimeout(Duration.ofSeconds(10)).withRetryInterval(Duration.ofMillis(50));
+    }
+
+    private LockSettings crashingSettings() {
+        return settings().withExpire(shortExpire()).withAutoRenew(false);
+    }
+
+    private BackendLock lock(String name) {
+        return new BackendLock(name, backend(), NAMESPACE, settings());
+    }
+
+    private BackendLock otherLock(String name) {
+        return new BackendLock(name, otherBackend(), NAMESPACE, settings());
+    }
+
+    private <T> T onOtherThread(java.util.concurrent.Callable<T> task) throws Exception {
+        return executor.submit(task).get(1, TimeUnit.MINUTES);
+    }
+
+    /** Holds belong to threads: poll on the test's own thread. */
+    private static ConditionFactory awaitOnThisThread() {
+        return await().pollInSameThread();
+    }
+
+    /** Acquires {@code name} with another client as soon as its crashed holder's expiry has passed. */
+    private BackendLock takeOverAfterExpiry(String name) {
+        BackendLock next = otherLock(name);
+        awaitOnThisThread().atMost(timesExpire(10).plusSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> next.acquire(false));
+        return next;
+    }
+
+    private Duration timesExpire(int factor) {
+        return shortExpire().multipliedBy(factor);
+    }
+
+    @Nested
+    class MutualExclusion {
+
+        @Test
+        @DisplayName("an acquired lock is held and seen as locked until it is released")
+        void acquireAndRelease() {
+            BackendLock lock = lock(uniqueName());
+            assertThat(lock.locked()).isFalse();
+            assertThat(lock.acquire(false)).isTrue();
+            assertThat(lock.isHeldByCurrentThread()).isTrue();
+            assertThat(lock.locked()).isTrue();
+            lock.release();
+            assertThat(lock.isHeldByCurrentThread()).isFalse();
+            assertThat(lock.locked()).isFalse();
+        }
+
+        @Test
+        @DisplayName("a second handle is refused while the lock is held, and sees it locked")
+        void secondHolderRefused() {
+            String name = uniqueName();
+            BackendLock first = lock(name);
+            BackendLock second = otherLock(name);
+            first.acquire();
+            assertThat(second.acquire(false)).isFalse();
+            assertThat(second.locked()).isTrue();
+            assertThat(second.isHeldByCurrentThread()).isFalse();
+            first.release();
+            assertThat(second.acquire(false)).isTrue();
+            second.release();
+        }
+
+        @Test
+        @DisplayName("names differing only in case, punctuation or script are independent locks")
+        void independentNames() {
+            String base = uniqueName();
+            List<String> names = List.of(base, base.toUpperCase(), base + "!", base + "_", base + ".", base + "/x",
+                    base + " x", base + "{x}", base + "ö", base + "o\u0308", base + "\u65e5\u672c", base + "\uD83D\uDD12",
+                    base + "\n", base + "x".repeat(900), base + "x".repeat(901));
+            List<BackendLock> held = new ArrayList<>();
+            for (String name : names) {
+                BackendLock lock = lock(name);
+                assertThat(lock.acquire(false)).as("acquire %s", name).isTrue();
+                held.add(lock);
+            }
+            for (BackendLock lock : held) {
+                assertThat(otherLock(lock.name()).acquire(false)).as("second acquire %s", lock.name()).isFalse();
+                lock.release();
+            }
+        }
+
+        @Test
+        @DisplayName("a lock can be re-acquired right after release, by the same or another handle")
+        void reacquireAfterRelease() {
+            String name = uniqueName();
+            BackendLock first = lock(name);
+            BackendLock second = otherLock(name);
+            for (int i = 0; i < 5; i++) {
+                assertThat(first.acquire(false)).isTrue();
+                first.release();
+                assertThat(second.acquire(false)).isTrue();
+                second.release();
+            }
+        }
+
+        @Test
+        @DisplayName("many threads with many handles and registries keep an exact counter")
+        void manyThreadsManyHandles() throws Exception {
+            String name = uniqueName();
+            LockRegistry registry = LockRegistry.of(backend(), NAMESPACE, settings().withTimeout(Duration.ofSeconds(60)));
+            int threads = 8;
+            int increments = 20;
+            int[] counter = new int[1];
+            AtomicInteger overlaps = new AtomicInteger();
+            AtomicInteger inside = new AtomicInteger();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(executor.submit(() -> {
+                    Lock lock = switch (thread % 3) {
+                        case 0 -> registry.getLock(name);
+                        case 1 -> new BackendLock(name, backend(), NAMESPACE, settings().withTimeout(Duration.ofSeconds(60)));
+                        default -> new BackendLock(name, otherBackend(), NAMESPACE, settings().withTimeout(Duration.ofSeconds(60)));
+                    };
+                    start.await();
+                    for (int i = 0; i < increments; i++) {
+                        lock.acquire();
+                        try {
+                            if (inside.incrementAndGet() != 1) {
+                                overlaps.incrementAndGet();
+                            }
+                            int read = counter[0];
+                            Thread.yield();
+                            counter[0] = read + 1;
+                            inside.decrementAndGet();
+                        }
+                        finally {
+                            lock.release();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> future : futures) {
+                future.get(2, TimeUnit.MINUTES);
+            }
+            assertThat(overlaps).hasValue(0);
+            assertThat(counter[0]).isEqualTo(threads * increments);
+        }
+    }
+
+    @Nested
+    class Waiting {
+
+        @Test
+        @DisplayName("a blocking acquire succeeds once the holder releases")
+        void blockingWaitSucceedsAfterRelease() throws Exception {
+            String name = uniqueName();
+            BackendLock holder = lock(name);
+            holder.acquire();
+            long holderToken = holder.fencingToken();
+            CountDownLatch waiting = new CountDownLatch(1);
+            Future<Long> waiter = executor.submit(() -> {
+                BackendLock lock = otherLock(name);
+                waiting.countDown();
+                lock.acquire();
+                try {
+                    return lock.fencingToken();
+                }
+                finally {
+                    lock.release();
+                }
+            });
+            waiting.await();
+            Thread.sleep(200);
+            assertThat(waiter).isNotDone();
+            holder.release();
+            assertThat(waiter.get(30, TimeUnit.SECONDS)).isGreaterThan(holderToken);
+        }
+
+        @Test
+        @DisplayName("a timed acquire gives up with false once its timeout has passed, not before")
+        void timedWaitGivesUp() throws Exception {
+            String name = uniqueName();
+            BackendLock holder = lock(name);
+            holder.acquire();
+            Duration timeout = Duration.ofMillis(300);
+            long start = System.nanoTime();
+            boolean acquired = onOtherThread(() -> otherLock(name).tryAcquire(timeout));
+            long elapsed = System.nanoTime() - start;
+            assertThat(acquired).isFalse();
+            assertThat(elapsed).isGreaterThanOrEqualTo(timeout.toNanos());
+            assertThat(holder.isHeldByCurrentThread()).isTrue();
+            holder.release();
+        }
+
+        @Test
+        @DisplayName("a blocking acquire throws LockTimeoutException naming the lock after the configured timeout")
+        void blockingAcquireTimesOut() {
+            String name = uniqueName();
+            BackendLock holder = lock(name);
+            holder.acquire();
+            BackendLock waiter = new BackendLock(name, otherBackend(), NAMESPACE,
+                    settings().withTimeout(Duration.ofMillis(200)));
+            assertThatThrownBy(waiter::acquire).isInstanceOf(LockTimeoutException.class)
+                    .hasMessageContaining("'" + name + "'").hasMessageContaining(otherBackend().name());
+            holder.release();
+        }
+
+        @Test
+        @DisplayName("exactly one of two waiters wins after a release")
+        void exactlyOneWaiterWins() throws Exception {
+            String name = uniqueName();
+            BackendLock holder = lock(name);
+            holder.acquire();
+            CountDownLatch done = new CountDownLatch(2);
+            List<Future<Boolean>> waiters = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                BackendLock waiter = i == 0 ? lock(name) : otherLock(name);
+                waiters.add(executor.submit(() -> {
+                    try {
+                        // The winner keeps the lock, so the other one must time out.
+                        return waiter.tryAcquire(Duration.ofSeconds(3));
+                    }
+                    finally {
+                        done.countDown();
+                    }
+                }));
+            }
+            Thread.sleep(200);
+            holder.release();
+            done.await(1, TimeUnit.MINUTES);
+            int winners = 0;
+            for (Future<Boolean> waiter : waiters) {
+                winners += waiter.get() ? 1 : 0;
+            }
+            assertThat(winners).isEqualTo(1);
+        }
+    }
+
+    @Nested
+    class Expiry {
+
+        @Test
+        @DisplayName("a holder that stops renewing (a crash) frees the lock after its expiry")
+        void expiryFreesCrashedHolder() {
+            String name = uniqueName();
+            BackendLock crashed = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
+            crashed.acquire();
+            assertThat(otherLock(name).acquire(false)).isFalse();
+            BackendLock next = takeOverAfterExpiry(name);
+            assertThat(crashed.isHeldByCurrentThread()).isFalse();
+            next.release();
+        }
+
+        @Test
+        @DisplayName("automatic renewal keeps a held lock well past its expiry")
+        void autoRenewalKeepsLock() {
+            String name = uniqueName();
+            BackendLock holder = new BackendLock(name, backend(), NAMESPACE, settings().withExpire(shortExpire()));
+            holder.acquire();
+            BackendLock other = otherLock(name);
+            awaitOnThisThread().during(timesExpire(3)).atMost(timesExpire(4).plusSeconds(5))
+                    .until(() -> !other.acquire(false));
+            assertThat(holder.isHeldByCurrentThread()).isTrue();
+            holder.release();
+        }
+
+        @Test
+        @DisplayName("a lock that never expires is still held long after the short expiry")
+        void neverExpire() {
+            String name = uniqueName();
+            BackendLock holder = new BackendLock(name, backend(), NAMESPACE, settings().withoutExpiry());
+            holder.acquire();
+            BackendLock other = otherLock(name);
+            awaitOnThisThread().during(timesExpire(3)).atMost(timesExpire(4).plusSeconds(5))
+                    .until(() -> !other.acquire(false));
+            assertThat(holder.isHeldByCurrentThread()).isTrue();
+            assertThat(holder.renew()).isTrue();
+            holder.release();
+            assertThat(other.acquire(false)).isTrue();
+            other.release();
+        }
+
+        @Test
+        @DisplayName("a manual renew extends the lock while it is held")
+        void manualRenewExtends() {
+            BackendLock holder = new BackendLock(uniqueName(), backend(), NAMESPACE,
+                    settings().withExpire(timesExpire(4)).withAutoRenew(false));
+            holder.acquire();
+            assertThat(holder.renew()).isTrue();
+            assertThat(holder.isHeldByCurrentThread()).isTrue();
+            holder.release();
+        }
+    }
+
+    @Nested
+    class Ownership {
+
+        @Test
+        @DisplayName("a stale holder's release after takeover fails and leaves the new holder intact")
+        void staleReleaseLeavesNewHolder() {
+            String name = uniqueName();
+            BackendLock stale = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
+            stale.acquire();
+            BackendLock next = takeOverAfterExpiry(name);
+            assertThatThrownBy(stale::release).isInstanceOf(LockLostException.class)
+                    .hasMessageContaining("'" + name + "'");
+            assertThat(next.isHeldByCurrentThread()).isTrue();
+            assertThat(next.locked()).isTrue();
+            assertThat(lock(name).acquire(false)).isFalse();
+            next.release();
+        }
+
+        @Test
+        @DisplayName("a stale holder's renew after takeover fails, signals the loss and leaves the new holder intact")
+        void staleRenewLeavesNewHolder() {
+            String name = uniqueName();
+            BackendLock stale = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
+            List<String> lost = new CopyOnWriteArrayList<>();
+            stale.addListener(new LockListener() {
+                @Override
+                public void lost(String lockName, LockLostException cause) {
+                    lost.add(lockName);
+                }
+            });
+            stale.acquire();
+            BackendLock next = takeOverAfterExpiry(name);
+            assertThat(stale.renew()).isFalse();
+            assertThat(stale.isHeldByCurrentThread()).isFalse();
+            assertThat(lost).containsExactly(name);
+            assertThat(lock(name).acquire(false)).isFalse();
+            assertThat(next.isHeldByCurrentThread()).isTrue();
+            next.release();
+        }
+
+        @Test
+        @DisplayName("renew, release and fencingToken before any acquire fail with LockException")
+        void operationsBeforeAcquireFail() {
+            BackendLock lock = lock(uniqueName());
+            assertThatThrownBy(lock::renew).isInstanceOf(LockException.class).hasMessageContaining("does not hold");
+            assertThatThrownBy(lock::release).isInstanceOf(LockException.class).hasMessageContaining("does not hold");
+            assertThatThrownBy(lock::fencingToken).isInstanceOf(LockException.class);
+        }
+
+        @Test
+        @DisplayName("another thread cannot release the holder's lock")
+        void nonOwnerReleaseFails() throws Exception {
+            BackendLock lock = lock(uniqueName());
+            lock.acquire();
+            Throwable failure = onOtherThread(() -> {
+                try {
+                    lock.release();
+                    return null;
+                }
+                catch (LockException ex) {
+                    return ex;
+                }
+            });
+            assertThat(failure).isInstanceOf(LockException.class).hasMessageContaining("does not hold");
+            assertThat(lock.isHeldByCurrentThread()).isTrue();
+            assertThat(lock.locked()).isTrue();
+            lock.release();
+        }
+    }
+
+    @Nested
+    class Reentrancy {
+
+        @Test
+        @DisplayName("the holding thread re-enters, and the lock is released with the last release")
+        void reentrantHoldCount() {
+            String name = uniqueName();
+            BackendLock lock = lock(name);
+            lock.acquire();
+            long token = lock.fencingToken();
+            assertThat(lock.acquire(false)).isTrue();
+            assertThat(lock.fencingToken()).isEqualTo(token);
+            lock.release();
+            assertThat(lock.isHeldByCurrentThread()).isTrue();
+            assertThat(otherLock(name).acquire(false)).isFalse();
+            lock.release();
+            assertThat(lock.isHeldByCurrentThread()).isFalse();
+            BackendLock other = otherLock(name);
+            assertThat(other.acquire(false)).isTrue();
+            other.release();
+        }
+
+        @Test
+        @DisplayName("registry handles of one name share the hold, so nested use re-enters")
+        void registryHandlesShareHold() throws Exception {
+            String name = uniqueName();
+            LockRegistry registry = LockRegistry.of(backend(), NAMESPACE, settings());
+            Lock outer = registry.getLock(name);
+            outer.acquire();
+            Lock inner = registry.getLock(name);
+            assertThat(inner.acquire(false)).isTrue();
+            assertThat(inner.fencingToken()).isEqualTo(outer.fencingToken());
+            inner.release();
+            assertThat(outer.isHeldByCurrentThread()).isTrue();
+            assertThat(onOtherThread(() -> registry.getLock(name).acquire(false))).isFalse();
+            outer.release();
+            assertThat(onOtherThread(() -> {
+                Lock lock = registry.getLock(name);
+                boolean acquired = lock.acquire(false);
+                lock.release();
+                return acquired;
+            })).isTrue();
+        }
+
+        @Test
+        @DisplayName("a registry keeps no state for names nobody holds or waits for")
+        void registryForgetsIdleNames() {
+            LockRegistry registry = LockRegistry.of(backend(), NAMESPACE, settings());
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                registry.executeLocked(uniqueName(), () -> {
+                });
+                String name = uniqueName();
+                assertThat(registry.getLock(name).acquire(false)).isTrue();
+                names.add(name);
+            }
+            BackendLockRegistry states = (BackendLockRegistry) registry;
+            assertThat(states.liveStates()).isEqualTo(20);
+            // Releasing through a fresh handle of the same name releases the shared hold.
+            names.forEach(name -> registry.getLock(name).release());
+            assertThat(states.liveStates()).isZero();
+        }
+    }
+
+    @Nested
+    class Fencing {
+
+        @Test
+        @DisplayName("tokens strictly increase across handles, re-acquisitions and takeovers")
+        void tokensIncrease() {
+            String name = uniqueName();
+            List<Long> tokens = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                BackendLock lock = i % 2 == 0 ? lock(name) : otherLock(name);
+                lock.acquire();
+                tokens.add(lock.fencingToken());
+                lock.release();
+            }
+            BackendLock crashed = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
+            crashed.acquire();
+            tokens.add(crashed.fencingToken());
+            BackendLock next = takeOverAfterExpiry(name);
+            tokens.add(next.fencingToken());
+            next.release();
+            assertThat(tokens).isSorted().doesNotHaveDuplicates().allMatch(token -> token > 0);
+        }
+
+        @Test
+        @DisplayName("listeners see each acquisition's token and each release")
+        void listenersSeeAcquireAndRelease() {
+            String name = uniqueName();
+            LockRegistry registry = LockRegistry.of(backend(), NAMESPACE, settings());
+            List<String> events = new CopyOnWriteArrayList<>();
+            registry.addListener(new LockListener() {
+                @Override
+                public void acquired(String lockName, long fencingToken) {
+                    events.add("acquired " + lockName + " " + fencingToken);
+                }
+
+                @Override
+                public void released(String lockName) {
+                    events.add("released " + lockName);
+                }
+            });
+            Lock lock = registry.getLock(name);
+            lock.acquire();
+            long token = lock.fencingToken();
+            lock.release();
+            assertThat(events).containsExactly("acquired " + name + " " + token, "released " + name);
+        }
+    }
+
+    @Nested
+    class Validation {
+
+        @Test
+        @DisplayName("an empty name fails with a message naming the field and the backend")
+        void emptyName() {
+            assertThatThrownBy(() -> lock("")).isInstanceOf(LockConfigurationException.class)
+                    .hasMessageContaining("'name' must not be empty").hasMessageContaining(backend().name());
+        }
+
+        @Test
+        @DisplayName("a name with an unpaired surrogate fails instead of sharing a key")
+        void unpairedSurrogate() {
+            assertThatThrownBy(() -> lock("orders\uD800")).isInstanceOf(LockConfigurationException.class)
+                    .hasMessageContaining("unpaired surrogate");
+        }
+    }
+}
