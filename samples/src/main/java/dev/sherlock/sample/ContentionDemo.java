@@ -56,9 +56,9 @@ final class ContentionDemo {
             long started = System.nanoTime();
             for (int i = 1; i <= options.workers(); i++) {
                 workers.add(WorkerProcess.start(i, List.of("sherlock.file.directory=" + directory.resolve("locks"),
-                        "sample.data-directory=" + directory.resolve("accounts"), "sample.accounts=" + options.accounts(),
-                        "sample.deposits=" + options.deposits(), "sample.work=" + options.work().toMillis() + "ms",
-                        "sample.locked=" + options.locked())));
+                        "sample.data-directory=" + directory.resolve("accounts"),
+                        "sample.accounts=" + options.accounts(), "sample.deposits=" + options.deposits(),
+                        "sample.work=" + options.work().toMillis() + "ms", "sample.locked=" + options.locked())));
             }
             awaitReady(workers, out);
             out.printf("  %d workers started in %.1f s; go%n", workers.size(), seconds(System.nanoTime() - started));

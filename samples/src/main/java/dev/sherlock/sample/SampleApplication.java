@@ -15,6 +15,10 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 @EnableConfigurationProperties(SampleProperties.class)
 public class SampleApplication {
 
+    /**
+     * Runs the demo or one worker.
+     * @param args {@code demo} and its options, or Spring Boot arguments for a worker
+     */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("demo")) {
             System.exit(ContentionDemo.main(Arrays.copyOfRange(args, 1, args.length)));

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 import org.jspecify.annotations.Nullable;
 
@@ -70,7 +71,8 @@ final class WorkerProcess {
         command.addAll(options);
         if (classPath.endsWith(".jar") && !classPath.contains(File.pathSeparator)) {
             try (JarFile jar = new JarFile(classPath)) {
-                if (jar.getManifest() != null && jar.getManifest().getMainAttributes().getValue("Start-Class") != null) {
+                Manifest manifest = jar.getManifest();
+                if (manifest != null && manifest.getMainAttributes().getValue("Start-Class") != null) {
                     command.addAll(Arrays.asList("-jar", classPath));
                     return command;
                 }

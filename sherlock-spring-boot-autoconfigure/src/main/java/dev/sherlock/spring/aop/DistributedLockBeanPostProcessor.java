@@ -41,6 +41,7 @@ public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryA
     /**
      * Creates the post-processor.
      * @param registry supplies the registry whose locks annotated methods take; called once, on the first locked call
+     * @since 0.1.0
      */
     public DistributedLockBeanPostProcessor(Supplier<? extends LockRegistry> registry) {
         setBeforeExistingAdvisors(true);

@@ -1,8 +1,8 @@
 package dev.sherlock.spring.boot.autoconfigure;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spring.boot.autoconfigure.SherlockProperties.Backend;
@@ -33,9 +33,9 @@ final class BackendNotAvailableException extends LockConfigurationException {
      */
     static BackendNotAvailableException of(Backend backend, @Nullable ClassLoader classLoader) {
         String name = name(backend);
-        String others = Arrays.stream(Backend.values()).filter(other -> other != backend)
-                .map(BackendNotAvailableException::name).collect(Collectors.joining(", "));
-        others = others.substring(0, others.lastIndexOf(", ")) + " or " + others.substring(others.lastIndexOf(", ") + 2);
+        List<String> names = Arrays.stream(Backend.values()).filter(other -> other != backend)
+                .map(BackendNotAvailableException::name).toList();
+        String others = String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
         Client client = Client.of(backend);
         if (client != null && !ClassUtils.isPresent(client.className(), classLoader)) {
             return new BackendNotAvailableException(

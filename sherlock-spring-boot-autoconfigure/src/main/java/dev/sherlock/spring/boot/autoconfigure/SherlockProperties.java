@@ -43,8 +43,8 @@ public class SherlockProperties {
     private Duration timeout = Duration.ofSeconds(10);
 
     /**
-     * Longest pause between two attempts while waiting for a lock. Backends that are notified of a release (redis,
-     * etcd, kubernetes) wake waiters sooner.
+     * Longest pause between two attempts while waiting for a lock. Backends that are notified of a release wake
+     * waiters sooner.
      */
     private Duration retryInterval = Duration.ofMillis(100);
 
@@ -155,6 +155,7 @@ public class SherlockProperties {
      * The lock settings these properties describe.
      * @return the settings; an {@code expire} of 0 becomes "never expires"
      * @throws LockConfigurationException if a value is out of range
+     * @since 0.1.0
      */
     public LockSettings toLockSettings() {
         return new LockSettings(this.expire.isZero() ? null : this.expire, this.timeout, this.retryInterval,

@@ -65,7 +65,8 @@ class SherlockAutoConfigurationTests {
             .run(context -> assertThat(context).hasFailed()
                 .getFailure()
                 .rootCause()
-                .hasMessageStartingWith("Backend file: 'directory' " + file + " cannot be created: "));
+                .hasMessage("Backend file: 'directory' " + file + " cannot be created: " + file
+                        + ". Choose a writable directory"));
     }
 
     @Test

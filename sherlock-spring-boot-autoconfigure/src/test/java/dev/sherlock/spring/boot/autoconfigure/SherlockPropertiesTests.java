@@ -62,13 +62,16 @@ class SherlockPropertiesTests {
             retry-interval | 0      | 'sherlock.retry-interval' must be positive but was PT0S
             expire         | 36501d | 'sherlock.expire' is out of range: 'expire' must be at most 36500 days but was PT876024H; use a lock that never expires instead of a huge expiry
             namespace      | ""     | 'sherlock.namespace' must not be empty; remove it for none
+            kubernetes.namespace | "" | 'sherlock.kubernetes.namespace' must not be empty
             """)
     void invalidValueFailsAtStartupNamingProperty(String property, String value, String message) {
+        int dot = property.lastIndexOf('.');
+        String group = dot < 0 ? "sherlock" : "sherlock." + property.substring(0, dot);
         contextRunner.withPropertyValues("sherlock.file.directory=" + directory, "sherlock." + property + "=" + value)
             .run(context -> assertThat(context).hasFailed()
                 .getFailure()
-                .hasStackTraceContaining("Failed to bind properties under 'sherlock'")
-                .hasStackTraceContaining("Unable to set value for property " + property)
+                .hasStackTraceContaining("Failed to bind properties under '" + group + "'")
+                .hasStackTraceContaining("Unable to set value for property " + property.substring(dot + 1))
                 .rootCause()
                 .hasMessage(message));
     }
@@ -89,6 +92,27 @@ class SherlockPropertiesTests {
     void backendValueIsCaseInsensitive() {
         contextRunner.withPropertyValues("sherlock.backend=File", "sherlock.file.directory=" + directory)
             .run(context -> assertThat(context).hasSingleBean(LockRegistry.class));
+    }
+
+    @Test
+    void backendPropertiesBindWithDefaults() {
+        contextRunner.withPropertyValues("sherlock.file.directory=" + directory).run(context -> {
+            SherlockProperties properties = context.getBean(SherlockProperties.class);
+            assertThat(properties.getBackend()).isEqualTo(SherlockProperties.Backend.FILE);
+            assertThat(properties.getMemcached().getServers()).containsExactly("localhost:11211");
+            assertThat(properties.getEtcd().getEndpoints()).containsExactly("http://localhost:2379");
+            assertThat(properties.getKubernetes().getNamespace()).isEqualTo("default");
+        });
+        contextRunner.withPropertyValues("sherlock.file.directory=" + directory,
+                "sherlock.memcached.servers=cache1:11211,cache2:11211",
+                "sherlock.etcd.endpoints=http://etcd-0:2379,http://etcd-1:2379", "sherlock.kubernetes.namespace=locks")
+            .run(context -> {
+                SherlockProperties properties = context.getBean(SherlockProperties.class);
+                assertThat(properties.getMemcached().getServers()).containsExactly("cache1:11211", "cache2:11211");
+                assertThat(properties.getEtcd().getEndpoints()).containsExactly("http://etcd-0:2379",
+                        "http://etcd-1:2379");
+                assertThat(properties.getKubernetes().getNamespace()).isEqualTo("locks");
+            });
     }
 
     @Test
