@@ -118,7 +118,8 @@ final class ContentionDemo {
                 double elapsed = seconds(now - go);
                 String line = String.format("  [%s] %d/%d deposits  %.1f s  %.0f deposits/s", bar(done, total), done,
                         total, elapsed, elapsed > 0 ? done / elapsed : 0.0);
-                out.print(terminal ? "\r" + line : line + System.lineSeparator());
+                // Trailing spaces clear what is left of a longer previous line.
+                out.print(terminal ? "\r" + line + "    " : line + System.lineSeparator());
                 out.flush();
                 lastPrinted = now;
             }
