@@ -86,6 +86,14 @@ public abstract class LockBackendContractTests {
         return await().pollInSameThread();
     }
 
+    /** Acquires {@code name} with another client as soon as its crashed holder's expiry has passed. */
+    private BackendLock takeOverAfterExpiry(String name) {
+        BackendLock next = otherLock(name);
+        awaitOnThisThread().atMost(timesExpire(10).plusSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> next.acquire(false));
+        return next;
+    }
+
     private Duration timesExpire(int factor) {
         return shortExpire().multipliedBy(factor);
     }
@@ -300,10 +308,8 @@ public abstract class LockBackendContractTests {
             String name = uniqueName();
             BackendLock crashed = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
             crashed.acquire();
-            BackendLock next = otherLock(name);
-            assertThat(next.acquire(false)).isFalse();
-            awaitOnThisThread().atMost(timesExpire(10).plusSeconds(5)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> next.acquire(false));
+            assertThat(otherLock(name).acquire(false)).isFalse();
+            BackendLock next = takeOverAfterExpiry(name);
             assertThat(crashed.isHeldByCurrentThread()).isFalse();
             next.release();
         }
@@ -358,9 +364,7 @@ public abstract class LockBackendContractTests {
             String name = uniqueName();
             BackendLock stale = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
             stale.acquire();
-            BackendLock next = otherLock(name);
-            awaitOnThisThread().atMost(timesExpire(10).plusSeconds(5)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> next.acquire(false));
+            BackendLock next = takeOverAfterExpiry(name);
             assertThatThrownBy(stale::release).isInstanceOf(LockLostException.class)
                     .hasMessageContaining("'" + name + "'");
             assertThat(next.isHeldByCurrentThread()).isTrue();
@@ -382,9 +386,7 @@ public abstract class LockBackendContractTests {
                 }
             });
             stale.acquire();
-            BackendLock next = otherLock(name);
-            awaitOnThisThread().atMost(timesExpire(10).plusSeconds(5)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> next.acquire(false));
+            BackendLock next = takeOverAfterExpiry(name);
             assertThat(stale.renew()).isFalse();
             assertThat(stale.isHeldByCurrentThread()).isFalse();
             assertThat(lost).containsExactly(name);
@@ -504,9 +506,7 @@ public abstract class LockBackendContractTests {
             BackendLock crashed = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
             crashed.acquire();
             tokens.add(crashed.fencingToken());
-            BackendLock next = otherLock(name);
-            awaitOnThisThread().atMost(timesExpire(10).plusSeconds(5)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> next.acquire(false));
+            BackendLock next = takeOverAfterExpiry(name);
             tokens.add(next.fencingToken());
             next.release();
             assertThat(tokens).isSorted().doesNotHaveDuplicates().allMatch(token -> token > 0);
