@@ -111,16 +111,15 @@ public final class MemcachedBackend implements LockBackend {
 
     private final boolean ownsClient;
 
-    private final Clock clock;
+    private final Clock clock = Clock.systemUTC();
 
-    MemcachedBackend(MemcachedClient client, boolean ownsClient, Clock clock) {
+    private MemcachedBackend(MemcachedClient client, boolean ownsClient) {
         if (client == null) {
             throw new LockConfigurationException("Backend memcached: 'client' must not be null");
         }
         requireBinary(client);
         this.client = client;
         this.ownsClient = ownsClient;
-        this.clock = clock;
     }
 
     /**
@@ -130,7 +129,7 @@ public final class MemcachedBackend implements LockBackend {
      * @throws LockConfigurationException if the client is {@code null} or speaks the ASCII protocol
      */
     public static MemcachedBackend of(MemcachedClient client) {
-        return new MemcachedBackend(client, false, Clock.systemUTC());
+        return new MemcachedBackend(client, false);
     }
 
     /**
@@ -141,7 +140,7 @@ public final class MemcachedBackend implements LockBackend {
      * @throws LockConfigurationException if the list is empty or malformed
      */
     public static MemcachedBackend connect(String servers) {
-        return new MemcachedBackend(createClient(servers), true, Clock.systemUTC());
+        return new MemcachedBackend(createClient(servers), true);
     }
 
     /**
@@ -163,9 +162,10 @@ public final class MemcachedBackend implements LockBackend {
         try {
             return new MemcachedClient(factory.build(), addresses);
         }
-        catch (IOException ex) {
+        catch (IOException | RuntimeException ex) {
+            // An unresolvable host name surfaces here as UnresolvedAddressException.
             throw new LockConfigurationException("Backend memcached: cannot create a client for 'servers' '" + servers
-                    + "': " + ex.getMessage());
+                    + "': " + ex + ". Check the host names and ports");
         }
     }
 
@@ -293,11 +293,14 @@ public final class MemcachedBackend implements LockBackend {
         return await(client.asyncGet(key, OwnerTranscoder.INSTANCE), "get", key) != null;
     }
 
-    /** Shuts the client down if this backend created it; an application's client stays open. */
+    /**
+     * Shuts the client down if this backend created it, waiting up to the operation timeout for operations in flight;
+     * an application's client stays open.
+     */
     @Override
     public void close() {
         if (ownsClient) {
-            client.shutdown(5, TimeUnit.SECONDS);
+            client.shutdown(client.getOperationTimeout(), TimeUnit.MILLISECONDS);
         }
     }
 

@@ -209,6 +209,25 @@ class MemcachedBackendTests {
     }
 
     @Test
+    void unresolvableHostsFailWithTheProperty() {
+        assertThatThrownBy(() -> MemcachedBackend.connect("no-such-host.invalid:11211"))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessageContaining("'servers' 'no-such-host.invalid:11211'");
+    }
+
+    @Test
+    void anUnreachableServerFailsTheAcquireNamingTheLockAndTheServer() {
+        String address = "127.0.0.1:" + LocalServer.freePorts(1)[0];
+        try (MemcachedBackend unreachable = MemcachedBackend.connect(address)) {
+            MemcachedLock lock = new MemcachedLock("orders", unreachable.client());
+            assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
+                    .hasMessageContaining("Lock 'orders' (backend memcached): acquire failed")
+                    .hasMessageContaining("timed out").hasMessageContaining(address);
+            assertThat(lock.isHeldByCurrentThread()).isFalse();
+        }
+    }
+
+    @Test
     void closingABackendLeavesAnApplicationsClientOpen() throws Exception {
         MemcachedBackend.of(backend.client()).close();
         String key = uniqueKey();
