@@ -46,7 +46,6 @@ class BackendNotAvailableFailureAnalyzerTests {
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
             redis      | org.springframework.data:spring-data-redis | file, memcached, etcd or kubernetes
-            memcached  | net.spy:spymemcached                       | file, redis, etcd or kubernetes
             etcd       | io.etcd:jetcd-core                         | file, redis, memcached or kubernetes
             kubernetes | io.kubernetes:client-java                  | file, redis, memcached or etcd
             """)
