@@ -2,6 +2,8 @@ package dev.sherlock.file;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
@@ -17,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Change notifications for a lock directory (inotify on Linux), so a waiter wakes as soon as a state file is
- * replaced instead of at its next poll. One watch per directory and JVM, on a daemon thread.
+ * replaced instead of at its next poll. All directories of the default file system share one watch service (one
+ * inotify instance) and one daemon thread per JVM; a directory's watch ends when the directory goes away.
  *
  * <p>Each change gets a sequence number; the last {@link #HISTORY} changed file names are kept, so a waiter that
  * read the sequence before its failed attempt also sees a change that happened before it started to wait.
@@ -32,33 +35,51 @@ final class DirectoryWatch {
 
     private static final ConcurrentMap<Path, DirectoryWatch> watches = new ConcurrentHashMap<>();
 
+    private static final ConcurrentMap<WatchKey, DirectoryWatch> byKey = new ConcurrentHashMap<>();
+
+    private static @Nullable WatchService service;
+
+    private final Path directory;
+
     private final String[] recent = new String[HISTORY];
 
     private long sequence;
 
-    private DirectoryWatch() {
+    private DirectoryWatch(Path directory) {
+        this.directory = directory;
     }
 
     /** The directory's watch, or {@code null} where the file system cannot notify (the caller then polls). */
     static @Nullable DirectoryWatch of(Path directory) {
-        return watches.computeIfAbsent(directory, DirectoryWatch::start);
+        if (directory.getFileSystem() != FileSystems.getDefault()) {
+            return null;
+        }
+        return watches.computeIfAbsent(directory, DirectoryWatch::register);
     }
 
-    private static @Nullable DirectoryWatch start(Path directory) {
+    private static @Nullable DirectoryWatch register(Path directory) {
         try {
-            WatchService service = directory.getFileSystem().newWatchService();
-            directory.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                    StandardWatchEventKinds.ENTRY_DELETE);
-            DirectoryWatch watch = new DirectoryWatch();
-            Thread thread = new Thread(() -> watch.run(service), "sherlock-file-watch");
-            thread.setDaemon(true);
-            thread.start();
+            DirectoryWatch watch = new DirectoryWatch(directory);
+            WatchKey key = directory.register(service(directory.getFileSystem()), StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+            byKey.put(key, watch);
             return watch;
         }
         catch (IOException | UnsupportedOperationException ex) {
             logger.debug("Backend file: {} cannot notify changes, waiters poll instead", directory, ex);
             return null;
         }
+    }
+
+    private static synchronized WatchService service(FileSystem fileSystem) throws IOException {
+        if (service == null) {
+            WatchService created = fileSystem.newWatchService();
+            Thread thread = new Thread(() -> run(created), "sherlock-file-watch");
+            thread.setDaemon(true);
+            thread.start();
+            service = created;
+        }
+        return service;
     }
 
     synchronized long sequence() {
@@ -96,21 +117,28 @@ final class DirectoryWatch {
         notifyAll();
     }
 
-    private void run(WatchService service) {
+    private static void run(WatchService service) {
         try {
             while (true) {
                 WatchKey key = service.take();
+                DirectoryWatch watch = byKey.get(key);
                 for (WatchEvent<?> event : key.pollEvents()) {
-                    changed(event.context() instanceof Path path ? path.toString() : ANY);
+                    if (watch != null) {
+                        watch.changed(event.context() instanceof Path path ? path.toString() : ANY);
+                    }
                 }
                 if (!key.reset()) {
-                    changed(ANY);
-                    return;
+                    // The directory is gone: wake its waiters, and a later backend on that path registers anew.
+                    byKey.remove(key);
+                    if (watch != null) {
+                        watches.remove(watch.directory, watch);
+                        watch.changed(ANY);
+                    }
                 }
             }
         }
         catch (InterruptedException | ClosedWatchServiceException ex) {
-            changed(ANY);
+            byKey.values().forEach(watch -> watch.changed(ANY));
         }
     }
 }
