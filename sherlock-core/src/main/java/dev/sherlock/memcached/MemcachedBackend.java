@@ -266,26 +266,20 @@ public final class MemcachedBackend implements LockBackend {
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
         int exptime = MemcachedExpiry.exptime(expire, clock.instant().getEpochSecond());
-        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-            CASValue<String> item = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
-            if (item == null || !owner.equals(item.getValue())) {
-                return false;
-            }
-            CASResponse response = await(client.asyncCAS(key, item.getCas(), exptime, owner,
-                    OwnerTranscoder.INSTANCE), "cas", key);
-            switch (response) {
-                case OK:
-                    return true;
-                case NOT_FOUND:
-                    return false;
-                case EXISTS:
-                    // Changed since the gets: re-read; if it is still ours, a concurrent renewal won the race.
-                    break;
-                default:
-                    throw new IllegalStateException("memcached 'cas' of key '" + key + "' answered " + response);
-            }
+        CASValue<String> item = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
+        if (item == null || !owner.equals(item.getValue())) {
+            return false;
         }
-        throw casContention("cas", key);
+        CASResponse response = await(client.asyncCAS(key, item.getCas(), exptime, owner, OwnerTranscoder.INSTANCE),
+                "cas", key);
+        return switch (response) {
+            case OK -> true;
+            case NOT_FOUND -> false;
+            // Changed since the gets: if it is still ours, a renewal of this same hold sent after our gets won the
+            // race and extended it at least as far as ours would have.
+            case EXISTS -> owner.equals(await(client.asyncGet(key, OwnerTranscoder.INSTANCE), "get", key));
+            default -> throw new IllegalStateException("memcached 'cas' of key '" + key + "' answered " + response);
+        };
     }
 
     @Override

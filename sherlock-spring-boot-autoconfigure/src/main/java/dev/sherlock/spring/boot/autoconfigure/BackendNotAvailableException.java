@@ -77,7 +77,7 @@ final class BackendNotAvailableException extends LockConfigurationException {
                 case MEMCACHED -> new Client("net.spy.memcached.MemcachedClient", "net.spy:spymemcached",
                         "net.spy:spymemcached");
                 case ETCD -> new Client("io.etcd.jetcd.Client", "io.etcd:jetcd-core", "io.etcd:jetcd-core");
-                case KUBERNETES -> new Client("io.kubernetes.client.openapi.ApiClient", "io.kubernetes:client-java",
+                case KUBERNETES -> new Client("io.kubernetes.client.util.Config", "io.kubernetes:client-java",
                         "io.kubernetes:client-java");
             };
         }

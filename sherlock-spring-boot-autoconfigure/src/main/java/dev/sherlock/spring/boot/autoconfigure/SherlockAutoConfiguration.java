@@ -30,7 +30,8 @@ import org.springframework.core.io.ResourceLoader;
  */
 @AutoConfiguration(after = DataRedisAutoConfiguration.class)
 @EnableConfigurationProperties(SherlockProperties.class)
-@Import({ FileBackendConfiguration.class, MemcachedBackendConfiguration.class })
+@Import({ FileBackendConfiguration.class, MemcachedBackendConfiguration.class,
+        KubernetesBackendConfiguration.class })
 public final class SherlockAutoConfiguration {
 
     @Bean

@@ -20,7 +20,7 @@ class BackendNotAvailableFailureAnalyzerTests {
             redis      | org.springframework.data.redis.connection.RedisConnectionFactory | org.springframework.data:spring-data-redis | org.springframework.boot:spring-boot-starter-data-redis | file, memcached, etcd or kubernetes
             memcached  | net.spy.memcached.MemcachedClient                                | net.spy:spymemcached                       | net.spy:spymemcached                                    | file, redis, etcd or kubernetes
             etcd       | io.etcd.jetcd.Client                                             | io.etcd:jetcd-core                         | io.etcd:jetcd-core                                      | file, redis, memcached or kubernetes
-            kubernetes | io.kubernetes.client.openapi.ApiClient                           | io.kubernetes:client-java                  | io.kubernetes:client-java                               | file, redis, memcached or etcd
+            kubernetes | io.kubernetes.client.util.Config                                 | io.kubernetes:client-java                  | io.kubernetes:client-java                               | file, redis, memcached or etcd
             """)
     void backendWhenClientMissingFailsWithDependencyName(String backend, String clientClass, String artifact,
             String dependency, String others) {
@@ -47,7 +47,6 @@ class BackendNotAvailableFailureAnalyzerTests {
     @CsvSource(delimiter = '|', textBlock = """
             redis      | org.springframework.data:spring-data-redis | file, memcached, etcd or kubernetes
             etcd       | io.etcd:jetcd-core                         | file, redis, memcached or kubernetes
-            kubernetes | io.kubernetes:client-java                  | file, redis, memcached or etcd
             """)
     void backendWithClientButNoBackendBeanFailsAskingForOne(String backend, String artifact, String others) {
         contextRunner.withPropertyValues("sherlock.backend=" + backend).run(context -> {
