@@ -15,19 +15,23 @@ class EtcdBackendContractTests extends LockBackendContractTests {
 
     @Override
     protected LockBackend backend() {
-        if (backend == null) {
-            backend = EtcdBackend.connect(endpoint());
+        synchronized (EtcdBackendContractTests.class) {
+            if (backend == null) {
+                backend = EtcdBackend.connect(endpoint());
+            }
+            return backend;
         }
-        return backend;
     }
 
     /** Another process would have its own client. */
     @Override
     protected LockBackend otherBackend() {
-        if (other == null) {
-            other = EtcdBackend.connect(endpoint());
+        synchronized (EtcdBackendContractTests.class) {
+            if (other == null) {
+                other = EtcdBackend.connect(endpoint());
+            }
+            return other;
         }
-        return other;
     }
 
     /** etcd raises shorter lease TTLs to 2 s (1.5 election timeouts, rounded up). */
@@ -37,7 +41,7 @@ class EtcdBackendContractTests extends LockBackendContractTests {
     }
 
     @AfterAll
-    static void closeBackends() {
+    static synchronized void closeBackends() {
         if (backend != null) {
             backend.close();
             backend = null;
@@ -49,6 +53,6 @@ class EtcdBackendContractTests extends LockBackendContractTests {
     }
 
     private static String endpoint() {
-        return "http://127.0.0.1:" + TestServers.etcd().port();
+        return "http://" + TestServers.etcd().host() + ":" + TestServers.etcd().port();
     }
 }

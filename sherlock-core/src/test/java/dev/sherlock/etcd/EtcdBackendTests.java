@@ -56,7 +56,7 @@ class EtcdBackendTests {
     }
 
     private static String endpoint() {
-        return "http://127.0.0.1:" + etcd.port();
+        return "http://" + etcd.host() + ":" + etcd.port();
     }
 
     private static String uniqueKey() {

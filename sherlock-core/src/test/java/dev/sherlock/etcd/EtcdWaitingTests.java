@@ -50,7 +50,7 @@ class EtcdWaitingTests {
     }
 
     private static String endpoint() {
-        return "http://127.0.0.1:" + TestServers.etcd().port();
+        return "http://" + TestServers.etcd().host() + ":" + TestServers.etcd().port();
     }
 
     private static String uniqueName() {

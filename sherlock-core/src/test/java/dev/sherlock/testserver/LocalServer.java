@@ -29,11 +29,26 @@ public final class LocalServer implements AutoCloseable {
 
     private final int[] ports;
 
+    private final String host;
+
+    private final AutoCloseable container;
+
     private LocalServer(String name, Process process, Path directory, int[] ports) {
         this.name = name;
         this.process = process;
         this.directory = directory;
         this.ports = ports;
+        this.host = "127.0.0.1";
+        this.container = null;
+    }
+
+    private LocalServer(String name, DockerServer container, Path directory) {
+        this.name = name;
+        this.process = null;
+        this.directory = directory;
+        this.ports = container.ports();
+        this.host = container.host();
+        this.container = container;
     }
 
     /**
@@ -43,8 +58,17 @@ public final class LocalServer implements AutoCloseable {
      * @param debianPackage the package that provides it
      * @param portCount how many free ports the command needs
      * @param command builds the command line from the binary's path, the free ports and the temporary directory
+     * @param image the Docker image to run with Testcontainers when the binary is missing, or null
+     * @param containerPorts the ports the image listens on, in the order of {@link #ports()}
+     * @param containerCommand the container's command, or an empty list for the image's default
      */
-    public record Spec(String name, String binary, String debianPackage, int portCount, Command command) {
+    public record Spec(String name, String binary, String debianPackage, int portCount, Command command,
+            String image, List<Integer> containerPorts, List<String> containerCommand) {
+
+        /** A spec without a Docker fallback. */
+        public Spec(String name, String binary, String debianPackage, int portCount, Command command) {
+            this(name, binary, debianPackage, portCount, command, null, List.of(), List.of());
+        }
     }
 
     /** Builds a command line. */
@@ -71,19 +95,18 @@ public final class LocalServer implements AutoCloseable {
      */
     public static LocalServer start(Spec spec, int[] ports) {
         String binary = find(spec.binary());
+        if (binary == null && spec.image() != null && DockerServer.available()) {
+            return new LocalServer(spec.name(), DockerServer.start(spec.image(), spec.containerPorts(),
+                    spec.containerCommand()), temporaryDirectory(spec));
+        }
         if (binary == null) {
             throw new IllegalStateException("Cannot start " + spec.name() + " for the tests: '" + spec.binary()
-                    + "' is not installed and no Docker engine is available. Install the Debian package '"
+                    + "' is not installed and " + (spec.image() == null ? "this server has no Docker fallback"
+                    : "no Docker engine is available") + ". Install the Debian package '"
                     + spec.debianPackage() + "' (apt-get install " + spec.debianPackage()
                     + "), or run ./build/test.sh, which installs it");
         }
-        Path directory;
-        try {
-            directory = Files.createTempDirectory("sherlock-" + spec.name() + "-");
-        }
-        catch (IOException ex) {
-            throw new IllegalStateException("Cannot create a temporary directory for " + spec.name(), ex);
-        }
+        Path directory = temporaryDirectory(spec);
         List<String> command = spec.command().build(binary, ports, directory);
         Path log = directory.resolve("server.log");
         Process process;
@@ -98,6 +121,20 @@ public final class LocalServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-" + spec.name()));
         server.awaitPort(ports[0], Duration.ofSeconds(30), command);
         return server;
+    }
+
+    private static Path temporaryDirectory(Spec spec) {
+        try {
+            return Files.createTempDirectory("sherlock-" + spec.name() + "-");
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("Cannot create a temporary directory for " + spec.name(), ex);
+        }
+    }
+
+    /** The host to connect to: loopback, or the Docker host for a container. */
+    public String host() {
+        return host;
     }
 
     /** The first port. */
@@ -117,11 +154,15 @@ public final class LocalServer implements AutoCloseable {
 
     /** Whether the process still runs. */
     public boolean isAlive() {
-        return process.isAlive();
+        return process == null || process.isAlive();
     }
 
     /** Kills the process at once (SIGKILL), as a crash would, leaving its directory. */
     public void kill() {
+        if (process == null) {
+            close();
+            return;
+        }
         process.destroyForcibly();
         try {
             process.waitFor();
@@ -133,7 +174,15 @@ public final class LocalServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (process.isAlive()) {
+        if (container != null) {
+            try {
+                container.close();
+            }
+            catch (Exception ex) {
+                // stopping a test container is best effort
+            }
+        }
+        if (process != null && process.isAlive()) {
             process.destroy();
             try {
                 if (!process.waitFor(java.util.concurrent.TimeUnit.SECONDS.toMillis(10),

@@ -11,12 +11,14 @@ public final class TestServers {
     /** redis-server without persistence. */
     public static final LocalServer.Spec REDIS = new LocalServer.Spec("redis", "redis-server", "redis-server", 1,
             (binary, ports, dir) -> List.of(binary, "--port", Integer.toString(ports[0]), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"));
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"),
+            "redis:7.0", List.of(6379), List.of("redis-server", "--save", "", "--appendonly", "no"));
 
     /** memcached; as root it needs {@code -u root}. */
     public static final LocalServer.Spec MEMCACHED = new LocalServer.Spec("memcached", "memcached", "memcached", 1,
             (binary, ports, dir) -> List.of(binary, "-p", Integer.toString(ports[0]), "-l", "127.0.0.1", "-U", "0",
-                    "-u", System.getProperty("user.name"), "-m", "64"));
+                    "-u", System.getProperty("user.name"), "-m", "64"),
+            "memcached:1.6", List.of(11211), List.of());
 
     /** A single-member etcd with a temporary data directory; ports: client, peer. */
     public static final LocalServer.Spec ETCD = new LocalServer.Spec("etcd", "etcd", "etcd-server", 2,
@@ -24,7 +26,9 @@ public final class TestServers {
                     dir.resolve("data").toString(), "--listen-client-urls", "http://127.0.0.1:" + ports[0],
                     "--advertise-client-urls", "http://127.0.0.1:" + ports[0], "--listen-peer-urls",
                     "http://127.0.0.1:" + ports[1], "--initial-advertise-peer-urls", "http://127.0.0.1:" + ports[1],
-                    "--initial-cluster", "sherlock-test=http://127.0.0.1:" + ports[1]));
+                    "--initial-cluster", "sherlock-test=http://127.0.0.1:" + ports[1]),
+            "quay.io/coreos/etcd:v3.4.35", List.of(2379, 2380), List.of("etcd", "--listen-client-urls",
+                    "http://0.0.0.0:2379", "--advertise-client-urls", "http://127.0.0.1:2379"));
 
     private static LocalServer redis;
 

@@ -1,4 +1,4 @@
-package dev.sherlock.etcd.benchmark;
+package dev.sherlock.benchmark;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -39,9 +39,12 @@ import org.slf4j.LoggerFactory;
  * <li>hand-off latency: from the holder's release call to the return of a client blocked in acquire;</li>
  * <li>contended throughput: 4 clients (each with its own jetcd client, as 4 processes) take turns on one lock.</li>
  * </ul>
- * A harness, not a test; {@code docs/etcd.md} has the command that runs it. System properties: {@code seconds} per
- * throughput run (default 5), {@code rounds} of each throughput run, alternating (default 3), {@code handoffs}
- * (default 200), {@code endpoint} to use a running etcd instead of starting one.
+ * Throughput runs alternate between Sherlock and the raw loop, so load from other processes hits both alike, and
+ * report the median. A harness, not a test. Run with:
+ * <pre>
+ * ./scripts/benchmark.sh dev.sherlock.benchmark.EtcdBenchmark [seconds per run] [rounds] [hand-offs]
+ * </pre>
+ * (defaults 5, 3 and 200). It starts its own single-member etcd, or uses {@code -Dendpoint=http://...}.
  */
 public final class EtcdBenchmark {
 
@@ -66,15 +69,14 @@ public final class EtcdBenchmark {
 
     public static void main(String[] args) throws Exception {
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
-        Duration duration = Duration.ofSeconds(Integer.getInteger("seconds", 5));
-        int rounds = Integer.getInteger("rounds", 3);
-        int handoffs = Integer.getInteger("handoffs", 200);
+        Duration duration = Duration.ofSeconds(args.length > 0 ? Integer.parseInt(args[0]) : 5);
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int handoffs = args.length > 2 ? Integer.parseInt(args[2]) : 200;
         String endpoint = System.getProperty("endpoint");
         LocalServer etcd = endpoint == null ? LocalServer.start(TestServers.ETCD) : null;
         try {
-            EtcdBenchmark benchmark = new EtcdBenchmark(endpoint != null ? endpoint
-                    : "http://127.0.0.1:" + etcd.port(), duration, handoffs, rounds);
-            benchmark.run();
+            new EtcdBenchmark(endpoint != null ? endpoint : "http://" + etcd.host() + ":" + etcd.port(), duration,
+                    handoffs, rounds).run();
         }
         finally {
             if (etcd != null) {

@@ -1,0 +1,173 @@
+package dev.sherlock;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class LockRenewalTests {
+
+    private final InMemoryBackend backend = new InMemoryBackend();
+
+    private final List<String> lost = new CopyOnWriteArrayList<>();
+
+    private BackendLock lock(String name, Duration expire) {
+        BackendLock lock = new BackendLock(name, backend, null, LockSettings.defaults().withExpire(expire)
+                .withRetryInterval(Duration.ofMillis(20)));
+        lock.addListener(new LockListener() {
+            @Override
+            public void lost(String lockName, LockLostException cause) {
+                lost.add(cause.getMessage());
+            }
+        });
+        return lock;
+    }
+
+    @Test
+    void renewalThatFindsTheLockGoneSignalsLossAndClearsHeld() {
+        BackendLock lock = lock("evicted", Duration.ofMillis(300));
+        lock.acquire();
+        backend.evict("evicted");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lost.isEmpty());
+        assertThat(lost).singleElement().asString().contains("Lock 'evicted' (backend memory)")
+                .contains("renewal found it expired or taken over")
+                .contains("integrity of data protected by this lock may have been compromised");
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+        assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
+        assertThat(lock.acquire(false)).isTrue();
+        lock.release();
+    }
+
+    @Test
+    void renewalErrorsAloneDoNotLoseTheLockUntilItsExpiryPasses() {
+        BackendLock lock = lock("flaky", Duration.ofMillis(600));
+        lock.acquire();
+        backend.renewFailure = new IllegalStateException("connection reset");
+        int before = backend.renewCalls.get();
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.renewCalls.get() >= before + 2);
+        backend.renewFailure = null;
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.renewCalls.get() >= before + 4);
+        assertThat(lost).isEmpty();
+        assertThat(lock.isHeldByCurrentThread()).isTrue();
+        lock.release();
+    }
+
+    @Test
+    void renewalErrorsPastTheExpirySignalLoss() {
+        BackendLock lock = lock("unreachable", Duration.ofMillis(300));
+        lock.acquire();
+        backend.renewFailure = new IllegalStateException("server unreachable");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lost.isEmpty());
+        assertThat(lost).singleElement().asString().contains("renewal kept failing until it expired")
+                .contains("server unreachable");
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+        backend.renewFailure = null;
+        assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
+    }
+
+    @Test
+    void releasedLockIsNoLongerRenewed() throws InterruptedException {
+        BackendLock lock = lock("released", Duration.ofMillis(150));
+        lock.acquire();
+        lock.release();
+        int after = backend.renewCalls.get();
+        Thread.sleep(400);
+        assertThat(backend.renewCalls.get()).isEqualTo(after);
+        assertThat(lost).isEmpty();
+    }
+
+    @Test
+    void failedAcquireCallCleansUpWhatItMayHaveCreated() {
+        BackendLock lock = lock("half-done", Duration.ofSeconds(30));
+        backend.acquireFailureAfterWrite = new IllegalStateException("response lost");
+        assertThatThrownBy(lock::acquire).isInstanceOf(LockBackendException.class)
+                .hasMessage("Lock 'half-done' (backend memory): acquire failed: response lost")
+                .hasCauseInstanceOf(IllegalStateException.class);
+        backend.acquireFailureAfterWrite = null;
+        assertThat(lock.locked()).isFalse();
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+        assertThat(lock.acquire(false)).isTrue();
+        lock.release();
+    }
+
+    @Test
+    void reentrantAcquireOfALostHoldFails() {
+        BackendLock lock = lock("lost-then-reentered", Duration.ofMillis(300));
+        lock.acquire();
+        backend.evict("lost-then-reentered");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lost.isEmpty());
+        assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockLostException.class)
+                .hasMessageContaining("cannot re-enter");
+        assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+    }
+
+    @Test
+    void throwingListenersNeitherFailTheLockNorLeaveAHoldBehind() {
+        LockRegistry registry = LockRegistry.of(backend, null, LockSettings.defaults()
+                .withExpire(Duration.ofMillis(300)).withTimeout(Duration.ofMillis(200)));
+        registry.addListener(new LockListener() {
+            @Override
+            public void acquired(String name, long fencingToken) {
+                throw new IllegalStateException("metrics down");
+            }
+
+            @Override
+            public void released(String name) {
+                throw new IllegalStateException("metrics down");
+            }
+        });
+        Lock lock = registry.getLock("listened");
+        lock.acquire();
+        assertThat(lock.isHeldByCurrentThread()).isTrue();
+        lock.release();
+        assertThat(lock.locked()).isFalse();
+    }
+
+    @Test
+    void lostListenerRunsWithoutBlockingTheHoldersRelease() throws Exception {
+        java.util.concurrent.CountDownLatch inListener = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        BackendLock lock = lock("slow-listener", Duration.ofMillis(300));
+        lock.addListener(new LockListener() {
+            @Override
+            public void lost(String name, LockLostException cause) {
+                inListener.countDown();
+                try {
+                    // e.g. "stop the worker and wait until it lets go"
+                    released.await(1, java.util.concurrent.TimeUnit.MINUTES);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<Throwable> holder = executor.submit(() -> {
+                lock.acquire();
+                backend.evict("slow-listener");
+                inListener.await();
+                try {
+                    lock.release();
+                    return null;
+                }
+                catch (LockLostException expected) {
+                    return expected;
+                }
+                finally {
+                    released.countDown();
+                }
+            });
+            assertThat(holder.get(30, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(LockLostException.class);
+        }
+        finally {
+            executor.shutdownNow();
+        }
+    }
+}
