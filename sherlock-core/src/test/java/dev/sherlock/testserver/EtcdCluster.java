@@ -43,7 +43,8 @@ public final class EtcdCluster implements AutoCloseable {
         String token = "sherlock-" + UUID.randomUUID();
         StringBuilder initial = new StringBuilder();
         for (int i = 0; i < size; i++) {
-            initial.append(i == 0 ? "" : ",").append(memberName(i)).append("=http://127.0.0.1:").append(ports[2 * i + 1]);
+            initial.append(i == 0 ? "" : ",").append(memberName(i)).append("=http://127.0.0.1:")
+                    .append(ports[2 * i + 1]);
         }
         List<LocalServer> members = new ArrayList<>();
         EtcdCluster cluster = new EtcdCluster(members);
