@@ -31,7 +31,7 @@ import org.springframework.core.io.ResourceLoader;
 @AutoConfiguration(after = DataRedisAutoConfiguration.class)
 @EnableConfigurationProperties(SherlockProperties.class)
 @Import({ FileBackendConfiguration.class, MemcachedBackendConfiguration.class,
-        KubernetesBackendConfiguration.class })
+        EtcdBackendConfiguration.class, KubernetesBackendConfiguration.class })
 public final class SherlockAutoConfiguration {
 
     @Bean

@@ -249,9 +249,24 @@ public class SherlockProperties {
             return this.endpoints;
         }
 
+        /**
+         * Longest wait for one etcd request; a renewal that times out is retried until the lock would expire.
+         */
+        private Duration requestTimeout = Duration.ofSeconds(5);
+
         public void setEndpoints(List<String> endpoints) {
             Assert.notEmpty(endpoints, "'sherlock.etcd.endpoints' must not be empty");
             this.endpoints = endpoints;
+        }
+
+        public Duration getRequestTimeout() {
+            return this.requestTimeout;
+        }
+
+        public void setRequestTimeout(Duration requestTimeout) {
+            Assert.isTrue(requestTimeout != null && !requestTimeout.isNegative() && !requestTimeout.isZero(),
+                    () -> "'sherlock.etcd.request-timeout' must be positive but was " + requestTimeout);
+            this.requestTimeout = requestTimeout;
         }
     }
 

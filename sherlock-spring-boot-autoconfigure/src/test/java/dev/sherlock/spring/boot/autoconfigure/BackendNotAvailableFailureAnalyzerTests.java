@@ -46,7 +46,6 @@ class BackendNotAvailableFailureAnalyzerTests {
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
             redis      | org.springframework.data:spring-data-redis | file, memcached, etcd or kubernetes
-            etcd       | io.etcd:jetcd-core                         | file, redis, memcached or kubernetes
             """)
     void backendWithClientButNoBackendBeanFailsAskingForOne(String backend, String artifact, String others) {
         contextRunner.withPropertyValues("sherlock.backend=" + backend).run(context -> {

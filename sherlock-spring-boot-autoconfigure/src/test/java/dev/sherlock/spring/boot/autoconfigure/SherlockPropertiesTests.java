@@ -123,7 +123,8 @@ class SherlockPropertiesTests {
         assertThat(properties).extracting(property -> property.get("name"))
             .containsExactlyInAnyOrder("sherlock.backend", "sherlock.namespace", "sherlock.expire", "sherlock.timeout",
                     "sherlock.retry-interval", "sherlock.auto-renew", "sherlock.file.directory",
-                    "sherlock.memcached.servers", "sherlock.etcd.endpoints", "sherlock.kubernetes.namespace");
+                    "sherlock.memcached.servers", "sherlock.etcd.endpoints", "sherlock.etcd.request-timeout",
+                    "sherlock.kubernetes.namespace");
         assertThat(properties).allSatisfy(property -> assertThat(property.get("description")).asString().isNotBlank());
         assertThat(properties).filteredOn(property -> property.get("name").equals("sherlock.expire"))
             .singleElement()
