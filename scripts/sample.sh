@@ -13,6 +13,6 @@ if ! command -v java >/dev/null 2>&1; then
 fi
 
 echo "Building the sample (the first run downloads Maven and the dependencies) ..."
-./mvnw -B -q -ntp -pl samples -am package -Dmaven.test.skip=true
+./mvnw -B -q -ntp -pl samples -am package -DskipTests
 
 exec java -jar samples/target/sherlock-sample.jar demo "$@"

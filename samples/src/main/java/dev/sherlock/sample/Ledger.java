@@ -69,9 +69,12 @@ public class Ledger {
     private Deposit apply(int account, long token, long waited) {
         Path file = file(account);
         Balance before = read(file);
-        boolean inOrder = token == 0 || token > before.lastToken();
         pause(properties.work());
-        write(file, new Balance(before.balance() + 1, Math.max(token, before.lastToken())));
+        // The fencing check belongs to the write, as a store would make it: the writer's token against the last one
+        // the account accepted.
+        Balance atWrite = read(file);
+        boolean inOrder = token == 0 || token > atWrite.lastToken();
+        write(file, new Balance(before.balance() + 1, Math.max(token, atWrite.lastToken())));
         return new Deposit(waited, inOrder);
     }
 

@@ -45,6 +45,9 @@ public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryA
      */
     public DistributedLockBeanPostProcessor(Supplier<? extends LockRegistry> registry) {
         setBeforeExistingAdvisors(true);
+        // Run before @Async's post-processor (LOWEST_PRECEDENCE): it then puts its advisor outside ours, so the lock
+        // is taken on the executor thread around the work, not around the submission.
+        setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 1);
         this.interceptor = new DistributedLockInterceptor(SingletonSupplier.of(registry), this::resolvePlaceholders);
         this.advisor = new DefaultPointcutAdvisor(new AnnotationMatchingPointcut(null, DistributedLock.class, true),
                 this.interceptor);

@@ -1,6 +1,10 @@
 package dev.sherlock.spring.aop;
 
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.sherlock.LockConfigurationException;
@@ -12,6 +16,10 @@ import org.springframework.context.expression.MethodBasedEvaluationContext;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ExpressionException;
 import org.springframework.expression.ParserContext;
+import org.springframework.expression.common.CompositeStringExpression;
+import org.springframework.expression.spel.SpelNode;
+import org.springframework.expression.spel.ast.VariableReference;
+import org.springframework.expression.spel.standard.SpelExpression;
 
 /**
  * Evaluates lock names such as {@code "invoice-#{#id}"}: SpEL template expressions over the method's arguments,
@@ -36,12 +44,43 @@ final class LockNameEvaluator extends CachedExpressionEvaluator {
         if (!spec.template()) {
             return;
         }
+        Expression expression;
         try {
-            getExpression(expressions, spec.element(), spec.name());
+            expression = getExpression(expressions, spec.element(), spec.name());
         }
         catch (ExpressionException ex) {
             throw new LockConfigurationException("@DistributedLock on " + spec.description() + ": 'name' '"
                     + spec.name() + "' is not a valid template: " + ex.getSimpleMessage());
+        }
+        Set<String> known = new HashSet<>(Set.of("root", "this"));
+        String[] parameters = getParameterNameDiscoverer().getParameterNames(spec.method());
+        for (int i = 0; i < spec.method().getParameterCount(); i++) {
+            known.add("p" + i);
+            known.add("a" + i);
+            if (parameters != null) {
+                known.add(parameters[i]);
+            }
+        }
+        List<Expression> parts = expression instanceof CompositeStringExpression composite
+                ? List.of(composite.getExpressions()) : List.of(expression);
+        for (Expression part : parts) {
+            if (part instanceof SpelExpression spel) {
+                checkVariables(spel.getAST(), known, spec);
+            }
+        }
+    }
+
+    private static void checkVariables(SpelNode node, Set<String> known, LockSpec spec) {
+        if (node instanceof VariableReference) {
+            String variable = node.toStringAST().substring(1);
+            if (!known.contains(variable)) {
+                throw new LockConfigurationException("@DistributedLock on " + spec.description() + ": 'name' '"
+                        + spec.name() + "' uses #" + variable + ", which is not a parameter of the method."
+                        + " Use one of " + new TreeSet<>(known) + " (names need the -parameters flag)");
+            }
+        }
+        for (int i = 0; i < node.getChildCount(); i++) {
+            checkVariables(node.getChild(i), known, spec);
         }
     }
 

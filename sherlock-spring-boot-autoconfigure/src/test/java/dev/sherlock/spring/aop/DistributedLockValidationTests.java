@@ -97,12 +97,26 @@ class DistributedLockValidationTests {
                 + " public instance method");
     }
 
+    @Test
+    void nameUsingAVariableThatIsNoParameterFailsAtStartup() {
+        assertStartupFailure(MistypedName.class, "@DistributedLock on DistributedLockValidationTests.MistypedName"
+                + ".settle(long): 'name' 'invoice-#{#invoiceId}' uses #invoiceId, which is not a parameter of the"
+                + " method. Use one of [a0, id, p0, root, this] (names need the -parameters flag)");
+    }
+
     private void assertStartupFailure(Class<?> bean, String message) {
         new LockContext(directory).runner().withBean(bean).run(context -> assertThat(context).hasFailed()
             .getFailure()
             .hasMessageContaining("Error creating bean with name")
             .rootCause()
             .hasMessage(message));
+    }
+
+    static class MistypedName {
+
+        @DistributedLock(name = "invoice-#{#invoiceId}")
+        public void settle(long id) {
+        }
     }
 
     static class PrimitiveSkip {
