@@ -109,6 +109,12 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         }
     }
 
+    /** How many threads wait for a release of the key: for tests. */
+    int waiters(String key) {
+        Waiters waiters = waiting.get(key);
+        return waiters == null ? 0 : waiters.users;
+    }
+
     /** The latest release of the key seen in the last moment, or 0: for tests. */
     long recentRelease(String key) {
         Release release = recent.get(slot(key));
@@ -154,7 +160,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     /** The local waiters of one key; {@link #users} changes only inside the map's compute functions. */
     private static final class Waiters {
 
-        int users;
+        volatile int users;
 
         private long highest;
 

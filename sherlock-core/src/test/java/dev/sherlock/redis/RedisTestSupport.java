@@ -4,9 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.sherlock.testserver.LocalServer;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
 import dev.sherlock.testserver.RedisCluster;
 import dev.sherlock.testserver.TestServers;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -29,9 +32,13 @@ final class RedisTestSupport {
 
     private static RedisBackend otherCluster;
 
+    private static LettuceConnectionFactory factory;
+
     private static StringRedisTemplate raw;
 
     private static StringRedisTemplate rawCluster;
+
+    private static StringRedisTemplate rawClusterNode;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(RedisTestSupport::closeShared, "close-redis-test-clients"));
@@ -80,10 +87,18 @@ final class RedisTestSupport {
         return otherCluster;
     }
 
+    /** A shared connection factory for the shared redis-server, for backends a test builds and closes itself. */
+    static synchronized LettuceConnectionFactory factory() {
+        if (factory == null) {
+            factory = keep(factory(TestServers.redis()));
+        }
+        return factory;
+    }
+
     /** Plain commands on the shared redis-server, to look at keys directly. */
     static synchronized StringRedisTemplate raw() {
         if (raw == null) {
-            raw = new StringRedisTemplate(keep(factory(TestServers.redis())));
+            raw = new StringRedisTemplate(factory());
         }
         return raw;
     }
@@ -94,6 +109,20 @@ final class RedisTestSupport {
             rawCluster = new StringRedisTemplate(keep(factory(RedisCluster.shared())));
         }
         return rawCluster;
+    }
+
+    /** Plain commands on one node of the shared Redis Cluster, connected as to a standalone server. */
+    static synchronized StringRedisTemplate rawClusterNode() {
+        if (rawClusterNode == null) {
+            rawClusterNode = new StringRedisTemplate(keep(factory(RedisCluster.shared().nodes().get(0))));
+        }
+        return rawClusterNode;
+    }
+
+    /** Lettuce's own synchronous commands on a standalone connection, for commands Spring Data Redis lacks. */
+    @SuppressWarnings("unchecked")
+    static RedisCommands<byte[], byte[]> lettuce(RedisConnection connection) {
+        return ((RedisAsyncCommands<byte[], byte[]>) connection.getNativeConnection()).getStatefulConnection().sync();
     }
 
     /** A started connection factory for one server; the caller closes it with {@code destroy()}. */
