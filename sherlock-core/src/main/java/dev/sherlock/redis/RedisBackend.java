@@ -112,7 +112,12 @@ public final class RedisBackend implements LockBackend {
             return 1
             """);
 
+    private static final boolean lettucePresent = isPresent("io.lettuce.core.api.async.RedisScriptingAsyncCommands");
+
     private final RedisConnectionFactory connectionFactory;
+
+    /** Lettuce's native path for the scripts, or {@code null} for other clients. */
+    private final @Nullable LettuceScripts lettuce;
 
     private final @Nullable ReleaseNotifications notifications;
 
@@ -122,6 +127,7 @@ public final class RedisBackend implements LockBackend {
 
     private RedisBackend(Builder builder) {
         this.connectionFactory = builder.connectionFactory;
+        this.lettuce = lettucePresent ? LettuceScripts.forFactory(connectionFactory) : null;
         this.fencingRetention = builder.fencingRetention;
         this.channel = builder.notifications ? builder.channel.getBytes(StandardCharsets.UTF_8) : NO_CHANNEL;
         this.notifications = builder.notifications ? new ReleaseNotifications(connectionFactory, builder.channel)
@@ -235,26 +241,32 @@ public final class RedisBackend implements LockBackend {
 
     @SuppressWarnings("unchecked")
     private <T> T eval(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
-        byte[][] keysAndArgs = new byte[2 + args.length][];
-        keysAndArgs[0] = bytes(key);
-        keysAndArgs[1] = bytes(RedisKeys.fenceKey(key));
-        System.arraycopy(args, 0, keysAndArgs, 2, args.length);
+        byte[][] keys = {bytes(key), bytes(RedisKeys.fenceKey(key))};
         try (RedisConnection connection = connectionFactory.getConnection()) {
+            if (lettuce != null) {
+                var commands = lettuce.commands(connection);
+                if (commands != null) {
+                    return (T) lettuce.eval(commands, script, type, keys, args);
+                }
+            }
+            byte[][] keysAndArgs = new byte[keys.length + args.length][];
+            System.arraycopy(keys, 0, keysAndArgs, 0, keys.length);
+            System.arraycopy(args, 0, keysAndArgs, keys.length, args.length);
             try {
-                return (T) connection.scriptingCommands().evalSha(script.getSha1(), type, 2, keysAndArgs);
+                return (T) connection.scriptingCommands().evalSha(script.getSha1(), type, keys.length, keysAndArgs);
             }
             catch (RuntimeException ex) {
                 if (!isNoScript(ex)) {
                     throw ex;
                 }
                 // First use on this server (or after SCRIPT FLUSH or a restart): EVAL also caches it there.
-                return (T) connection.scriptingCommands().eval(bytes(script.getScriptAsString()), type, 2,
+                return (T) connection.scriptingCommands().eval(bytes(script.getScriptAsString()), type, keys.length,
                         keysAndArgs);
             }
         }
     }
 
-    private static boolean isNoScript(Throwable ex) {
+    static boolean isNoScript(Throwable ex) {
         for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
             String message = cause.getMessage();
             if (message != null && message.contains("NOSCRIPT")) {
@@ -280,6 +292,16 @@ public final class RedisBackend implements LockBackend {
     private static long toMillis(Duration duration) {
         long millis = duration.toMillis();
         return duration.minusMillis(millis).isZero() ? Math.max(1, millis) : millis + 1;
+    }
+
+    private static boolean isPresent(String className) {
+        try {
+            Class.forName(className, false, RedisBackend.class.getClassLoader());
+            return true;
+        }
+        catch (ClassNotFoundException | LinkageError ex) {
+            return false;
+        }
     }
 
     private static byte[] bytes(String text) {

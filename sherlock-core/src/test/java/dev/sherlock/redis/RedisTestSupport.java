@@ -11,6 +11,7 @@ import dev.sherlock.testserver.TestServers;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -31,6 +32,10 @@ final class RedisTestSupport {
     private static RedisBackend cluster;
 
     private static RedisBackend otherCluster;
+
+    private static RedisBackend jedis;
+
+    private static RedisBackend otherJedis;
 
     private static LettuceConnectionFactory factory;
 
@@ -87,6 +92,22 @@ final class RedisTestSupport {
         return otherCluster;
     }
 
+    /** A backend on the shared redis-server through Jedis instead of Lettuce. */
+    static synchronized RedisBackend jedis() {
+        if (jedis == null) {
+            jedis = keep(RedisBackend.of(keep(jedisFactory(TestServers.redis()))));
+        }
+        return jedis;
+    }
+
+    /** A second backend through Jedis, as another process has. */
+    static synchronized RedisBackend otherJedis() {
+        if (otherJedis == null) {
+            otherJedis = keep(RedisBackend.of(keep(jedisFactory(TestServers.redis()))));
+        }
+        return otherJedis;
+    }
+
     /** A shared connection factory for the shared redis-server, for backends a test builds and closes itself. */
     static synchronized LettuceConnectionFactory factory() {
         if (factory == null) {
@@ -135,6 +156,14 @@ final class RedisTestSupport {
         return started(new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.addresses())));
     }
 
+    private static JedisConnectionFactory jedisFactory(LocalServer server) {
+        JedisConnectionFactory factory = new JedisConnectionFactory(
+                new RedisStandaloneConfiguration(server.host(), server.port()));
+        factory.afterPropertiesSet();
+        factory.start();
+        return factory;
+    }
+
     private static LettuceConnectionFactory started(LettuceConnectionFactory factory) {
         factory.afterPropertiesSet();
         factory.start();
@@ -143,6 +172,9 @@ final class RedisTestSupport {
 
     private static <T> T keep(T resource) {
         if (resource instanceof LettuceConnectionFactory factory) {
+            shared.add(factory::destroy);
+        }
+        else if (resource instanceof JedisConnectionFactory factory) {
             shared.add(factory::destroy);
         }
         else if (resource instanceof AutoCloseable closeable) {
