@@ -48,35 +48,91 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     private static final BiFunction<String, Waiters, @Nullable Waiters> leave = (key, waiters) -> --waiters.users == 0
             ? null : waiters;
 
-    private final String channel;
+    /** How long to wait between attempts to subscribe when the first one failed. */
+    private static final long RETRY_MILLIS = 5_000;
 
-    private final RedisMessageListenerContainer container;
+    private final RedisConnectionFactory connectionFactory;
+
+    private final String channel;
 
     private final ConcurrentHashMap<String, Waiters> waiting = new ConcurrentHashMap<>();
 
     private final AtomicReferenceArray<@Nullable Release> recent = new AtomicReferenceArray<>(RECENT_SLOTS);
 
+    private volatile @Nullable RedisMessageListenerContainer container;
+
+    private volatile @Nullable Thread retrying;
+
+    private volatile boolean closed;
+
     ReleaseNotifications(RedisConnectionFactory connectionFactory, String channel) {
+        this.connectionFactory = connectionFactory;
         this.channel = channel;
-        this.container = new RedisMessageListenerContainer();
-        container.setConnectionFactory(connectionFactory);
-        container.setTaskExecutor(Runnable::run);
-        container.setSubscriptionExecutor(daemonThreads());
-        container.addMessageListener(this, new ChannelTopic(channel));
-        container.afterPropertiesSet();
+        RuntimeException failure = subscribe();
+        if (failure != null) {
+            logger.warn("Backend redis: cannot subscribe to release channel '{}' ({}); waiters poll at their retry"
+                    + " interval until a retry every {} s succeeds", channel, failure.getMessage(),
+                    RETRY_MILLIS / 1000);
+            Thread retry = new Thread(this::retry, "sherlock-redis-subscribe-" + threads.incrementAndGet());
+            retry.setDaemon(true);
+            this.retrying = retry;
+            retry.start();
+        }
+    }
+
+    /**
+     * Subscribes with a new listener container; once subscribed, the client keeps the subscription across
+     * reconnections. Returns the failure, or {@code null}.
+     */
+    private @Nullable RuntimeException subscribe() {
+        RedisMessageListenerContainer created = new RedisMessageListenerContainer();
+        created.setConnectionFactory(connectionFactory);
+        // Messages only wake waiters: handle them on the client's thread, with no hop through an executor.
+        created.setTaskExecutor(Runnable::run);
+        created.setSubscriptionExecutor(daemonThreads());
+        created.addMessageListener(this, new ChannelTopic(channel));
+        created.afterPropertiesSet();
         try {
-            container.start();
+            created.start();
+            this.container = created;
+            return null;
         }
         catch (RuntimeException ex) {
-            // The container keeps recovering in the background; until then waiters poll.
-            logger.warn("Backend redis: cannot subscribe to release channel '{}' ({}); waiters poll at their retry"
-                    + " interval until the subscription recovers", channel, ex.getMessage());
+            destroy(created);
+            return ex;
+        }
+    }
+
+    private void retry() {
+        try {
+            while (!closed) {
+                Thread.sleep(RETRY_MILLIS);
+                synchronized (this) {
+                    if (closed) {
+                        return;
+                    }
+                    RuntimeException failure = subscribe();
+                    if (failure == null) {
+                        logger.info("Backend redis: subscribed to release channel '{}'", channel);
+                        return;
+                    }
+                    logger.debug("Backend redis: subscribing to release channel '{}' failed again", channel,
+                            failure);
+                }
+            }
+        }
+        catch (InterruptedException ex) {
+            // closed
+        }
+        finally {
+            retrying = null;
         }
     }
 
     /** Whether the subscription is established. */
     boolean listening() {
-        return container.isListening();
+        RedisMessageListenerContainer current = container;
+        return current != null && current.isListening();
     }
 
     void await(String key, long observedVersion, long waitNanos) throws InterruptedException {
@@ -138,8 +194,23 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
 
     @Override
     public void close() {
+        Thread retry;
+        synchronized (this) {
+            closed = true;
+            retry = retrying;
+        }
+        if (retry != null) {
+            retry.interrupt();
+        }
+        RedisMessageListenerContainer current = container;
+        if (current != null) {
+            destroy(current);
+        }
+    }
+
+    private void destroy(RedisMessageListenerContainer target) {
         try {
-            container.destroy();
+            target.destroy();
         }
         catch (Exception ex) {
             logger.debug("Backend redis: closing the subscription to '{}' failed", channel, ex);

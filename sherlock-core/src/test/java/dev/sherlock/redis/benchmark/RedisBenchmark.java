@@ -1,5 +1,6 @@
 package dev.sherlock.redis.benchmark;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -28,9 +30,15 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.RedisStringCommands.SetOption;
+import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.types.Expiration;
 
 /**
  * Measures the Redis backend against plain Redis locking on a local redis-server, all in one run (not a test).
@@ -97,6 +105,7 @@ public final class RedisBenchmark {
                 Runtime.version());
         RedisCommands<String, String> raw = rawClient();
         RedisBackend backend = backend(true);
+        LettuceConnectionFactory springFactory = factory();
         String rawKey = "bench-raw-" + UUID.randomUUID();
         String rawSha = raw.scriptLoad(DELETE_IF_OWNER);
         String spiKey = backend.key(null, "bench-spi-" + UUID.randomUUID());
@@ -108,6 +117,18 @@ public final class RedisBenchmark {
             if (!"OK".equals(raw.set(rawKey, owner, SetArgs.Builder.nx().px(60_000)))
                     || raw.<Long>evalsha(rawSha, ScriptOutputType.INTEGER, new String[] {rawKey}, owner) != 1) {
                 throw new IllegalStateException("raw lock failed");
+            }
+        };
+        Runnable springPair = () -> {
+            String owner = "owner-" + owners.incrementAndGet();
+            try (RedisConnection connection = springFactory.getConnection()) {
+                byte[] key = rawKey.getBytes(StandardCharsets.UTF_8);
+                byte[] value = owner.getBytes(StandardCharsets.UTF_8);
+                if (!Boolean.TRUE.equals(connection.stringCommands().set(key, value, Expiration.milliseconds(60_000),
+                        SetOption.ifAbsent())) || connection.scriptingCommands().<Long>evalSha(rawSha,
+                                ReturnType.INTEGER, 1, key, value) != 1) {
+                    throw new IllegalStateException("Spring Data Redis lock failed");
+                }
             }
         };
         Runnable spiPair = () -> {
@@ -126,12 +147,14 @@ public final class RedisBenchmark {
 
         System.out.println();
         System.out.println("Uncontended acquire+release pairs/s (one thread; median of rounds, interleaved):");
-        measureInterleaved(List.of("raw Lettuce SET NX PX + Lua delete", "Sherlock RedisBackend (SPI)",
-                "Sherlock RedisLock (handle)"), List.of(rawPair, spiPair, lockPair));
+        measureInterleaved(List.of("raw Lettuce SET NX PX + Lua delete", "same through Spring Data Redis",
+                "Sherlock RedisBackend (SPI)", "Sherlock RedisLock (handle)"),
+                List.of(rawPair, springPair, spiPair, lockPair));
 
         System.out.println();
         System.out.println("Hand-off latency, release() called -> waiter in another backend holds the lock:");
-        handOff("notifications on ", backend, backend(true));
+        rawHandOff();
+        handOff("notifications on", backend, backend(true));
         handOff("notifications off", backend(false), backend(false));
 
         System.out.println();
@@ -205,9 +228,7 @@ public final class RedisBenchmark {
         finally {
             waiterThread.shutdownNow();
         }
-        Arrays.sort(nanos);
-        System.out.printf(Locale.ROOT, "  %s  median %7.3f ms   p90 %7.3f ms   p99 %7.3f ms   (%d samples)%n", label,
-                nanos[samples / 2] / 1e6, nanos[samples * 9 / 10] / 1e6, nanos[samples * 99 / 100] / 1e6, samples);
+        report("Sherlock, " + label, nanos);
     }
 
     private void contended(int clients) throws Exception {
@@ -264,14 +285,86 @@ public final class RedisBenchmark {
 
     /** A backend with its own connection factory, as each process has. */
     private RedisBackend backend(boolean notifications) {
+        RedisBackend backend = RedisBackend.builder(factory()).notifications(notifications).build();
+        resources.add(backend);
+        return backend;
+    }
+
+    private LettuceConnectionFactory factory() {
         LettuceConnectionFactory factory = new LettuceConnectionFactory(
                 new RedisStandaloneConfiguration(server.host(), server.port()));
         factory.afterPropertiesSet();
         factory.start();
         resources.add(factory::destroy);
-        RedisBackend backend = RedisBackend.builder(factory).notifications(notifications).build();
-        resources.add(backend);
-        return backend;
+        return factory;
+    }
+
+    /**
+     * The floor for pub/sub hand-off in this environment: plain Lettuce, a waiter parked on a latch that its own
+     * subscription opens, a holder whose release script deletes and publishes.
+     */
+    private void rawHandOff() throws Exception {
+        RedisCommands<String, String> holder = rawClient();
+        RedisCommands<String, String> waiter = rawClient();
+        String releaseSha = holder.scriptLoad("""
+                if redis.call('GET', KEYS[1]) == ARGV[1] then
+                    redis.call('DEL', KEYS[1])
+                    redis.call('PUBLISH', ARGV[2], KEYS[1])
+                    return 1
+                end
+                return 0
+                """);
+        String key = "bench-raw-handoff-" + UUID.randomUUID();
+        String channel = "bench-raw-" + UUID.randomUUID();
+        RedisClient client = RedisClient.create(RedisURI.create(server.host(), server.port()));
+        resources.add(client::shutdown);
+        StatefulRedisPubSubConnection<String, String> subscription = client.connectPubSub();
+        resources.add(subscription);
+        AtomicReference<CountDownLatch> released = new AtomicReference<>(new CountDownLatch(1));
+        subscription.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String message) {
+                released.get().countDown();
+            }
+        });
+        subscription.sync().subscribe(channel);
+        int samples = 200;
+        long[] nanos = new long[samples];
+        ExecutorService waiterThread = Executors.newSingleThreadExecutor();
+        try {
+            for (int i = -20; i < samples; i++) {
+                holder.set(key, "holder", SetArgs.Builder.nx().px(60_000));
+                CountDownLatch latch = new CountDownLatch(1);
+                released.set(latch);
+                Future<Long> acquiredAt = waiterThread.submit(() -> {
+                    while (!"OK".equals(waiter.set(key, "waiter", SetArgs.Builder.nx().px(60_000)))) {
+                        latch.await(100, TimeUnit.MILLISECONDS);
+                    }
+                    long at = System.nanoTime();
+                    waiter.del(key);
+                    return at;
+                });
+                Thread.sleep(20 + (i & 7) * 3);
+                long start = System.nanoTime();
+                holder.<Long>evalsha(releaseSha, ScriptOutputType.INTEGER, new String[] {key}, "holder", channel);
+                long latency = acquiredAt.get(1, TimeUnit.MINUTES) - start;
+                if (i >= 0) {
+                    nanos[i] = latency;
+                }
+            }
+        }
+        finally {
+            waiterThread.shutdownNow();
+        }
+        report("raw Lettuce pub/sub floor", nanos);
+    }
+
+    private static void report(String label, long[] nanos) {
+        Arrays.sort(nanos);
+        int samples = nanos.length;
+        System.out.printf(Locale.ROOT, "  %-26s median %7.3f ms   p90 %7.3f ms   p99 %7.3f ms   (%d samples)%n",
+                label, nanos[samples / 2] / 1e6, nanos[samples * 9 / 10] / 1e6, nanos[samples * 99 / 100] / 1e6,
+                samples);
     }
 
     private void closeAll() {
