@@ -20,8 +20,9 @@ import org.springframework.data.redis.core.script.RedisScript;
  *
  * <p><b>Layout.</b> A lock is the key {@code <namespace>_<name>} (just {@code <name>} without a namespace) whose value
  * is the holder's owner token and whose TTL is the lock's expiry: py-sherlock 0.4.1's layout, so Python and Java
- * services sharing a Redis exclude each other. A lock that never expires has no TTL at all. The fencing counter lives
- * in a separate key in the same cluster slot (see {@link #fenceKey(String)}).
+ * services sharing a Redis exclude each other. A lock that never expires has no TTL at all. The fencing counter and
+ * the mark that somebody waits live in separate keys in the same cluster slot ({@link #fenceKey(String)},
+ * {@link #waitingKey(String)}).
  *
  * <p><b>Atomicity.</b> Every change is one Lua script: acquire is set-if-absent with a millisecond TTL plus the
  * fencing counter update; release and renew act only if the key still holds the caller's owner token, so a holder
@@ -33,8 +34,9 @@ import org.springframework.data.redis.core.script.RedisScript;
  * clock does not go back). Release bumps the counter too, which lets waiters tell a new release from an old one.
  * The counter expires {@code fencingRetention} after the lock's last use; later tokens then come from the clock.
  *
- * <p><b>Hand-off.</b> Release publishes a message on one channel; each backend keeps ONE subscription and wakes its
- * local waiters at once. Waiters still poll at their retry interval and never sleep past the holder's TTL, so a lost
+ * <p><b>Hand-off.</b> A failed attempt marks the lock as awaited; the release of an awaited lock publishes a message
+ * on one channel (an uncontended release publishes nothing); each backend keeps ONE subscription and wakes its local
+ * waiters at once. Waiters still poll at their retry interval and never sleep past the holder's TTL, so a lost
  * message, a lock that simply expires or a py-sherlock holder (which publishes nothing) never stalls them.
  *
  * <p>Create one backend per application and {@link #close()} it on shutdown (it closes its subscription; the
@@ -57,6 +59,13 @@ public final class RedisBackend implements LockBackend {
 
     private static final byte[] NO_CHANNEL = {};
 
+    private static final byte[] WAITING = {'1'};
+
+    /**
+     * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none,
+     * '1' if the caller waits for notifications. A failed attempt marks the lock as awaited, for longer than the
+     * caller can wait before its next attempt (which marks it again).
+     */
     private static final RedisScript<Object> acquireScript = RedisScript.of("""
             redis.replicate_commands()
             local acquired
@@ -67,7 +76,15 @@ public final class RedisBackend implements LockBackend {
             end
             local counter = tonumber(redis.call('GET', KEYS[2])) or 0
             if not acquired then
-                return {0, redis.call('PTTL', KEYS[1]), counter}
+                local remaining = redis.call('PTTL', KEYS[1])
+                if ARGV[4] == '1' then
+                    if remaining < 0 then
+                        redis.call('SET', KEYS[3], '1')
+                    else
+                        redis.call('SET', KEYS[3], '1', 'PX', remaining + 60000)
+                    end
+                end
+                return {0, remaining, counter}
             end
             local time = redis.call('TIME')
             local token = math.max(counter + 1, tonumber(time[1]) * 1000000 + tonumber(time[2]))
@@ -79,6 +96,10 @@ public final class RedisBackend implements LockBackend {
             return {1, token}
             """);
 
+    /**
+     * KEYS: lock, fence, waiting. ARGV: owner, channel or '' for none, counter TTL in ms or '0' for none. Publishes
+     * only when somebody waits, and clears the mark: every woken waiter tries again, and marks it again if it fails.
+     */
     private static final RedisScript<Object> releaseScript = RedisScript.of("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
                 return 0
@@ -90,12 +111,13 @@ public final class RedisBackend implements LockBackend {
             else
                 redis.call('SET', KEYS[2], version, 'PX', ARGV[3])
             end
-            if ARGV[2] ~= '' then
+            if ARGV[2] ~= '' and redis.call('DEL', KEYS[3]) == 1 then
                 redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
             end
             return 1
             """);
 
+    /** KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none. */
     private static final RedisScript<Object> renewScript = RedisScript.of("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
                 return 0
@@ -179,10 +201,20 @@ public final class RedisBackend implements LockBackend {
         return RedisKeys.fenceKey(key);
     }
 
+    /**
+     * The key that marks a lock key as awaited by somebody who listens for notifications; only then does a release
+     * publish. It is in the same Redis Cluster slot as the lock key.
+     * @param key a lock key from {@link #key(String, String)}
+     * @return the mark's key, {@code sherlock:{<tag>}:waiting:<key>}
+     */
+    public String waitingKey(String key) {
+        return RedisKeys.waitingKey(key);
+    }
+
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
         List<?> result = eval(acquireScript, ReturnType.MULTI, key, bytes(owner), millis(expire),
-                counterTtl(expire));
+                counterTtl(expire), notifications == null ? NO_CHANNEL : WAITING);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(((Number) result.get(1)).longValue());
         }
@@ -241,7 +273,8 @@ public final class RedisBackend implements LockBackend {
 
     @SuppressWarnings("unchecked")
     private <T> T eval(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
-        byte[][] keys = {bytes(key), bytes(RedisKeys.fenceKey(key))};
+        String companion = RedisKeys.companionPrefix(key);
+        byte[][] keys = {bytes(key), bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};
         try (RedisConnection connection = connectionFactory.getConnection()) {
             if (lettuce != null) {
                 var commands = lettuce.commands(connection);

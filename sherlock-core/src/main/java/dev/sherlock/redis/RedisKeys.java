@@ -12,9 +12,10 @@ import org.jspecify.annotations.Nullable;
  * Python and Java services sharing a Redis exclude each other. Redis keys are binary-safe, so every name is a valid
  * key as its UTF-8 bytes.
  *
- * <p>The fencing counter lives next to it in {@code sherlock:{<tag>}:fence:<lock key>}, where {@code <tag>} is a short
- * hash tag chosen to fall into the same Redis Cluster slot as the lock key, so both keys can be used by one script
- * on a cluster. Deriving the tag from the slot, rather than wrapping the lock key in braces, keeps this right for
+ * <p>The fencing counter lives next to it in {@code sherlock:{<tag>}:fence:<lock key>}, and the mark that somebody
+ * waits for a release in {@code sherlock:{<tag>}:waiting:<lock key>}, where {@code <tag>} is a short hash tag chosen
+ * to fall into the same Redis Cluster slot as the lock key, so all three keys can be used by one script on a
+ * cluster. Deriving the tag from the slot, rather than wrapping the lock key in braces, keeps this right for
  * names that contain braces themselves: {@code orders{eu}}, {@code a}b} or {@code {}x} each hash differently.
  */
 final class RedisKeys {
@@ -29,8 +30,17 @@ final class RedisKeys {
     }
 
     static String fenceKey(String lockKey) {
+        return companionPrefix(lockKey) + "fence:" + lockKey;
+    }
+
+    static String waitingKey(String lockKey) {
+        return companionPrefix(lockKey) + "waiting:" + lockKey;
+    }
+
+    /** {@code sherlock:{<tag>}:}, the start of every companion key of the lock key. */
+    static String companionPrefix(String lockKey) {
         int tag = SlotTags.tags[slot(lockKey.getBytes(StandardCharsets.UTF_8))];
-        return "sherlock:{" + Integer.toString(tag, 36) + "}:fence:" + lockKey;
+        return "sherlock:{" + Integer.toString(tag, 36) + "}:";
     }
 
     /** The Redis Cluster slot of a key: CRC16 of its hash tag if it has a non-empty one, else of the whole key. */

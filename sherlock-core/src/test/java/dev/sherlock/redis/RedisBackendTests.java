@@ -163,6 +163,7 @@ class RedisBackendTests {
     void olderReleaseDoesNotEndAWait() throws Exception {
         String key = uniqueKey();
         backend.tryAcquire(key, "first", HOUR);
+        assertThat(other.tryAcquire(key, "waiter", HOUR).acquired()).isFalse();
         backend.release(key, "first");
         await().atMost(Duration.ofSeconds(10)).until(() -> other.notifications().recentRelease(key) > 0);
         backend.tryAcquire(key, "second", HOUR);
@@ -195,6 +196,25 @@ class RedisBackendTests {
     }
 
     @Test
+    void onlyAnAwaitedReleasePublishesAndItClearsTheMark() {
+        String quiet = "a-" + uniqueKey();
+        String awaited = "b-" + uniqueKey();
+        backend.tryAcquire(quiet, "owner", HOUR);
+        backend.release(quiet, "owner");
+
+        backend.tryAcquire(awaited, "owner", Duration.ofMinutes(1));
+        assertThat(raw.hasKey(backend.waitingKey(awaited))).isFalse();
+        assertThat(other.tryAcquire(awaited, "waiter", HOUR).acquired()).isFalse();
+        assertThat(raw.getExpire(backend.waitingKey(awaited), TimeUnit.MILLISECONDS)).isGreaterThan(60_000)
+                .isLessThanOrEqualTo(120_000);
+        backend.release(awaited, "owner");
+        assertThat(raw.hasKey(backend.waitingKey(awaited))).isFalse();
+        // Redis delivers in execution order: had the first release been published, it would have arrived first.
+        await().atMost(Duration.ofSeconds(10)).until(() -> other.notifications().recentRelease(awaited) > 0);
+        assertThat(other.notifications().recentRelease(quiet)).isZero();
+    }
+
+    @Test
     void switchedOffBackendNeitherSubscribesNorPublishes() {
         String channel = "sherlock:test-" + UUID.randomUUID();
         try (RedisBackend on = RedisBackend.builder(RedisTestSupport.factory()).channel(channel).build();
@@ -204,10 +224,11 @@ class RedisBackendTests {
             String silent = "a-" + uniqueKey();
             String published = "b-" + uniqueKey();
             off.tryAcquire(silent, "owner", HOUR);
+            assertThat(on.tryAcquire(silent, "waiter", HOUR).acquired()).isFalse();
             off.release(silent, "owner");
             on.tryAcquire(published, "owner", HOUR);
+            assertThat(on.tryAcquire(published, "waiter", HOUR).acquired()).isFalse();
             on.release(published, "owner");
-            // Redis delivers in execution order: had the first release been published, it would have arrived first.
             await().atMost(Duration.ofSeconds(10)).until(() -> on.notifications().recentRelease(published) > 0);
             assertThat(on.notifications().recentRelease(silent)).isZero();
             assertThat(subscribers(channel)).isEqualTo(1);

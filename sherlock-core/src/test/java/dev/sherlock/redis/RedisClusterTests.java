@@ -43,11 +43,12 @@ class RedisClusterTests {
     }
 
     @Test
-    void fenceKeyIsInTheSameSlotAsTheLockKeyOnTheRealCluster() {
+    void companionKeysAreInTheLockKeysSlotOnTheRealCluster() {
         for (String name : AWKWARD) {
             String key = backend.key("ns", name + "-" + UUID.randomUUID());
             long slot = keySlot(key);
             assertThat(keySlot(backend.fenceKey(key))).as("fence key of %s", key).isEqualTo(slot);
+            assertThat(keySlot(backend.waitingKey(key))).as("waiting key of %s", key).isEqualTo(slot);
             assertThat((long) RedisKeys.slot(key.getBytes(StandardCharsets.UTF_8))).isEqualTo(slot);
         }
     }

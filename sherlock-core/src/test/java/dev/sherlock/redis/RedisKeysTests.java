@@ -33,12 +33,15 @@ class RedisKeysTests {
     }
 
     @Test
-    void fenceKeySharesTheLockKeysSlotWhateverBracesTheNameHas() {
+    void companionKeysShareTheLockKeysSlotWhateverBracesTheNameHas() {
         for (String key : new String[] {"orders", "billing_orders", "{user1}orders", "orders{eu}", "a}b", "a}b{c}",
                 "{}x", "{", "}", "{}", "日本{語}", "x".repeat(2000)}) {
             String fence = RedisKeys.fenceKey(key);
+            String waiting = RedisKeys.waitingKey(key);
             assertThat(fence).startsWith("sherlock:{").endsWith("}:fence:" + key);
+            assertThat(waiting).startsWith("sherlock:{").endsWith("}:waiting:" + key);
             assertThat(slot(fence)).as("slot of %s", fence).isEqualTo(slot(key));
+            assertThat(slot(waiting)).as("slot of %s", waiting).isEqualTo(slot(key));
         }
     }
 
