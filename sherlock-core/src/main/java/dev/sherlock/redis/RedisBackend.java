@@ -64,10 +64,11 @@ public final class RedisBackend implements LockBackend {
     /**
      * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none,
      * '1' if the caller waits for notifications. A failed attempt marks the lock as awaited, for longer than the
-     * caller can wait before its next attempt (which marks it again).
+     * caller can wait before its next attempt (which marks it again). {@code redis.replicate_commands()} lets
+     * Redis 3.2 to 4 write after reading TIME; later versions replicate effects anyway.
      */
     private static final RedisScript<Object> acquireScript = RedisScript.of("""
-            redis.replicate_commands()
+            if redis.replicate_commands then redis.replicate_commands() end
             local acquired
             if ARGV[2] == '0' then
                 acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX')

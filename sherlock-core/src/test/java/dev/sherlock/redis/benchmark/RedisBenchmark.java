@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import dev.sherlock.Lock;
 import dev.sherlock.LockSettings;
 import dev.sherlock.redis.RedisBackend;
 import dev.sherlock.redis.RedisLock;
@@ -39,16 +38,19 @@ import org.springframework.data.redis.connection.RedisStringCommands.SetOption;
 import org.springframework.data.redis.connection.ReturnType;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.types.Expiration;
+import org.springframework.integration.redis.util.RedisLockRegistry;
 
 /**
  * Measures the Redis backend against plain Redis locking on a local redis-server, all in one run (not a test).
  *
  * <ul>
  * <li>uncontended acquire+release pairs/s, one thread: raw Lettuce {@code SET NX PX} + Lua compare-and-delete (the
- * floor: two round trips, nothing else), Sherlock's SPI ({@code RedisBackend}), and Sherlock's {@code RedisLock}
- * handle with its renewal scheduling;</li>
- * <li>hand-off latency: from the holder calling {@code release()} to a waiter blocked in {@code acquire()} on another
- * backend (its own connections, as another process) holding the lock, with notifications on and off;</li>
+ * floor: two round trips, nothing else), the same through Spring Data Redis's connection API (what a
+ * RedisTemplate-based lock pays), Sherlock's SPI ({@code RedisBackend}), and Sherlock's {@code RedisLock} handle
+ * with its renewal scheduling; the variants run in interleaved 100 ms slices;</li>
+ * <li>hand-off latency: from the holder calling release to a waiter blocked in acquire on another client (its own
+ * connections, as another process) holding the lock: a raw Lettuce pub/sub hand-off as the floor, interleaved with
+ * Sherlock's, then Sherlock with notifications off;</li>
  * <li>contended throughput: 4 clients, each its own backend, looping acquire/release on one lock.</li>
  * </ul>
  *
@@ -57,7 +59,7 @@ import org.springframework.data.redis.core.types.Expiration;
  * ./mvnw -q -o -pl sherlock-core test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
  *     -Dmdep.includeScope=test
  * java -cp sherlock-core/target/test-classes:sherlock-core/target/classes:$(cat sherlock-core/target/cp.txt) \
- *     dev.sherlock.redis.benchmark.RedisBenchmark [seconds-per-round]
+ *     dev.sherlock.redis.benchmark.RedisBenchmark [seconds per variant, default 10]
  * </pre>
  * It starts its own redis-server on a free port (as the tests do) and stops it at the end.
  */
@@ -72,6 +74,9 @@ public final class RedisBenchmark {
 
     private static final int ROUNDS = 3;
 
+    private static final Duration DEFAULT_ROUND = Duration.ofSeconds(10);
+
+    /** How long each uncontended variant and the contended run are measured. */
     private final Duration round;
 
     private final LocalServer server;
@@ -86,7 +91,7 @@ public final class RedisBenchmark {
     public static void main(String[] args) throws Exception {
         // Without a logback configuration every command would be logged at DEBUG.
         ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
-        Duration round = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
+        Duration round = args.length > 0 ? Duration.ofSeconds(Long.parseLong(args[0])) : DEFAULT_ROUND;
         LocalServer server = LocalServer.start(TestServers.REDIS);
         RedisBenchmark benchmark = new RedisBenchmark(round, server);
         try {
@@ -100,9 +105,8 @@ public final class RedisBenchmark {
     }
 
     private void run() throws Exception {
-        System.out.printf(Locale.ROOT, "redis-server on %s:%d, %d rounds of %ds, %d CPUs, Java %s%n", server.host(),
-                server.port(), ROUNDS, round.toSeconds(), Runtime.getRuntime().availableProcessors(),
-                Runtime.version());
+        System.out.printf(Locale.ROOT, "redis-server %s:%d; %d CPUs; Java %s%n", server.host(), server.port(),
+                Runtime.getRuntime().availableProcessors(), Runtime.version());
         RedisCommands<String, String> raw = rawClient();
         RedisBackend backend = backend(true);
         LettuceConnectionFactory springFactory = factory();
@@ -138,6 +142,11 @@ public final class RedisBenchmark {
                 throw new IllegalStateException("backend lock failed");
             }
         };
+        java.util.concurrent.locks.Lock siLock = springIntegration(springFactory).obtain("bench-si-" + UUID.randomUUID());
+        Runnable siPair = () -> {
+            siLock.lock();
+            siLock.unlock();
+        };
         Runnable lockPair = () -> {
             if (!lock.acquire(false)) {
                 throw new IllegalStateException("RedisLock failed");
@@ -146,98 +155,237 @@ public final class RedisBenchmark {
         };
 
         System.out.println();
-        System.out.println("Uncontended acquire+release pairs/s (one thread; median of rounds, interleaved):");
+        System.out.printf(Locale.ROOT, "Uncontended acquire+release, one thread, %ds each in interleaved 100 ms slices:%n",
+                round.toSeconds());
         measureInterleaved(List.of("raw Lettuce SET NX PX + Lua delete", "same through Spring Data Redis",
-                "Sherlock RedisBackend (SPI)", "Sherlock RedisLock (handle)"),
-                List.of(rawPair, springPair, spiPair, lockPair));
+                "Spring Integration RedisLockRegistry", "Sherlock RedisBackend (SPI)", "Sherlock RedisLock (handle)"),
+                List.of(rawPair, springPair, siPair, spiPair, lockPair));
 
         System.out.println();
-        System.out.println("Hand-off latency, release() called -> waiter in another backend holds the lock:");
-        rawHandOff();
-        handOff("notifications on", backend, backend(true));
-        handOff("notifications off", backend(false), backend(false));
-
-        System.out.println();
-        System.out.println("Contended: 4 clients (own backend each), one lock, acquire+release ops/s:");
-        contended(4);
-    }
-
-    private void measureInterleaved(List<String> names, List<Runnable> pairs) {
-        long[][] rates = new long[pairs.size()][ROUNDS];
-        for (Runnable pair : pairs) {
-            repeatFor(Duration.ofSeconds(2), pair);
-        }
-        for (int r = 0; r < ROUNDS; r++) {
-            for (int i = 0; i < pairs.size(); i++) {
-                rates[i][r] = repeatFor(round, pairs.get(i));
-            }
-        }
-        long floor = median(rates[0]);
-        for (int i = 0; i < pairs.size(); i++) {
-            long median = median(rates[i]);
-            System.out.printf(Locale.ROOT, "  %-40s %8d pairs/s  (%.2fx the raw cost; rounds %s)%n", names.get(i),
-                    median, (double) floor / median, Arrays.toString(rates[i]));
-        }
-    }
-
-    /** Runs the pair for the duration; returns pairs per second. */
-    private static long repeatFor(Duration duration, Runnable pair) {
-        long start = System.nanoTime();
-        long end = start + duration.toNanos();
-        long count = 0;
-        long now;
-        do {
-            pair.run();
-            count++;
-            now = System.nanoTime();
-        }
-        while (now - end < 0);
-        return count * TimeUnit.SECONDS.toNanos(1) / (now - start);
-    }
-
-    private void handOff(String label, RedisBackend holderBackend, RedisBackend waiterBackend) throws Exception {
-        LockSettings settings = LockSettings.defaults();
-        String name = "bench-handoff-" + UUID.randomUUID();
-        int samples = 200;
-        long[] nanos = new long[samples];
-        ExecutorService waiterThread = Executors.newSingleThreadExecutor();
-        try {
-            RedisLock holder = new RedisLock(name, holderBackend, null, settings);
-            RedisLock waiter = new RedisLock(name, waiterBackend, null, settings);
-            for (int i = -20; i < samples; i++) {
-                holder.acquire();
-                CountDownLatch started = new CountDownLatch(1);
-                Future<Long> acquiredAt = waiterThread.submit(() -> {
-                    started.countDown();
-                    waiter.acquire();
-                    long at = System.nanoTime();
-                    waiter.release();
-                    return at;
-                });
-                started.await();
-                // Let the waiter fail its attempt and start waiting; a random phase against its retry interval.
-                Thread.sleep(20 + (i & 7) * 3);
-                long released = System.nanoTime();
-                holder.release();
-                long latency = acquiredAt.get(1, TimeUnit.MINUTES) - released;
+        System.out.println("Hand-off latency, release called -> waiter in another client holds the lock"
+                + " (samples interleaved):");
+        int samples = 300;
+        HandOff rawHandOff = new RawHandOff();
+        HandOff notified = new SherlockHandOff(backend, backend(true));
+        HandOff integration = new SpringIntegrationHandOff();
+        List<HandOff> handOffs = List.of(rawHandOff, integration, notified);
+        long[][] nanos = new long[handOffs.size()][samples];
+        for (int i = -30; i < samples; i++) {
+            for (int h = 0; h < handOffs.size(); h++) {
+                long sample = handOffs.get(h).sample(i);
                 if (i >= 0) {
-                    nanos[i] = latency;
+                    nanos[h][i] = sample;
                 }
             }
         }
-        finally {
-            waiterThread.shutdownNow();
+        report("raw Lettuce pub/sub floor", nanos[0]);
+        report("Spring Integration pub/sub", nanos[1]);
+        report("Sherlock, notifications on", nanos[2]);
+        HandOff polling = new SherlockHandOff(backend(false), backend(false));
+        long[] polled = new long[samples / 3];
+        for (int i = -5; i < polled.length; i++) {
+            long sample = polling.sample(i);
+            if (i >= 0) {
+                polled[i] = sample;
+            }
         }
-        report("Sherlock, " + label, nanos);
+        report("Sherlock, notifications off", polled);
+
+        System.out.println();
+        System.out.println("Contended: 4 clients (own connections each), one lock, acquire+release ops/s:");
+        contended(4);
+    }
+
+    /** Rotates through the variants in 100 ms slices, so load changes on the machine hit all of them alike. */
+    private void measureInterleaved(List<String> names, List<Runnable> pairs) {
+        Duration slice = Duration.ofMillis(100);
+        for (Runnable pair : pairs) {
+            repeatFor(Duration.ofSeconds(2), pair);
+        }
+        long[] counts = new long[pairs.size()];
+        long[] nanos = new long[pairs.size()];
+        long slices = round.toMillis() / slice.toMillis();
+        for (long s = 0; s < slices; s++) {
+            for (int k = 0; k < pairs.size(); k++) {
+                int i = (int) ((k + s) % pairs.size());
+                long start = System.nanoTime();
+                counts[i] += repeatFor(slice, pairs.get(i));
+                nanos[i] += System.nanoTime() - start;
+            }
+        }
+        double floor = counts[0] * 1e9 / nanos[0];
+        for (int i = 0; i < pairs.size(); i++) {
+            double rate = counts[i] * 1e9 / nanos[i];
+            System.out.printf(Locale.ROOT, "  %-36s %8.0f pairs/s   %6.1f us/pair   %.2fx the raw cost%n",
+                    names.get(i), rate, 1e6 / rate, floor / rate);
+        }
+    }
+
+    /** Runs the pair for the duration; returns how many pairs ran. */
+    private static long repeatFor(Duration duration, Runnable pair) {
+        long end = System.nanoTime() + duration.toNanos();
+        long count = 0;
+        do {
+            pair.run();
+            count++;
+        }
+        while (System.nanoTime() - end < 0);
+        return count;
+    }
+
+    /** One hand-off measurement: hold, let a waiter start waiting, release, and time until the waiter holds it. */
+    private interface HandOff {
+        long sample(int i) throws Exception;
+    }
+
+    private final class SherlockHandOff implements HandOff {
+
+        private final RedisLock holder;
+
+        private final RedisLock waiter;
+
+        private final ExecutorService waiterThread = Executors.newSingleThreadExecutor();
+
+        SherlockHandOff(RedisBackend holderBackend, RedisBackend waiterBackend) {
+            String name = "bench-handoff-" + UUID.randomUUID();
+            this.holder = new RedisLock(name, holderBackend, null, LockSettings.defaults());
+            this.waiter = new RedisLock(name, waiterBackend, null, LockSettings.defaults());
+            resources.add(waiterThread::shutdownNow);
+        }
+
+        @Override
+        public long sample(int i) throws Exception {
+            holder.acquire();
+            Future<Long> acquiredAt = waiterThread.submit(() -> {
+                waiter.acquire();
+                long at = System.nanoTime();
+                waiter.release();
+                return at;
+            });
+            // Let the waiter fail its attempt and start waiting, at a varying phase of its retry interval.
+            Thread.sleep(20 + (i & 7) * 3);
+            long released = System.nanoTime();
+            holder.release();
+            return acquiredAt.get(1, TimeUnit.MINUTES) - released;
+        }
+    }
+
+    /** Spring Integration's registry in its pub/sub mode, as its documentation sets it up. */
+    private RedisLockRegistry springIntegration(LettuceConnectionFactory factory) {
+        RedisLockRegistry registry = new RedisLockRegistry(factory, "bench-si", Duration.ofSeconds(60));
+        registry.setRedisLockType(RedisLockRegistry.RedisLockType.PUB_SUB_LOCK);
+        resources.add(registry::destroy);
+        return registry;
+    }
+
+    private final class SpringIntegrationHandOff implements HandOff {
+
+        private final java.util.concurrent.locks.Lock holder;
+
+        private final java.util.concurrent.locks.Lock waiter;
+
+        private final ExecutorService waiterThread = Executors.newSingleThreadExecutor();
+
+        SpringIntegrationHandOff() {
+            String name = "bench-si-handoff-" + UUID.randomUUID();
+            this.holder = springIntegration(factory()).obtain(name);
+            this.waiter = springIntegration(factory()).obtain(name);
+            resources.add(waiterThread::shutdownNow);
+        }
+
+        @Override
+        public long sample(int i) throws Exception {
+            holder.lock();
+            Future<Long> acquiredAt = waiterThread.submit(() -> {
+                waiter.lock();
+                long at = System.nanoTime();
+                waiter.unlock();
+                return at;
+            });
+            Thread.sleep(20 + (i & 7) * 3);
+            long released = System.nanoTime();
+            holder.unlock();
+            return acquiredAt.get(1, TimeUnit.MINUTES) - released;
+        }
+    }
+
+    /**
+     * The floor for pub/sub hand-off in this environment: plain Lettuce, a waiter parked on a latch that its own
+     * subscription opens, a holder whose release script deletes and publishes.
+     */
+    private final class RawHandOff implements HandOff {
+
+        private final RedisCommands<String, String> holder = rawClient();
+
+        private final RedisCommands<String, String> waiter = rawClient();
+
+        private final String releaseSha = holder.scriptLoad("""
+                if redis.call('GET', KEYS[1]) == ARGV[1] then
+                    redis.call('DEL', KEYS[1])
+                    redis.call('PUBLISH', ARGV[2], KEYS[1])
+                    return 1
+                end
+                return 0
+                """);
+
+        private final String key = "bench-raw-handoff-" + UUID.randomUUID();
+
+        private final String channel = "bench-raw-" + UUID.randomUUID();
+
+        private final AtomicReference<CountDownLatch> released = new AtomicReference<>(new CountDownLatch(1));
+
+        private final ExecutorService waiterThread = Executors.newSingleThreadExecutor();
+
+        RawHandOff() {
+            RedisClient client = RedisClient.create(RedisURI.create(server.host(), server.port()));
+            resources.add(client::shutdown);
+            StatefulRedisPubSubConnection<String, String> subscription = client.connectPubSub();
+            resources.add(subscription);
+            subscription.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    released.get().countDown();
+                }
+            });
+            subscription.sync().subscribe(channel);
+            resources.add(waiterThread::shutdownNow);
+        }
+
+        @Override
+        public long sample(int i) throws Exception {
+            holder.set(key, "holder", SetArgs.Builder.nx().px(60_000));
+            CountDownLatch latch = new CountDownLatch(1);
+            released.set(latch);
+            Future<Long> acquiredAt = waiterThread.submit(() -> {
+                while (!"OK".equals(waiter.set(key, "waiter", SetArgs.Builder.nx().px(60_000)))) {
+                    latch.await(100, TimeUnit.MILLISECONDS);
+                }
+                long at = System.nanoTime();
+                waiter.del(key);
+                return at;
+            });
+            Thread.sleep(20 + (i & 7) * 3);
+            long start = System.nanoTime();
+            holder.<Long>evalsha(releaseSha, ScriptOutputType.INTEGER, new String[] {key}, "holder", channel);
+            return acquiredAt.get(1, TimeUnit.MINUTES) - start;
+        }
     }
 
     private void contended(int clients) throws Exception {
         String name = "bench-contended-" + UUID.randomUUID();
         LockSettings settings = LockSettings.defaults().withTimeout(Duration.ofMinutes(1));
-        List<Lock> locks = new ArrayList<>();
+        List<java.util.concurrent.locks.Lock> sherlock = new ArrayList<>();
+        List<java.util.concurrent.locks.Lock> integration = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
-            locks.add(new RedisLock(name, backend(true), null, settings));
+            sherlock.add(new RedisLock(name, backend(true), null, settings));
+            integration.add(springIntegration(factory()).obtain(name));
         }
+        contended("Spring Integration pub/sub", integration);
+        contended("Sherlock RedisLock", sherlock);
+    }
+
+    private void contended(String label, List<java.util.concurrent.locks.Lock> locks) throws Exception {
+        int clients = locks.size();
         ExecutorService threads = Executors.newFixedThreadPool(clients);
         try {
             long[] rates = new long[ROUNDS];
@@ -245,18 +393,18 @@ public final class RedisBenchmark {
                 AtomicBoolean running = new AtomicBoolean(true);
                 AtomicLong ops = new AtomicLong();
                 List<Future<?>> futures = new ArrayList<>();
-                for (Lock lock : locks) {
+                for (java.util.concurrent.locks.Lock lock : locks) {
                     futures.add(threads.submit(() -> {
                         while (running.get()) {
-                            lock.acquire();
-                            lock.release();
+                            lock.lock();
+                            lock.unlock();
                             ops.incrementAndGet();
                         }
                         return null;
                     }));
                 }
                 long start = System.nanoTime();
-                Thread.sleep(r < 0 ? 2000 : round.toMillis());
+                Thread.sleep(r < 0 ? 2000 : round.toMillis() / ROUNDS);
                 long counted = ops.get();
                 long elapsed = System.nanoTime() - start;
                 running.set(false);
@@ -267,8 +415,8 @@ public final class RedisBenchmark {
                     rates[r] = counted * TimeUnit.SECONDS.toNanos(1) / elapsed;
                 }
             }
-            System.out.printf(Locale.ROOT, "  Sherlock RedisLock, notifications on    %8d ops/s   (rounds %s)%n",
-                    median(rates), Arrays.toString(rates));
+            System.out.printf(Locale.ROOT, "  %-36s %8d ops/s   (rounds %s)%n", label, median(rates),
+                    Arrays.toString(rates));
         }
         finally {
             threads.shutdownNow();
@@ -297,66 +445,6 @@ public final class RedisBenchmark {
         factory.start();
         resources.add(factory::destroy);
         return factory;
-    }
-
-    /**
-     * The floor for pub/sub hand-off in this environment: plain Lettuce, a waiter parked on a latch that its own
-     * subscription opens, a holder whose release script deletes and publishes.
-     */
-    private void rawHandOff() throws Exception {
-        RedisCommands<String, String> holder = rawClient();
-        RedisCommands<String, String> waiter = rawClient();
-        String releaseSha = holder.scriptLoad("""
-                if redis.call('GET', KEYS[1]) == ARGV[1] then
-                    redis.call('DEL', KEYS[1])
-                    redis.call('PUBLISH', ARGV[2], KEYS[1])
-                    return 1
-                end
-                return 0
-                """);
-        String key = "bench-raw-handoff-" + UUID.randomUUID();
-        String channel = "bench-raw-" + UUID.randomUUID();
-        RedisClient client = RedisClient.create(RedisURI.create(server.host(), server.port()));
-        resources.add(client::shutdown);
-        StatefulRedisPubSubConnection<String, String> subscription = client.connectPubSub();
-        resources.add(subscription);
-        AtomicReference<CountDownLatch> released = new AtomicReference<>(new CountDownLatch(1));
-        subscription.addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String message) {
-                released.get().countDown();
-            }
-        });
-        subscription.sync().subscribe(channel);
-        int samples = 200;
-        long[] nanos = new long[samples];
-        ExecutorService waiterThread = Executors.newSingleThreadExecutor();
-        try {
-            for (int i = -20; i < samples; i++) {
-                holder.set(key, "holder", SetArgs.Builder.nx().px(60_000));
-                CountDownLatch latch = new CountDownLatch(1);
-                released.set(latch);
-                Future<Long> acquiredAt = waiterThread.submit(() -> {
-                    while (!"OK".equals(waiter.set(key, "waiter", SetArgs.Builder.nx().px(60_000)))) {
-                        latch.await(100, TimeUnit.MILLISECONDS);
-                    }
-                    long at = System.nanoTime();
-                    waiter.del(key);
-                    return at;
-                });
-                Thread.sleep(20 + (i & 7) * 3);
-                long start = System.nanoTime();
-                holder.<Long>evalsha(releaseSha, ScriptOutputType.INTEGER, new String[] {key}, "holder", channel);
-                long latency = acquiredAt.get(1, TimeUnit.MINUTES) - start;
-                if (i >= 0) {
-                    nanos[i] = latency;
-                }
-            }
-        }
-        finally {
-            waiterThread.shutdownNow();
-        }
-        report("raw Lettuce pub/sub floor", nanos);
     }
 
     private static void report(String label, long[] nanos) {
