@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * replaced by an atomic rename, so a crash at any point leaves a valid state, and the OS drops the guard of a
  * crashed process. State files stay after release so fencing tokens keep increasing.
  *
+ * <p>Waiters are woken by the file system's change notifications (inotify on Linux) as soon as a state file is
+ * replaced, with polling at the retry interval as the fallback.
+ *
  * <p>Expiry deadlines use {@link System#nanoTime()}, one monotonic clock for all processes of a machine, tagged
  * with the boot they belong to ({@code /proc/sys/kernel/random/boot_id} on Linux), so a reboot frees every lock.
  *
@@ -45,6 +48,8 @@ public final class FileBackend implements LockBackend {
     private static final String boot = bootId();
 
     private final Path directory;
+
+    private final @Nullable DirectoryWatch watch;
 
     /**
      * Creates the backend, creating the directory if needed.
@@ -67,6 +72,7 @@ public final class FileBackend implements LockBackend {
             throw new LockConfigurationException("Backend file: 'directory' " + this.directory
                     + " is not writable. Choose a writable directory");
         }
+        this.watch = DirectoryWatch.of(this.directory);
     }
 
     /**
@@ -90,10 +96,13 @@ public final class FileBackend implements LockBackend {
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
         long sent = System.nanoTime();
+        // Read before the state, so a release right after this attempt is seen by awaitRelease.
+        long observed = watch == null ? 0 : watch.sequence();
         return update(key, (state, now) -> {
             if (state.heldAt(now, boot)) {
                 Long remaining = state.remainingNanos(now);
-                return new Change<>(null, AcquireResult.held(remaining == null ? null : Duration.ofNanos(remaining), 0));
+                return new Change<>(null,
+                        AcquireResult.held(remaining == null ? null : Duration.ofNanos(remaining), observed));
             }
             long token = nextToken(state);
             LockFile taken = expire == null ? new LockFile(owner, token, boot, 0, true)
@@ -129,6 +138,30 @@ public final class FileBackend implements LockBackend {
         catch (IOException ex) {
             // Unreadable state counts as free, as it does for the guarded updates.
             return false;
+        }
+    }
+
+    /** Wakes as soon as the lock's state file changes where the file system notifies (inotify), else polls. */
+    @Override
+    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+        if (watch == null) {
+            LockBackend.super.awaitRelease(key, observedVersion, maxWait);
+            return;
+        }
+        String fileName = stateFile(key).getFileName().toString();
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        long observed = observedVersion;
+        while (true) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return;
+            }
+            watch.await(fileName, observed, remaining);
+            // Changes also come from acquisitions: keep waiting, without the guard, while someone holds the lock.
+            observed = watch.sequence();
+            if (!isLocked(key)) {
+                return;
+            }
         }
     }
 

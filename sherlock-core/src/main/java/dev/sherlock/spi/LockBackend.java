@@ -28,8 +28,10 @@ public interface LockBackend extends AutoCloseable {
     String name();
 
     /**
-     * Maps a lock name to this backend's key. Any Unicode name must map to a valid key, and two different
-     * (namespace, name) pairs must never map to the same key.
+     * Maps a lock name to this backend's key. Any Unicode name must map to a valid key, and two different names in
+     * one namespace must never map to the same key. Backends that keep py-sherlock's {@code <namespace>_<name>}
+     * layout for interoperability share its one ambiguity across namespaces (namespace {@code a_b} with name
+     * {@code c}, namespace {@code a} with name {@code b_c}), and document it.
      * @param namespace the namespace, or {@code null} for none
      * @param name the validated lock name
      * @return the key used in every other call

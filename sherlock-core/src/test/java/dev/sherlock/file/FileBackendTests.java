@@ -3,6 +3,10 @@ package dev.sherlock.file;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
@@ -70,6 +74,44 @@ class FileBackendTests {
         AcquireResult refused = backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
         assertThat(refused.acquired()).isFalse();
         assertThat(refused.holderRemaining()).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    }
+
+    @Test
+    void waiterIsWokenByTheReleaseInsteadOfSleepingItsWholeWait() throws Exception {
+        FileBackend backend = new FileBackend(directory);
+        backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
+        AcquireResult refused = new FileBackend(directory).tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> waiter = executor.submit(() -> {
+                backend.awaitRelease("orders", refused.observedVersion(), Duration.ofMinutes(5));
+                return null;
+            });
+            assertThat(backend.release("orders", "owner-1")).isTrue();
+            // Far below the five minutes the waiter would sleep without a notification.
+            waiter.get(1, TimeUnit.MINUTES);
+        }
+        finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void releaseBetweenAttemptAndWaitIsNotMissed() throws Exception {
+        FileBackend backend = new FileBackend(directory);
+        backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
+        AcquireResult refused = backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
+        assertThat(backend.release("orders", "owner-1")).isTrue();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            executor.submit(() -> {
+                backend.awaitRelease("orders", refused.observedVersion(), Duration.ofMinutes(5));
+                return null;
+            }).get(1, TimeUnit.MINUTES);
+        }
+        finally {
+            executor.shutdownNow();
+        }
     }
 
     @Test

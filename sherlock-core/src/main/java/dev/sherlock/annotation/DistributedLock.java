@@ -1,0 +1,97 @@
+package dev.sherlock.annotation;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Runs the annotated method while holding a distributed lock: the lock is acquired before the call and released
+ * after it, also when the method throws.
+ *
+ * <pre>{@code
+ * @DistributedLock(name = "invoice-#{#id}", timeout = "2s")
+ * public Invoice settle(long id) { ... }
+ * }</pre>
+ *
+ * <p>The annotation is plain Java; the Sherlock Spring Boot starter applies it to the methods of Spring beans through
+ * a proxy, so, as with {@code @Transactional}, a call from the bean to itself is not locked. The lock comes from the
+ * application's {@code LockRegistry}, whose one handle per name makes a nested call with the same name on the same
+ * thread re-enter instead of deadlocking. The lock is taken around any {@code @Transactional} proxy of the same bean,
+ * so the transaction commits before the lock is released.
+ *
+ * <p>The method's exceptions pass through unchanged. If the lock was lost while the method ran (it expired or was
+ * taken over), releasing it throws {@code LockLostException} after the method returned normally; if the method threw,
+ * its exception wins and the loss is added to it as a suppressed exception.
+ *
+ * <p>Methods returning a {@link java.util.concurrent.Future}, a {@link java.util.concurrent.CompletionStage} or a
+ * reactive type are rejected at startup: the lock would be released when the work starts, not when it ends.
+ *
+ * <p>Durations ({@link #timeout()}, {@link #expire()}) are Strings: {@code "10s"}, {@code "500ms"}, ISO-8601
+ * ({@code "PT1M"}), or a plain number of milliseconds, and may contain {@code ${...}} placeholders resolved against the
+ * application's environment. They are resolved and checked once, when the bean is created, so a bad value fails at
+ * startup naming the method and the attribute.
+ *
+ * @since 0.1.0
+ */
+@Target(ElementType.METHOD)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface DistributedLock {
+
+    /**
+     * Name of the lock. Text inside {@code #{...}} is a SpEL expression over the method's arguments, by name
+     * ({@code #id}, which needs the {@code -parameters} compiler flag) or by position ({@code #p0}, {@code #a0}), e.g.
+     * {@code "invoice-#{#id}"} or {@code "order-#{#order.customerId}-#{#order.number}"}. Everything outside
+     * {@code #{...}} is taken literally, including a lone {@code #}: {@code "job#1"} is the lock {@code job#1}. A name
+     * without {@code #{} is used as is and never parsed. Expressions are parsed when the bean is created, so a syntax
+     * error fails at startup; a {@code null} value renders as nothing. The registry's namespace is prefixed as usual.
+     * @return the lock's name or name template
+     */
+    String name();
+
+    /**
+     * How long a call waits for the lock before giving up, as {@link #onFailure()} says. {@code "0"} makes one
+     * attempt and does not wait. Empty (the default) uses the registry's timeout, {@code sherlock.timeout} in Spring
+     * Boot.
+     * @return the timeout, or empty for the registry's
+     */
+    String timeout() default "";
+
+    /**
+     * How long the lock lives unless renewed; while the method runs it is renewed automatically if the registry's
+     * settings say so ({@code sherlock.auto-renew}). {@code "0"} means the lock never expires (py-sherlock's
+     * {@code expire=None}): it stays until released, also when the process dies, so use it only where an operator can
+     * clean up. Empty (the default) uses the registry's expiry, {@code sherlock.expire} in Spring Boot.
+     * @return the expiry, {@code "0"} for never, or empty for the registry's
+     */
+    String expire() default "";
+
+    /**
+     * What a call does when the lock is not acquired within {@link #timeout()}.
+     * @return the policy; {@link OnFailure#THROW} by default
+     */
+    OnFailure onFailure() default OnFailure.THROW;
+
+    /**
+     * What a call does when the lock is not acquired in time.
+     *
+     * @since 0.1.0
+     */
+    enum OnFailure {
+
+        /**
+         * Throw {@code LockTimeoutException} (a {@code LockException}) naming the lock and the backend; the method is
+         * not called.
+         */
+        THROW,
+
+        /**
+         * Skip the method and return {@code null}, or {@link java.util.Optional#empty()} for an {@code Optional}
+         * return type. Methods with a primitive return type other than {@code void} are rejected at startup, since
+         * they cannot return {@code null}.
+         */
+        SKIP
+    }
+}

@@ -1,0 +1,144 @@
+package dev.sherlock.file;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Change notifications for a lock directory (inotify on Linux), so a waiter wakes as soon as a state file is
+ * replaced instead of at its next poll. All directories of the default file system share one watch service (one
+ * inotify instance) and one daemon thread per JVM; a directory's watch ends when the directory goes away.
+ *
+ * <p>Each change gets a sequence number; the last {@link #HISTORY} changed file names are kept, so a waiter that
+ * read the sequence before its failed attempt also sees a change that happened before it started to wait.
+ */
+final class DirectoryWatch {
+
+    private static final Logger logger = LoggerFactory.getLogger(DirectoryWatch.class);
+
+    private static final int HISTORY = 256;
+
+    private static final String ANY = "";
+
+    private static final ConcurrentMap<Path, DirectoryWatch> watches = new ConcurrentHashMap<>();
+
+    private static final ConcurrentMap<WatchKey, DirectoryWatch> byKey = new ConcurrentHashMap<>();
+
+    private static @Nullable WatchService service;
+
+    private final Path directory;
+
+    private final String[] recent = new String[HISTORY];
+
+    private long sequence;
+
+    private DirectoryWatch(Path directory) {
+        this.directory = directory;
+    }
+
+    /** The directory's watch, or {@code null} where the file system cannot notify (the caller then polls). */
+    static @Nullable DirectoryWatch of(Path directory) {
+        if (directory.getFileSystem() != FileSystems.getDefault()) {
+            return null;
+        }
+        return watches.computeIfAbsent(directory, DirectoryWatch::register);
+    }
+
+    private static @Nullable DirectoryWatch register(Path directory) {
+        try {
+            DirectoryWatch watch = new DirectoryWatch(directory);
+            WatchKey key = directory.register(service(directory.getFileSystem()), StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+            byKey.put(key, watch);
+            return watch;
+        }
+        catch (IOException | UnsupportedOperationException ex) {
+            logger.debug("Backend file: {} cannot notify changes, waiters poll instead", directory, ex);
+            return null;
+        }
+    }
+
+    private static synchronized WatchService service(FileSystem fileSystem) throws IOException {
+        if (service == null) {
+            WatchService created = fileSystem.newWatchService();
+            Thread thread = new Thread(() -> run(created), "sherlock-file-watch");
+            thread.setDaemon(true);
+            thread.start();
+            service = created;
+        }
+        return service;
+    }
+
+    synchronized long sequence() {
+        return sequence;
+    }
+
+    /** Waits until {@code fileName} changes after {@code observed}, or {@code maxWaitNanos} pass. */
+    synchronized void await(String fileName, long observed, long maxWaitNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + maxWaitNanos;
+        while (!changedSince(fileName, observed)) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, remaining);
+        }
+    }
+
+    private boolean changedSince(String fileName, long observed) {
+        if (sequence - observed >= HISTORY) {
+            return true;
+        }
+        for (long seq = observed + 1; seq <= sequence; seq++) {
+            String changed = recent[(int) (seq % HISTORY)];
+            if (changed.equals(fileName) || changed.equals(ANY)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized void changed(String fileName) {
+        sequence++;
+        recent[(int) (sequence % HISTORY)] = fileName;
+        notifyAll();
+    }
+
+    private static void run(WatchService service) {
+        try {
+            while (true) {
+                WatchKey key = service.take();
+                DirectoryWatch watch = byKey.get(key);
+                for (WatchEvent<?> event : key.pollEvents()) {
+                    if (watch != null) {
+                        watch.changed(event.context() instanceof Path path ? path.toString() : ANY);
+                    }
+                }
+                if (!key.reset()) {
+                    // The directory is gone: wake its waiters, and a later backend on that path registers anew.
+                    byKey.remove(key);
+                    if (watch != null) {
+                        watches.remove(watch.directory, watch);
+                        watch.changed(ANY);
+                    }
+                }
+            }
+        }
+        catch (InterruptedException | ClosedWatchServiceException ex) {
+            byKey.values().forEach(watch -> watch.changed(ANY));
+        }
+    }
+}

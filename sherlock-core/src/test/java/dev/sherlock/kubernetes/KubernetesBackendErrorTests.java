@@ -1,0 +1,85 @@
+package dev.sherlock.kubernetes;
+
+import java.util.EnumSet;
+
+import dev.sherlock.BackendLock;
+import dev.sherlock.LockBackendException;
+import dev.sherlock.LockConfigurationException;
+import dev.sherlock.LockSettings;
+import dev.sherlock.testserver.LeaseApiServer;
+import dev.sherlock.testserver.LeaseApiServer.Verb;
+import io.kubernetes.client.openapi.ApiClient;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Failures come out as LockExceptions naming the lock, the Lease, the server's answer and what to do. */
+class KubernetesBackendErrorTests {
+
+    private static BackendLock lock(KubernetesBackend backend) {
+        return new BackendLock("orders", backend, "billing", LockSettings.defaults());
+    }
+
+    @Test
+    @DisplayName("an invalid Kubernetes namespace or a null client fails at construction")
+    void badConfigurationFailsFast() {
+        try (LeaseApiServer server = LeaseApiServer.start()) {
+            ApiClient client = server.client();
+            assertThatThrownBy(() -> new KubernetesBackend(client, "Billing_Locks"))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessageStartingWith("Backend kubernetes: 'namespace' 'Billing_Locks' is not a valid Kubernetes"
+                        + " namespace");
+            assertThatThrownBy(() -> new KubernetesBackend((ApiClient) null, "default"))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("Backend kubernetes: 'client' must not be null");
+            assertThatThrownBy(() -> new KubernetesLock("orders", "Bad Namespace"))
+                .isInstanceOf(LockConfigurationException.class).hasMessageContaining("'Bad Namespace'");
+        }
+    }
+
+    @Test
+    @DisplayName("a namespace that does not exist fails with the server's message and asks to create it")
+    void missingNamespace() {
+        try (LeaseApiServer server = LeaseApiServer.start(); KubernetesBackend backend = new KubernetesBackend(
+                server.client(), "nowhere")) {
+            assertThatThrownBy(() -> lock(backend).acquire(false)).isInstanceOf(LockBackendException.class)
+                .hasMessage("Lock 'orders' (backend kubernetes, namespace 'billing'): acquire failed: 'create' of"
+                        + " lease 'sherlock.billing.orders' in Kubernetes namespace 'nowhere' was refused with HTTP"
+                        + " 404 NotFound: namespaces \"nowhere\" not found. Create the namespace, or configure an"
+                        + " existing one (sherlock.kubernetes.namespace)");
+        }
+    }
+
+    @Test
+    @DisplayName("a verb RBAC refuses fails with the server's message and the verbs to grant")
+    void forbidden() {
+        try (LeaseApiServer server = LeaseApiServer.start(EnumSet.of(Verb.GET, Verb.WATCH), 100);
+                KubernetesBackend backend = new KubernetesBackend(server.client(), "default")) {
+            assertThatThrownBy(() -> lock(backend).acquire(false)).isInstanceOf(LockBackendException.class)
+                .hasMessage("Lock 'orders' (backend kubernetes, namespace 'billing'): acquire failed: 'create' of"
+                        + " lease 'sherlock.billing.orders' in Kubernetes namespace 'default' was refused with HTTP"
+                        + " 403 Forbidden: leases.coordination.k8s.io is forbidden: User"
+                        + " \"system:serviceaccount:default:sherlock\" cannot create resource \"leases\" in API group"
+                        + " \"coordination.k8s.io\" in the namespace \"default\". Grant the service account the"
+                        + " verbs get, create, update and watch on leases.coordination.k8s.io in namespace"
+                        + " 'default' (see docs/kubernetes.md)");
+            assertThat(lock(backend).locked()).isFalse();
+        }
+    }
+
+    @Test
+    @DisplayName("an unreachable API server fails with a message naming the Lease and the connection error")
+    void unreachableServer() {
+        LeaseApiServer server = LeaseApiServer.start();
+        ApiClient client = server.client();
+        server.close();
+        try (KubernetesBackend backend = new KubernetesBackend(client, "default")) {
+            assertThatThrownBy(() -> lock(backend).locked()).isInstanceOf(LockBackendException.class)
+                .hasMessageStartingWith("Lock 'orders' (backend kubernetes, namespace 'billing'): check failed: the"
+                        + " Kubernetes API server at " + server.url() + " could not be reached to get lease"
+                        + " 'sherlock.billing.orders' in Kubernetes namespace 'default': java.net.ConnectException");
+        }
+    }
+}

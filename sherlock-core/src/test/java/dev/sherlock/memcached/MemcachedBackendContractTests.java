@@ -1,0 +1,43 @@
+package dev.sherlock.memcached;
+
+import java.time.Duration;
+
+import dev.sherlock.LockBackendContractTests;
+import dev.sherlock.spi.LockBackend;
+import dev.sherlock.testserver.LocalServer;
+import dev.sherlock.testserver.TestServers;
+
+class MemcachedBackendContractTests extends LockBackendContractTests {
+
+    private static MemcachedBackend backend;
+
+    private static MemcachedBackend other;
+
+    @Override
+    protected LockBackend backend() {
+        if (backend == null) {
+            backend = MemcachedBackend.connect(servers());
+        }
+        return backend;
+    }
+
+    /** Another process would have its own client and connection. */
+    @Override
+    protected LockBackend otherBackend() {
+        if (other == null) {
+            other = MemcachedBackend.connect(servers());
+        }
+        return other;
+    }
+
+    /** memcached counts whole seconds. */
+    @Override
+    protected Duration shortExpire() {
+        return Duration.ofSeconds(1);
+    }
+
+    private static String servers() {
+        LocalServer server = TestServers.memcached();
+        return server.host() + ":" + server.port();
+    }
+}

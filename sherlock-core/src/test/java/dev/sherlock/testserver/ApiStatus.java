@@ -1,0 +1,141 @@
+package dev.sherlock.testserver;
+
+import java.util.List;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+/**
+ * A {@code metav1.Status} failure as kube-apiserver sends it, built like k8s.io/apimachinery/pkg/api/errors does
+ * (NewNotFound, NewAlreadyExists, NewConflict, NewInvalid, NewForbidden, NewBadRequest) and
+ * apiserver/pkg/endpoints/handlers/responsewriters/status.go does for errors that are not a Status (HTTP 500).
+ */
+final class ApiStatus extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    static final String GROUP = "coordination.k8s.io";
+
+    static final String RESOURCE = "leases." + GROUP;
+
+    /** Optimistic-lock message of registry.Store.Update (OptimisticLockErrorMsg). */
+    static final String MODIFIED = "the object has been modified; please apply your changes to the latest version"
+            + " and try again";
+
+    final int code;
+
+    final transient JsonObject body;
+
+    private ApiStatus(int code, String reason, String message, JsonObject details) {
+        super(message, null, false, false);
+        this.code = code;
+        this.body = new JsonObject();
+        body.addProperty("kind", "Status");
+        body.addProperty("apiVersion", "v1");
+        body.add("metadata", new JsonObject());
+        body.addProperty("status", "Failure");
+        body.addProperty("message", message);
+        if (!reason.isEmpty()) {
+            body.addProperty("reason", reason);
+        }
+        if (details != null) {
+            body.add("details", details);
+        }
+        body.addProperty("code", code);
+    }
+
+    static JsonObject details(String name, String group, String kind) {
+        JsonObject details = new JsonObject();
+        if (!name.isEmpty()) {
+            details.addProperty("name", name);
+        }
+        if (!group.isEmpty()) {
+            details.addProperty("group", group);
+        }
+        details.addProperty("kind", kind);
+        return details;
+    }
+
+    static ApiStatus notFound(String name) {
+        return new ApiStatus(404, "NotFound", RESOURCE + " \"" + name + "\" not found", details(name, GROUP, "leases"));
+    }
+
+    static ApiStatus namespaceNotFound(String namespace) {
+        return new ApiStatus(404, "NotFound", "namespaces \"" + namespace + "\" not found",
+                details(namespace, "", "namespaces"));
+    }
+
+    /** What kube-apiserver answers for a path it does not serve. */
+    static ApiStatus noSuchPath() {
+        return new ApiStatus(404, "NotFound", "the server could not find the requested resource", new JsonObject());
+    }
+
+    static ApiStatus methodNotAllowed() {
+        return new ApiStatus(405, "MethodNotAllowed", "the server does not allow this method on the requested resource",
+                new JsonObject());
+    }
+
+    static ApiStatus alreadyExists(String name) {
+        return new ApiStatus(409, "AlreadyExists", RESOURCE + " \"" + name + "\" already exists",
+                details(name, GROUP, "leases"));
+    }
+
+    static ApiStatus conflict(String name, String cause) {
+        return new ApiStatus(409, "Conflict", "Operation cannot be fulfilled on " + RESOURCE + " \"" + name + "\": "
+                + cause, details(name, GROUP, "leases"));
+    }
+
+    /** A failed storage precondition (uid or resourceVersion), which the registry turns into a Conflict. */
+    static ApiStatus preconditionFailed(String namespace, String name, String field, String expected,
+            String actual) {
+        return conflict(name, "StorageError: invalid object, Code: 4, Key: /registry/leases/" + namespace + "/" + name
+                + ", ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: " + field + " in precondition: "
+                + expected + ", " + field + " in object meta: " + actual);
+    }
+
+    static ApiStatus invalid(String name, List<String[]> fieldErrors) {
+        JsonObject details = details(name, GROUP, "Lease");
+        JsonArray causes = new JsonArray();
+        StringBuilder summary = new StringBuilder();
+        for (String[] error : fieldErrors) {
+            JsonObject cause = new JsonObject();
+            cause.addProperty("reason", "FieldValueInvalid");
+            cause.addProperty("message", error[1]);
+            cause.addProperty("field", error[0]);
+            causes.add(cause);
+            summary.append(summary.length() == 0 ? "" : ", ").append(error[0]).append(": ").append(error[1]);
+        }
+        details.add("causes", causes);
+        String message = "Lease." + GROUP + " \"" + name + "\" is invalid: "
+                + (fieldErrors.size() == 1 ? summary : "[" + summary + "]");
+        return new ApiStatus(422, "Invalid", message, details);
+    }
+
+    static ApiStatus forbidden(String verb, String name, String namespace) {
+        String subject = name.isEmpty() ? RESOURCE : RESOURCE + " \"" + name + "\"";
+        return new ApiStatus(403, "Forbidden", subject + " is forbidden: User \"system:serviceaccount:" + namespace
+                + ":sherlock\" cannot " + verb + " resource \"leases\" in API group \"" + GROUP
+                + "\" in the namespace \"" + namespace + "\"", details(name, GROUP, "leases"));
+    }
+
+    static ApiStatus badRequest(String message) {
+        return new ApiStatus(400, "BadRequest", message, null);
+    }
+
+    /** An error that is not a Status, e.g. a Go strconv error: HTTP 500 with an empty reason. */
+    static ApiStatus internal(String message) {
+        return new ApiStatus(500, "", message, null);
+    }
+
+    /** The 410 that ends a watch whose resource version was compacted (sent as an ERROR event). */
+    static ApiStatus expired(String requested, long oldest) {
+        return new ApiStatus(410, "Expired", "too old resource version: " + requested + " (" + oldest + ")", null);
+    }
+
+    static ApiStatus unsupportedMediaType(String contentType) {
+        return new ApiStatus(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted"
+                + " media types include: application/json-patch+json, application/merge-patch+json,"
+                + " application/apply-patch+yaml (this test server serves only application/merge-patch+json; got "
+                + contentType + ")", null);
+    }
+}

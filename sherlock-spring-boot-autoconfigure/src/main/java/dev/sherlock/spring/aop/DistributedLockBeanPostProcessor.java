@@ -1,0 +1,75 @@
+package dev.sherlock.spring.aop;
+
+import java.util.function.Supplier;
+
+import dev.sherlock.LockRegistry;
+import dev.sherlock.annotation.DistributedLock;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.aop.framework.Advised;
+import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvisingPostProcessor;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.context.EmbeddedValueResolverAware;
+import org.springframework.util.StringValueResolver;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * Applies {@link DistributedLock} to the methods of Spring beans: beans with an annotated method (on the class, a
+ * superclass or an interface) are proxied, and each call to such a method runs while holding its lock.
+ *
+ * <p>The lock advisor is placed before any existing advisors of the bean, so the lock is held around a
+ * {@code @Transactional} proxy and the transaction commits before the lock is released. Each annotated method is
+ * resolved and checked when its bean is proxied: an annotation that cannot be honoured (a bad duration or name
+ * template, {@code SKIP} on a primitive method, an asynchronous return type, a private, static or, with class
+ * proxies, final method) fails the bean's creation. The registry is looked up on the first locked call, not before,
+ * so this post-processor does not initialise the registry or its backend client early.
+ *
+ * <p>Spring Boot registers it automatically; without Boot, declare it as a {@code static @Bean}.
+ *
+ * @since 0.1.0
+ */
+@SuppressWarnings("serial")
+public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryAwareAdvisingPostProcessor
+        implements EmbeddedValueResolverAware {
+
+    private final DistributedLockInterceptor interceptor;
+
+    private @Nullable StringValueResolver embeddedValueResolver;
+
+    /**
+     * Creates the post-processor.
+     * @param registry supplies the registry whose locks annotated methods take; called once, on the first locked call
+     * @since 0.1.0
+     */
+    public DistributedLockBeanPostProcessor(Supplier<? extends LockRegistry> registry) {
+        setBeforeExistingAdvisors(true);
+        this.interceptor = new DistributedLockInterceptor(SingletonSupplier.of(registry), this::resolvePlaceholders);
+        this.advisor = new DefaultPointcutAdvisor(new AnnotationMatchingPointcut(null, DistributedLock.class, true),
+                this.interceptor);
+    }
+
+    @Override
+    public void setEmbeddedValueResolver(StringValueResolver resolver) {
+        this.embeddedValueResolver = resolver;
+    }
+
+    @Override
+    public @Nullable Object postProcessAfterInitialization(Object bean, String beanName) {
+        Object result = super.postProcessAfterInitialization(bean, beanName);
+        if (result instanceof Advised advised && this.advisor != null && advised.indexOf(this.advisor) >= 0) {
+            this.interceptor.validate(AopUtils.getTargetClass(bean), AopUtils.isCglibProxy(result));
+        }
+        return result;
+    }
+
+    private String resolvePlaceholders(String value) {
+        StringValueResolver resolver = this.embeddedValueResolver;
+        if (resolver == null) {
+            return value;
+        }
+        String resolved = resolver.resolveStringValue(value);
+        return resolved != null ? resolved : "";
+    }
+}

@@ -1,0 +1,131 @@
+package dev.sherlock.spring.aop;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+import dev.sherlock.Lock;
+import dev.sherlock.LockConfigurationException;
+import dev.sherlock.LockRegistry;
+import dev.sherlock.LockSettings;
+import dev.sherlock.annotation.DistributedLock;
+import dev.sherlock.annotation.DistributedLock.OnFailure;
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.MethodClassKey;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ReflectionUtils;
+
+/**
+ * Holds the lock of a {@link DistributedLock} method around each call: acquire, proceed, always release. The target's
+ * exceptions pass through unchanged.
+ */
+final class DistributedLockInterceptor implements MethodInterceptor {
+
+    private static final Logger logger = LoggerFactory.getLogger(DistributedLockInterceptor.class);
+
+    private final Supplier<? extends LockRegistry> registry;
+
+    private final UnaryOperator<String> placeholders;
+
+    private final LockNameEvaluator names = new LockNameEvaluator();
+
+    private final Map<MethodClassKey, LockSpec> specs = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the interceptor.
+     * @param registry supplies the registry on the first call, not before
+     * @param placeholders resolves {@code ${...}} in duration attributes
+     */
+    DistributedLockInterceptor(Supplier<? extends LockRegistry> registry, UnaryOperator<String> placeholders) {
+        this.registry = registry;
+        this.placeholders = placeholders;
+    }
+
+    @Override
+    public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
+        Method method = invocation.getMethod();
+        Object target = invocation.getThis();
+        LockSpec spec = spec(method, target != null ? AopUtils.getTargetClass(target) : method.getDeclaringClass());
+        if (spec == null) {
+            return invocation.proceed();
+        }
+        LockRegistry registry = this.registry.get();
+        LockSettings settings = spec.settings(registry.settings());
+        Lock lock = registry.getLock(names.name(spec, invocation.getArguments()), settings);
+        if (spec.onFailure() == OnFailure.SKIP) {
+            if (!lock.tryAcquire(settings.timeout())) {
+                logger.debug("{}: not acquired within {}; skipping {}", lock, settings.timeout(), spec.description());
+                return spec.skippedResult();
+            }
+        }
+        else {
+            lock.acquire();
+        }
+        Throwable failure = null;
+        try {
+            return invocation.proceed();
+        }
+        catch (Throwable ex) {
+            failure = ex;
+            throw ex;
+        }
+        finally {
+            release(lock, failure);
+        }
+    }
+
+    /**
+     * Resolves and checks every annotated method of a class that was just proxied, so mistakes fail at startup.
+     * @param targetClass the proxied bean's class
+     * @param classProxy whether the proxy subclasses the bean, so final methods are not intercepted
+     * @throws LockConfigurationException if an annotation cannot be honoured
+     */
+    void validate(Class<?> targetClass, boolean classProxy) {
+        ReflectionUtils.doWithMethods(targetClass, method -> {
+            LockSpec spec = spec(method, targetClass);
+            if (spec != null && classProxy && Modifier.isFinal(method.getModifiers())) {
+                throw new LockConfigurationException("@DistributedLock on " + spec.description() + ": a final method"
+                        + " is not intercepted by the class proxy, so it would run unlocked. Remove 'final'");
+            }
+        }, method -> !method.isBridge() && !method.isSynthetic()
+                && AnnotatedElementUtils.hasAnnotation(method, DistributedLock.class));
+    }
+
+    private @Nullable LockSpec spec(Method method, Class<?> targetClass) {
+        MethodClassKey key = new MethodClassKey(method, targetClass);
+        LockSpec spec = specs.get(key);
+        if (spec != null) {
+            return spec;
+        }
+        spec = LockSpec.of(method, targetClass, placeholders);
+        if (spec == null) {
+            return null;
+        }
+        names.check(spec);
+        LockSpec existing = specs.putIfAbsent(key, spec);
+        return existing != null ? existing : spec;
+    }
+
+    /** The target's exception wins over a failed release, which is attached to it instead of replacing it. */
+    private static void release(Lock lock, @Nullable Throwable failure) {
+        if (failure == null) {
+            lock.release();
+            return;
+        }
+        try {
+            lock.release();
+        }
+        catch (RuntimeException ex) {
+            failure.addSuppressed(ex);
+        }
+    }
+}

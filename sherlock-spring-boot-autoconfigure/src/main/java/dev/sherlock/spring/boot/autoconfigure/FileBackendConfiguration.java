@@ -1,0 +1,32 @@
+package dev.sherlock.spring.boot.autoconfigure;
+
+import dev.sherlock.LockRegistry;
+import dev.sherlock.file.FileBackend;
+import dev.sherlock.spi.LockBackend;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The file backend, the default: lock files in {@code sherlock.file.directory}, needing nothing but the JDK.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "sherlock.backend", havingValue = "file", matchIfMissing = true)
+class FileBackendConfiguration {
+
+    private static final Logger logger = LoggerFactory.getLogger(FileBackendConfiguration.class);
+
+    @Bean
+    @ConditionalOnMissingBean({ LockBackend.class, LockRegistry.class })
+    FileBackend sherlockFileBackend(SherlockProperties properties) {
+        FileBackend backend = new FileBackend(properties.getFile().getDirectory());
+        logger.info("Sherlock file backend: locks are files in {}. They exclude the processes of this machine only;"
+                + " use the redis, memcached, etcd or kubernetes backend to exclude processes on other machines",
+                backend.directory());
+        return backend;
+    }
+}

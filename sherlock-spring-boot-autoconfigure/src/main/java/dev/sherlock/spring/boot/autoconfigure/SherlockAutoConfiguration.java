@@ -1,0 +1,57 @@
+package dev.sherlock.spring.boot.autoconfigure;
+
+import dev.sherlock.LockRegistry;
+import dev.sherlock.annotation.DistributedLock;
+import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spring.aop.DistributedLockBeanPostProcessor;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.SearchStrategy;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * Auto-configuration of Sherlock: a {@link LockRegistry} over the backend named by {@code sherlock.backend}, and the
+ * advisor that applies {@link DistributedLock} to bean methods.
+ *
+ * <p>Each backend has its own configuration, conditional on its client class and on {@code sherlock.backend}. A
+ * {@link LockBackend} bean defined by the application replaces the auto-configured backend, and a {@link LockRegistry}
+ * bean replaces both. A backend whose client is missing fails at startup with the dependency to add.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration(after = DataRedisAutoConfiguration.class)
+@EnableConfigurationProperties(SherlockProperties.class)
+@Import({ FileBackendConfiguration.class, MemcachedBackendConfiguration.class,
+        KubernetesBackendConfiguration.class })
+public final class SherlockAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(LockRegistry.class)
+    LockRegistry sherlockLockRegistry(ObjectProvider<LockBackend> backend, SherlockProperties properties,
+            ResourceLoader resourceLoader) {
+        LockBackend available = backend.getIfAvailable();
+        if (available == null) {
+            throw BackendNotAvailableException.of(properties.getBackend(), resourceLoader.getClassLoader());
+        }
+        return LockRegistry.of(available, properties.getNamespace(), properties.toLockSettings());
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    @ConditionalOnMissingBean(search = SearchStrategy.CURRENT)
+    static DistributedLockBeanPostProcessor distributedLockBeanPostProcessor(Environment environment,
+            ObjectProvider<LockRegistry> registry) {
+        DistributedLockBeanPostProcessor processor = new DistributedLockBeanPostProcessor(registry::getObject);
+        processor.setProxyTargetClass(environment.getProperty("spring.aop.proxy-target-class", Boolean.class, true));
+        return processor;
+    }
+}

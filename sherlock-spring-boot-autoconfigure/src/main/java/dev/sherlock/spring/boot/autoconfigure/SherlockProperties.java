@@ -1,0 +1,277 @@
+package dev.sherlock.spring.boot.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.sherlock.LockConfigurationException;
+import dev.sherlock.LockSettings;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.Assert;
+
+/**
+ * Configuration properties of Sherlock's locks, bound from {@code sherlock.*}.
+ *
+ * @since 0.1.0
+ */
+@ConfigurationProperties("sherlock")
+public class SherlockProperties {
+
+    /**
+     * Backend that holds the locks.
+     */
+    private Backend backend = Backend.FILE;
+
+    /**
+     * Prefix of every lock name on the backend, so that applications sharing a backend do not share locks. None by
+     * default.
+     */
+    private @Nullable String namespace;
+
+    /**
+     * How long a lock lives unless renewed, which bounds how long a crashed holder blocks others. 0 means locks never
+     * expire: they stay until released, also when their process dies.
+     */
+    private Duration expire = Duration.ofSeconds(60);
+
+    /**
+     * How long acquiring a lock waits for its holder before giving up. 0 makes a single attempt.
+     */
+    private Duration timeout = Duration.ofSeconds(10);
+
+    /**
+     * Longest pause between two attempts while waiting for a lock. Backends that are notified of a release wake
+     * waiters sooner.
+     */
+    private Duration retryInterval = Duration.ofMillis(100);
+
+    /**
+     * Whether held locks that expire are renewed automatically, at a third of their expiry, while their holder runs.
+     */
+    private boolean autoRenew = true;
+
+    private final File file = new File();
+
+    private final Memcached memcached = new Memcached();
+
+    private final Etcd etcd = new Etcd();
+
+    private final Kubernetes kubernetes = new Kubernetes();
+
+    public Backend getBackend() {
+        return this.backend;
+    }
+
+    public void setBackend(Backend backend) {
+        Assert.notNull(backend, "'sherlock.backend' must not be null");
+        this.backend = backend;
+    }
+
+    public @Nullable String getNamespace() {
+        return this.namespace;
+    }
+
+    public void setNamespace(@Nullable String namespace) {
+        Assert.isTrue(namespace == null || !namespace.isEmpty(),
+                "'sherlock.namespace' must not be empty; remove it for none");
+        this.namespace = namespace;
+    }
+
+    public Duration getExpire() {
+        return this.expire;
+    }
+
+    public void setExpire(Duration expire) {
+        Assert.notNull(expire, "'sherlock.expire' must not be null");
+        Assert.isTrue(!expire.isNegative(),
+                () -> "'sherlock.expire' must be 0 (never expires) or positive but was " + expire);
+        if (!expire.isZero()) {
+            withinCoreLimits("sherlock.expire", () -> LockSettings.defaults().withExpire(expire));
+        }
+        this.expire = expire;
+    }
+
+    public Duration getTimeout() {
+        return this.timeout;
+    }
+
+    public void setTimeout(Duration timeout) {
+        Assert.notNull(timeout, "'sherlock.timeout' must not be null");
+        Assert.isTrue(!timeout.isNegative(), () -> "'sherlock.timeout' must be 0 or positive but was " + timeout);
+        withinCoreLimits("sherlock.timeout", () -> LockSettings.defaults().withTimeout(timeout));
+        this.timeout = timeout;
+    }
+
+    public Duration getRetryInterval() {
+        return this.retryInterval;
+    }
+
+    public void setRetryInterval(Duration retryInterval) {
+        Assert.notNull(retryInterval, "'sherlock.retry-interval' must not be null");
+        Assert.isTrue(!retryInterval.isNegative() && !retryInterval.isZero(),
+                () -> "'sherlock.retry-interval' must be positive but was " + retryInterval);
+        withinCoreLimits("sherlock.retry-interval", () -> LockSettings.defaults().withRetryInterval(retryInterval));
+        this.retryInterval = retryInterval;
+    }
+
+    public boolean isAutoRenew() {
+        return this.autoRenew;
+    }
+
+    public void setAutoRenew(boolean autoRenew) {
+        this.autoRenew = autoRenew;
+    }
+
+    public File getFile() {
+        return this.file;
+    }
+
+    public Memcached getMemcached() {
+        return this.memcached;
+    }
+
+    public Etcd getEtcd() {
+        return this.etcd;
+    }
+
+    public Kubernetes getKubernetes() {
+        return this.kubernetes;
+    }
+
+    /** Applies the core's limits (e.g. the longest duration), so the properties accept what LockSettings does. */
+    private static void withinCoreLimits(String property, Runnable check) {
+        try {
+            check.run();
+        }
+        catch (LockConfigurationException ex) {
+            throw new IllegalArgumentException("'" + property + "' is out of range: " + ex.getMessage());
+        }
+    }
+
+    /**
+     * The lock settings these properties describe.
+     * @return the settings; an {@code expire} of 0 becomes "never expires"
+     * @throws LockConfigurationException if a value is out of range
+     * @since 0.1.0
+     */
+    public LockSettings toLockSettings() {
+        return new LockSettings(this.expire.isZero() ? null : this.expire, this.timeout, this.retryInterval,
+                this.autoRenew);
+    }
+
+    /**
+     * Backend that holds the locks.
+     */
+    public enum Backend {
+
+        /**
+         * Lock files in a directory: excludes the processes of one machine only. Needs nothing but the JDK.
+         */
+        FILE,
+
+        /**
+         * Redis through Spring Data Redis, reusing the application's RedisConnectionFactory (spring.data.redis.*).
+         */
+        REDIS,
+
+        /**
+         * Memcached through spymemcached, binary protocol. Eviction or a restart of the server loses locks.
+         */
+        MEMCACHED,
+
+        /**
+         * Etcd v3 through jetcd: keys bound to leases, waiting by watch.
+         */
+        ETCD,
+
+        /**
+         * Kubernetes coordination.k8s.io/v1 Lease objects through the official Java client.
+         */
+        KUBERNETES
+
+    }
+
+    /**
+     * File backend properties.
+     */
+    public static class File {
+
+        /**
+         * Directory holding the lock files; every process sharing locks must use the same one. Defaults to
+         * 'sherlock' in the java.io.tmpdir directory.
+         */
+        private Path directory = Path.of(System.getProperty("java.io.tmpdir"), "sherlock");
+
+        public Path getDirectory() {
+            return this.directory;
+        }
+
+        public void setDirectory(Path directory) {
+            Assert.notNull(directory, "'sherlock.file.directory' must not be null");
+            this.directory = directory;
+        }
+    }
+
+    /**
+     * Memcached backend properties.
+     */
+    public static class Memcached {
+
+        /**
+         * Memcached servers, as host:port.
+         */
+        private List<String> servers = new ArrayList<>(List.of("localhost:11211"));
+
+        public List<String> getServers() {
+            return this.servers;
+        }
+
+        public void setServers(List<String> servers) {
+            Assert.notEmpty(servers, "'sherlock.memcached.servers' must not be empty");
+            this.servers = servers;
+        }
+    }
+
+    /**
+     * Etcd backend properties.
+     */
+    public static class Etcd {
+
+        /**
+         * Etcd endpoints, as URLs such as http://etcd-0:2379.
+         */
+        private List<String> endpoints = new ArrayList<>(List.of("http://localhost:2379"));
+
+        public List<String> getEndpoints() {
+            return this.endpoints;
+        }
+
+        public void setEndpoints(List<String> endpoints) {
+            Assert.notEmpty(endpoints, "'sherlock.etcd.endpoints' must not be empty");
+            this.endpoints = endpoints;
+        }
+    }
+
+    /**
+     * Kubernetes backend properties.
+     */
+    public static class Kubernetes {
+
+        /**
+         * Kubernetes namespace in which the Lease objects live.
+         */
+        private String namespace = "default";
+
+        public String getNamespace() {
+            return this.namespace;
+        }
+
+        public void setNamespace(String namespace) {
+            Assert.hasText(namespace, "'sherlock.kubernetes.namespace' must not be empty");
+            this.namespace = namespace;
+        }
+    }
+}
