@@ -148,10 +148,14 @@ public final class RedisBackend implements LockBackend {
 
     private final @Nullable Duration fencingRetention;
 
+    /** The counter's TTL after a release. */
+    private final byte[] releasedCounterTtl;
+
     private RedisBackend(Builder builder) {
         this.connectionFactory = builder.connectionFactory;
         this.lettuce = lettucePresent ? LettuceScripts.forFactory(connectionFactory) : null;
         this.fencingRetention = builder.fencingRetention;
+        this.releasedCounterTtl = millis(fencingRetention);
         this.channel = builder.notifications ? builder.channel.getBytes(StandardCharsets.UTF_8) : NO_CHANNEL;
         this.notifications = builder.notifications ? new ReleaseNotifications(connectionFactory, builder.channel)
                 : null;
@@ -226,8 +230,7 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public boolean release(String key, String owner) {
-        byte[] retention = fencingRetention == null ? NEVER : millis(fencingRetention);
-        Long released = eval(releaseScript, ReturnType.INTEGER, key, bytes(owner), channel, retention);
+        Long released = eval(releaseScript, ReturnType.INTEGER, key, bytes(owner), channel, releasedCounterTtl);
         return released != null && released == 1;
     }
 
@@ -274,8 +277,9 @@ public final class RedisBackend implements LockBackend {
 
     @SuppressWarnings("unchecked")
     private <T> T eval(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
-        String companion = RedisKeys.companionPrefix(key);
-        byte[][] keys = {bytes(key), bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};
+        byte[] lockKey = bytes(key);
+        String companion = RedisKeys.companionPrefix(lockKey);
+        byte[][] keys = {lockKey, bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};
         try (RedisConnection connection = connectionFactory.getConnection()) {
             if (lettuce != null) {
                 var commands = lettuce.commands(connection);

@@ -30,17 +30,16 @@ final class RedisKeys {
     }
 
     static String fenceKey(String lockKey) {
-        return companionPrefix(lockKey) + "fence:" + lockKey;
+        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + "fence:" + lockKey;
     }
 
     static String waitingKey(String lockKey) {
-        return companionPrefix(lockKey) + "waiting:" + lockKey;
+        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + "waiting:" + lockKey;
     }
 
-    /** {@code sherlock:{<tag>}:}, the start of every companion key of the lock key. */
-    static String companionPrefix(String lockKey) {
-        int tag = SlotTags.tags[slot(lockKey.getBytes(StandardCharsets.UTF_8))];
-        return "sherlock:{" + Integer.toString(tag, 36) + "}:";
+    /** {@code sherlock:{<tag>}:}, the start of every companion key of the lock key (given as UTF-8). */
+    static String companionPrefix(byte[] lockKey) {
+        return "sherlock:{" + Integer.toString(SlotTags.tags[slot(lockKey)], 36) + "}:";
     }
 
     /** The Redis Cluster slot of a key: CRC16 of its hash tag if it has a non-empty one, else of the whole key. */

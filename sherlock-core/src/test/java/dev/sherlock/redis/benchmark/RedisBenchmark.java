@@ -16,8 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import dev.sherlock.LockSettings;
 import dev.sherlock.redis.RedisBackend;
 import dev.sherlock.redis.RedisLock;
@@ -31,7 +29,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.RedisStringCommands.SetOption;
@@ -56,10 +53,7 @@ import org.springframework.integration.redis.util.RedisLockRegistry;
  *
  * Run from the repository root (see docs/redis.md):
  * <pre>
- * ./mvnw -q -o -pl sherlock-core test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
- *     -Dmdep.includeScope=test
- * java -cp sherlock-core/target/test-classes:sherlock-core/target/classes:$(cat sherlock-core/target/cp.txt) \
- *     dev.sherlock.redis.benchmark.RedisBenchmark [seconds per variant, default 10]
+ * ./scripts/benchmark.sh dev.sherlock.redis.benchmark.RedisBenchmark [seconds per variant, default 10]
  * </pre>
  * It starts its own redis-server on a free port (as the tests do) and stops it at the end.
  */
@@ -89,8 +83,6 @@ public final class RedisBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        // Without a logback configuration every command would be logged at DEBUG.
-        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
         Duration round = args.length > 0 ? Duration.ofSeconds(Long.parseLong(args[0])) : DEFAULT_ROUND;
         LocalServer server = LocalServer.start(TestServers.REDIS);
         RedisBenchmark benchmark = new RedisBenchmark(round, server);
