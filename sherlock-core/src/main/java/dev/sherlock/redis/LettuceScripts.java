@@ -53,7 +53,7 @@ final class LettuceScripts {
                 return await(commands.evalsha(script.getSha1(), output, keys, args));
             }
             catch (RuntimeException ex) {
-                if (!RedisBackend.isNoScript(ex)) {
+                if (!ScriptRunner.isNoScript(ex)) {
                     throw ex;
                 }
                 return await(commands.eval(script.getScriptAsString(), output, keys, args));

@@ -135,12 +135,9 @@ public final class RedisBackend implements LockBackend {
             return 1
             """);
 
-    private static final boolean lettucePresent = isPresent("io.lettuce.core.api.async.RedisScriptingAsyncCommands");
-
     private final RedisConnectionFactory connectionFactory;
 
-    /** Lettuce's native path for the scripts, or {@code null} for other clients. */
-    private final @Nullable LettuceScripts lettuce;
+    private final ScriptRunner scripts;
 
     private final @Nullable ReleaseNotifications notifications;
 
@@ -153,7 +150,7 @@ public final class RedisBackend implements LockBackend {
 
     private RedisBackend(Builder builder) {
         this.connectionFactory = builder.connectionFactory;
-        this.lettuce = lettucePresent ? LettuceScripts.forFactory(connectionFactory) : null;
+        this.scripts = new ScriptRunner(connectionFactory);
         this.fencingRetention = builder.fencingRetention;
         this.releasedCounterTtl = millis(fencingRetention);
         this.channel = builder.notifications ? builder.channel.getBytes(StandardCharsets.UTF_8) : NO_CHANNEL;
@@ -218,7 +215,7 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        List<?> result = eval(acquireScript, ReturnType.MULTI, key, bytes(owner), millis(expire),
+        List<?> result = scripts.eval(acquireScript, ReturnType.MULTI, key, bytes(owner), millis(expire),
                 counterTtl(expire), notifications == null ? NO_CHANNEL : WAITING);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(((Number) result.get(1)).longValue());
@@ -230,13 +227,15 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public boolean release(String key, String owner) {
-        Long released = eval(releaseScript, ReturnType.INTEGER, key, bytes(owner), channel, releasedCounterTtl);
+        Long released = scripts.eval(releaseScript, ReturnType.INTEGER, key, bytes(owner), channel,
+                releasedCounterTtl);
         return released != null && released == 1;
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
-        Long renewed = eval(renewScript, ReturnType.INTEGER, key, bytes(owner), millis(expire), counterTtl(expire));
+        Long renewed = scripts.eval(renewScript, ReturnType.INTEGER, key, bytes(owner), millis(expire),
+                counterTtl(expire));
         return renewed != null && renewed == 1;
     }
 
@@ -275,45 +274,6 @@ public final class RedisBackend implements LockBackend {
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private <T> T eval(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
-        byte[] lockKey = bytes(key);
-        String companion = RedisKeys.companionPrefix(lockKey);
-        byte[][] keys = {lockKey, bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};
-        try (RedisConnection connection = connectionFactory.getConnection()) {
-            if (lettuce != null) {
-                var commands = lettuce.commands(connection);
-                if (commands != null) {
-                    return (T) lettuce.eval(commands, script, type, keys, args);
-                }
-            }
-            byte[][] keysAndArgs = new byte[keys.length + args.length][];
-            System.arraycopy(keys, 0, keysAndArgs, 0, keys.length);
-            System.arraycopy(args, 0, keysAndArgs, keys.length, args.length);
-            try {
-                return (T) connection.scriptingCommands().evalSha(script.getSha1(), type, keys.length, keysAndArgs);
-            }
-            catch (RuntimeException ex) {
-                if (!isNoScript(ex)) {
-                    throw ex;
-                }
-                // First use on this server (or after SCRIPT FLUSH or a restart): EVAL also caches it there.
-                return (T) connection.scriptingCommands().eval(bytes(script.getScriptAsString()), type, keys.length,
-                        keysAndArgs);
-            }
-        }
-    }
-
-    static boolean isNoScript(Throwable ex) {
-        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            String message = cause.getMessage();
-            if (message != null && message.contains("NOSCRIPT")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** The counter outlives the lock by the retention; it is kept while a never-expiring lock is held. */
     private byte[] counterTtl(@Nullable Duration expire) {
         if (expire == null || fencingRetention == null) {
@@ -330,16 +290,6 @@ public final class RedisBackend implements LockBackend {
     private static long toMillis(Duration duration) {
         long millis = duration.toMillis();
         return duration.minusMillis(millis).isZero() ? Math.max(1, millis) : millis + 1;
-    }
-
-    private static boolean isPresent(String className) {
-        try {
-            Class.forName(className, false, RedisBackend.class.getClassLoader());
-            return true;
-        }
-        catch (ClassNotFoundException | LinkageError ex) {
-            return false;
-        }
     }
 
     private static byte[] bytes(String text) {

@@ -12,12 +12,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockSettings;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.testserver.LocalServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -232,6 +237,24 @@ class RedisBackendTests {
             await().atMost(Duration.ofSeconds(10)).until(() -> on.notifications().recentRelease(published) > 0);
             assertThat(on.notifications().recentRelease(silent)).isZero();
             assertThat(subscribers(channel)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void unreachableServerFailsFastNamingTheLockAndTheBackend() {
+        LettuceConnectionFactory nowhere = new LettuceConnectionFactory(
+                new RedisStandaloneConfiguration("127.0.0.1", LocalServer.freePorts(1)[0]));
+        nowhere.afterPropertiesSet();
+        nowhere.start();
+        try (RedisBackend unreachable = RedisBackend.of(nowhere)) {
+            RedisLock lock = new RedisLock("orders", unreachable, "billing", LockSettings.defaults());
+            assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
+                    .hasMessageStartingWith("Lock 'orders' (backend redis, namespace 'billing'): acquire failed")
+                    .hasCauseInstanceOf(RedisConnectionFailureException.class);
+            assertThat(lock.isHeldByCurrentThread()).isFalse();
+        }
+        finally {
+            nowhere.destroy();
         }
     }
 

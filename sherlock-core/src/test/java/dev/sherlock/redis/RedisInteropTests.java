@@ -30,7 +30,8 @@ class RedisInteropTests {
     @Test
     void lockKeyIsNamespaceUnderscoreNameHoldingTheOwnerTokenWithTheExpiryAsTtl() {
         String name = uniqueName();
-        RedisLock lock = new RedisLock(name, backend, "billing", LockSettings.defaults().withExpire(Duration.ofSeconds(30)));
+        RedisLock lock = new RedisLock(name, backend, "billing",
+                LockSettings.defaults().withExpire(Duration.ofSeconds(30)));
         lock.acquire();
         String value = raw.opsForValue().get("billing_" + name);
         assertThat(value).isNotBlank();

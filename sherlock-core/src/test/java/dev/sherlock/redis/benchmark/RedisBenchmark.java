@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Lock;
 
 import dev.sherlock.LockSettings;
 import dev.sherlock.redis.RedisBackend;
@@ -134,7 +135,7 @@ public final class RedisBenchmark {
                 throw new IllegalStateException("backend lock failed");
             }
         };
-        java.util.concurrent.locks.Lock siLock = springIntegration(springFactory).obtain("bench-si-" + UUID.randomUUID());
+        Lock siLock = springIntegration(springFactory).obtain("bench-si-" + UUID.randomUUID());
         Runnable siPair = () -> {
             siLock.lock();
             siLock.unlock();
@@ -147,8 +148,8 @@ public final class RedisBenchmark {
         };
 
         System.out.println();
-        System.out.printf(Locale.ROOT, "Uncontended acquire+release, one thread, %ds each in interleaved 100 ms slices:%n",
-                round.toSeconds());
+        System.out.printf(Locale.ROOT, "Uncontended acquire+release, one thread, %ds each in interleaved 100 ms"
+                + " slices:%n", round.toSeconds());
         measureInterleaved(List.of("raw Lettuce SET NX PX + Lua delete", "same through Spring Data Redis",
                 "Spring Integration RedisLockRegistry", "Sherlock RedisBackend (SPI)", "Sherlock RedisLock (handle)"),
                 List.of(rawPair, springPair, siPair, spiPair, lockPair));
@@ -272,9 +273,9 @@ public final class RedisBenchmark {
 
     private final class SpringIntegrationHandOff implements HandOff {
 
-        private final java.util.concurrent.locks.Lock holder;
+        private final Lock holder;
 
-        private final java.util.concurrent.locks.Lock waiter;
+        private final Lock waiter;
 
         private final ExecutorService waiterThread = Executors.newSingleThreadExecutor();
 
@@ -366,8 +367,8 @@ public final class RedisBenchmark {
     private void contended(int clients) throws Exception {
         String name = "bench-contended-" + UUID.randomUUID();
         LockSettings settings = LockSettings.defaults().withTimeout(Duration.ofMinutes(1));
-        List<java.util.concurrent.locks.Lock> sherlock = new ArrayList<>();
-        List<java.util.concurrent.locks.Lock> integration = new ArrayList<>();
+        List<Lock> sherlock = new ArrayList<>();
+        List<Lock> integration = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             sherlock.add(new RedisLock(name, backend(true), null, settings));
             integration.add(springIntegration(factory()).obtain(name));
@@ -376,7 +377,7 @@ public final class RedisBenchmark {
         contended("Sherlock RedisLock", sherlock);
     }
 
-    private void contended(String label, List<java.util.concurrent.locks.Lock> locks) throws Exception {
+    private void contended(String label, List<Lock> locks) throws Exception {
         int clients = locks.size();
         ExecutorService threads = Executors.newFixedThreadPool(clients);
         try {
@@ -385,7 +386,7 @@ public final class RedisBenchmark {
                 AtomicBoolean running = new AtomicBoolean(true);
                 AtomicLong ops = new AtomicLong();
                 List<Future<?>> futures = new ArrayList<>();
-                for (java.util.concurrent.locks.Lock lock : locks) {
+                for (Lock lock : locks) {
                     futures.add(threads.submit(() -> {
                         while (running.get()) {
                             lock.lock();
