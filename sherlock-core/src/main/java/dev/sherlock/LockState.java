@@ -88,7 +88,7 @@ final class LockState {
             long sent = System.nanoTime();
             AcquireResult result;
             try {
-                result = backend.tryAcquire(id.key(), owner, settings.expire());
+                result = uninterruptibly(() -> backend.tryAcquire(id.key(), owner, settings.expire()));
             }
             catch (RuntimeException ex) {
                 abandon(owner);
@@ -130,7 +130,7 @@ final class LockState {
     /** The request may have reached the backend even though it failed here: remove what it may have created. */
     private void abandon(String owner) {
         try {
-            id.backend().release(id.key(), owner);
+            uninterruptibly(() -> id.backend().release(id.key(), owner));
         }
         catch (RuntimeException ex) {
             logger.debug("{}: could not clean up after a failed acquire", id, ex);
@@ -143,9 +143,7 @@ final class LockState {
             started.scheduleRenewal(started.renewPeriod());
         }
         logger.debug("{}: acquired with fencing token {}", id, started.token);
-        for (LockListener listener : listeners) {
-            listener.acquired(id.name(), started.token);
-        }
+        tell(listener -> listener.acquired(id.name(), started.token));
     }
 
     void release() {
@@ -169,9 +167,7 @@ final class LockState {
                         + " The integrity of data protected by this lock may have been compromised"));
             }
             logger.debug("{}: released", id);
-            for (LockListener listener : listeners) {
-                listener.released(id.name());
-            }
+            tell(listener -> listener.released(id.name()));
         }
         finally {
             local.unlock();
@@ -217,10 +213,27 @@ final class LockState {
 
     private <T> T call(String operation, Supplier<T> call) {
         try {
-            return call.get();
+            return uninterruptibly(call);
         }
         catch (RuntimeException ex) {
             throw wrap(operation, ex);
+        }
+    }
+
+    /**
+     * Runs a backend call with the thread's interrupt status cleared, then restores it. Interrupts end waits, not
+     * the short backend calls: a release in a {@code finally} block of an interrupted thread must still release,
+     * and {@code tryLock()} does not respond to interrupts.
+     */
+    private static <T> T uninterruptibly(Supplier<T> call) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return call.get();
+        }
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -229,6 +242,18 @@ final class LockState {
             return lockException;
         }
         return new LockBackendException(id.describe(operation + " failed: " + ex.getMessage()), ex);
+    }
+
+    /** Listeners must not break the lock: their failures are logged, never thrown. */
+    private void tell(java.util.function.Consumer<LockListener> event) {
+        for (LockListener listener : listeners) {
+            try {
+                event.accept(listener);
+            }
+            catch (RuntimeException ex) {
+                logger.warn("{}: a lock listener failed", id, ex);
+            }
+        }
     }
 
     private LockInterruptedException interrupted(InterruptedException ex) {
@@ -272,7 +297,7 @@ final class LockState {
 
         long renewPeriod() {
             Duration expire = settings.expire();
-            return expire == null ? 0 : expire.toNanos() / 3;
+            return expire == null ? 0 : Math.max(MILLI, expire.toNanos() / 3);
         }
 
         boolean valid() {
@@ -294,14 +319,22 @@ final class LockState {
             return lost;
         }
 
-        synchronized void renewed(boolean renewed, long sent, String lossReason) {
-            Duration expire = settings.expire();
-            if (renewed && expire != null) {
-                deadline = sent + expire.toNanos();
+        void renewed(boolean renewed, long sent, String lossReason) {
+            LockLostException loss = null;
+            synchronized (this) {
+                Duration expire = settings.expire();
+                if (ended) {
+                    // Released meanwhile: a renewal that raced the release says nothing about a loss.
+                    return;
+                }
+                if (renewed && expire != null) {
+                    deadline = sent + expire.toNanos();
+                }
+                else if (!renewed) {
+                    loss = markLost(lossReason);
+                }
             }
-            else if (!renewed) {
-                markLost(lossReason);
-            }
+            announce(loss);
         }
 
         private void renewInBackground() {
@@ -311,52 +344,51 @@ final class LockState {
                 }
             }
             long sent = System.nanoTime();
+            boolean renewed;
             try {
-                boolean renewed = id.backend().renew(id.key(), owner, settings.expire());
-                synchronized (this) {
-                    if (ended) {
-                        return;
-                    }
-                    renewed(renewed, sent, "renewal found it expired or taken over");
-                    if (renewed) {
-                        scheduleRenewal(renewPeriod());
-                    }
-                }
+                renewed = id.backend().renew(id.key(), owner, settings.expire());
             }
             catch (RuntimeException ex) {
-                synchronized (this) {
-                    if (ended) {
-                        return;
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        markLost("renewal kept failing until it expired (" + ex.getMessage() + ")");
-                        return;
-                    }
-                    // A failed keep-alive is not a lost lock: retry until the lock would expire.
-                    logger.debug("{}: renewal failed, retrying", id, ex);
-                    long retry = Math.max(MILLI * 50, Math.min(renewPeriod() / 4, settings.retryInterval().toNanos()));
-                    scheduleRenewal(Math.min(retry, left));
-                }
+                announce(renewalFailed(ex));
+                return;
+            }
+            renewed(renewed, sent, "renewal found it expired or taken over");
+            if (renewed) {
+                scheduleRenewal(renewPeriod());
             }
         }
 
-        private void markLost(String reason) {
+        private synchronized @Nullable LockLostException renewalFailed(RuntimeException ex) {
+            if (ended) {
+                return null;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return markLost("renewal kept failing until it expired (" + ex.getMessage() + ")");
+            }
+            // A failed keep-alive is not a lost lock: retry until the lock would expire.
+            logger.debug("{}: renewal failed, retrying", id, ex);
+            long retry = Math.max(MILLI * 50, Math.min(renewPeriod() / 4, settings.retryInterval().toNanos()));
+            scheduleRenewal(Math.min(retry, left));
+            return null;
+        }
+
+        /** Marks the hold lost, under this monitor; returns the loss to announce once the monitor is left. */
+        private @Nullable LockLostException markLost(String reason) {
             if (lost) {
-                return;
+                return null;
             }
             lost = true;
-            LockLostException cause = new LockLostException(id.describe("lost: " + reason
+            return new LockLostException(id.describe("lost: " + reason
                     + ". The integrity of data protected by this lock may have been compromised"));
-            logger.warn(cause.getMessage());
-            for (LockListener listener : listeners) {
-                try {
-                    listener.lost(id.name(), cause);
-                }
-                catch (RuntimeException ex) {
-                    logger.warn("{}: a lock listener failed", id, ex);
-                }
+        }
+
+        private void announce(@Nullable LockLostException loss) {
+            if (loss == null) {
+                return;
             }
+            logger.warn(loss.getMessage());
+            tell(listener -> listener.lost(id.name(), loss));
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.sherlock.spi.LockBackend;
 import org.junit.jupiter.api.AfterEach;
@@ -49,7 +50,7 @@ public abstract class LockBackendContractTests {
 
     /** An expiry just above the backend's granularity, used by the expiry tests. */
     protected Duration shortExpire() {
-        return Duration.ofMillis(500);
+        return Duration.ofSeconds(1);
     }
 
     @AfterEach
@@ -251,6 +252,9 @@ public abstract class LockBackendContractTests {
             long elapsed = System.nanoTime() - start;
             assertThat(acquired).isFalse();
             assertThat(elapsed).isGreaterThanOrEqualTo(timeout.toNanos());
+            // Timeouts are wall time: a waiter gives up after its timeout plus about one round trip, not after the
+            // holder's expiry. The bound is generous so that a loaded machine does not fail it.
+            assertThat(Duration.ofNanos(elapsed)).isLessThan(timeout.plusSeconds(10));
             assertThat(holder.isHeldByCurrentThread()).isTrue();
             holder.release();
         }
@@ -274,28 +278,32 @@ public abstract class LockBackendContractTests {
             String name = uniqueName();
             BackendLock holder = lock(name);
             holder.acquire();
-            CountDownLatch done = new CountDownLatch(2);
+            CountDownLatch started = new CountDownLatch(2);
+            CountDownLatch finished = new CountDownLatch(2);
             List<Future<Boolean>> waiters = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 BackendLock waiter = i == 0 ? lock(name) : otherLock(name);
                 waiters.add(executor.submit(() -> {
-                    try {
-                        // The winner keeps the lock, so the other one must time out.
-                        return waiter.tryAcquire(Duration.ofSeconds(3));
+                    started.countDown();
+                    boolean won = waiter.tryAcquire(Duration.ofSeconds(3));
+                    finished.countDown();
+                    if (won) {
+                        // Keep the lock until the other waiter has given up, then let go.
+                        finished.await(1, TimeUnit.MINUTES);
+                        waiter.release();
                     }
-                    finally {
-                        done.countDown();
-                    }
+                    return won;
                 }));
             }
-            Thread.sleep(200);
+            started.await();
+            Thread.sleep(300);
             holder.release();
-            done.await(1, TimeUnit.MINUTES);
             int winners = 0;
             for (Future<Boolean> waiter : waiters) {
-                winners += waiter.get() ? 1 : 0;
+                winners += waiter.get(1, TimeUnit.MINUTES) ? 1 : 0;
             }
             assertThat(winners).isEqualTo(1);
+            assertThat(lock(name).locked()).isFalse();
         }
     }
 
@@ -307,9 +315,12 @@ public abstract class LockBackendContractTests {
         void expiryFreesCrashedHolder() {
             String name = uniqueName();
             BackendLock crashed = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
+            long start = System.nanoTime();
             crashed.acquire();
             assertThat(otherLock(name).acquire(false)).isFalse();
             BackendLock next = takeOverAfterExpiry(name);
+            // Not before its expiry: the holder was entitled to the lock for that long.
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(shortExpire().toNanos());
             assertThat(crashed.isHeldByCurrentThread()).isFalse();
             next.release();
         }
@@ -344,12 +355,23 @@ public abstract class LockBackendContractTests {
         }
 
         @Test
-        @DisplayName("a manual renew extends the lock while it is held")
-        void manualRenewExtends() {
-            BackendLock holder = new BackendLock(uniqueName(), backend(), NAMESPACE,
-                    settings().withExpire(timesExpire(4)).withAutoRenew(false));
+        @DisplayName("a manual renew extends the lock past its original expiry")
+        void manualRenewExtends() throws InterruptedException {
+            String name = uniqueName();
+            Duration expire = timesExpire(4);
+            BackendLock holder = new BackendLock(name, backend(), NAMESPACE,
+                    settings().withExpire(expire).withAutoRenew(false));
+            long start = System.nanoTime();
             holder.acquire();
+            Thread.sleep(expire.multipliedBy(6).dividedBy(10).toMillis());
             assertThat(holder.renew()).isTrue();
+            long originalExpiry = start + expire.toNanos();
+            long now;
+            while ((now = System.nanoTime()) - originalExpiry < timesExpire(1).toNanos() / 2) {
+                Thread.sleep(Math.max(1, (originalExpiry + timesExpire(1).toNanos() / 2 - now) / 1_000_000));
+            }
+            // Past the original expiry, well before the renewed one.
+            assertThat(otherLock(name).acquire(false)).isFalse();
             assertThat(holder.isHeldByCurrentThread()).isTrue();
             holder.release();
         }
@@ -422,6 +444,75 @@ public abstract class LockBackendContractTests {
             assertThat(lock.isHeldByCurrentThread()).isTrue();
             assertThat(lock.locked()).isTrue();
             lock.release();
+        }
+    }
+
+    @Nested
+    class Interrupts {
+
+        @Test
+        @DisplayName("a release on an interrupted thread still releases, and keeps the interrupt status")
+        void releaseOnInterruptedThread() {
+            String name = uniqueName();
+            BackendLock lock = new BackendLock(name, backend(), NAMESPACE, settings().withoutExpiry());
+            lock.acquire();
+            Thread.currentThread().interrupt();
+            try {
+                lock.release();
+            }
+            finally {
+                assertThat(Thread.interrupted()).isTrue();
+            }
+            BackendLock other = otherLock(name);
+            assertThat(other.acquire(false)).isTrue();
+            other.release();
+        }
+
+        @Test
+        @DisplayName("one attempt and locked() work on an interrupted thread, as java.util.concurrent's tryLock does")
+        void oneAttemptOnInterruptedThread() {
+            String name = uniqueName();
+            BackendLock holder = lock(name);
+            holder.acquire();
+            BackendLock other = otherLock(name);
+            Thread.currentThread().interrupt();
+            try {
+                assertThat(other.locked()).isTrue();
+                assertThat(other.tryLock()).isFalse();
+            }
+            finally {
+                assertThat(Thread.interrupted()).isTrue();
+            }
+            holder.release();
+        }
+
+        @Test
+        @DisplayName("an interrupt ends a blocking wait with LockInterruptedException and the status set")
+        void interruptEndsWait() throws Exception {
+            String name = uniqueName();
+            BackendLock holder = lock(name);
+            holder.acquire();
+            BackendLock waiter = otherLock(name);
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            CountDownLatch waiting = new CountDownLatch(1);
+            Thread thread = new Thread(() -> {
+                waiting.countDown();
+                try {
+                    outcome.set(waiter.tryAcquire(Duration.ofMinutes(1)));
+                }
+                catch (LockInterruptedException ex) {
+                    outcome.set(Thread.currentThread().isInterrupted() ? ex : "interrupt status not set");
+                }
+            });
+            thread.start();
+            waiting.await();
+            Thread.sleep(300);
+            thread.interrupt();
+            thread.join(TimeUnit.MINUTES.toMillis(1));
+            assertThat(outcome.get()).isInstanceOf(LockInterruptedException.class);
+            assertThat(((LockInterruptedException) outcome.get()).getMessage()).contains("'" + name + "'");
+            assertThat(holder.isHeldByCurrentThread()).isTrue();
+            holder.release();
         }
     }
 

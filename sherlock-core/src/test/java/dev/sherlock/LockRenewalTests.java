@@ -106,4 +106,68 @@ class LockRenewalTests {
         assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
         assertThat(lock.isHeldByCurrentThread()).isFalse();
     }
+
+    @Test
+    void throwingListenersNeitherFailTheLockNorLeaveAHoldBehind() {
+        LockRegistry registry = LockRegistry.of(backend, null, LockSettings.defaults()
+                .withExpire(Duration.ofMillis(300)).withTimeout(Duration.ofMillis(200)));
+        registry.addListener(new LockListener() {
+            @Override
+            public void acquired(String name, long fencingToken) {
+                throw new IllegalStateException("metrics down");
+            }
+
+            @Override
+            public void released(String name) {
+                throw new IllegalStateException("metrics down");
+            }
+        });
+        Lock lock = registry.getLock("listened");
+        lock.acquire();
+        assertThat(lock.isHeldByCurrentThread()).isTrue();
+        lock.release();
+        assertThat(lock.locked()).isFalse();
+    }
+
+    @Test
+    void lostListenerRunsWithoutBlockingTheHoldersRelease() throws Exception {
+        java.util.concurrent.CountDownLatch inListener = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        BackendLock lock = lock("slow-listener", Duration.ofMillis(300));
+        lock.addListener(new LockListener() {
+            @Override
+            public void lost(String name, LockLostException cause) {
+                inListener.countDown();
+                try {
+                    // e.g. "stop the worker and wait until it lets go"
+                    released.await(1, java.util.concurrent.TimeUnit.MINUTES);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<Throwable> holder = executor.submit(() -> {
+                lock.acquire();
+                backend.evict("slow-listener");
+                inListener.await();
+                try {
+                    lock.release();
+                    return null;
+                }
+                catch (LockLostException expected) {
+                    return expected;
+                }
+                finally {
+                    released.countDown();
+                }
+            });
+            assertThat(holder.get(30, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(LockLostException.class);
+        }
+        finally {
+            executor.shutdownNow();
+        }
+    }
 }

@@ -1,16 +1,18 @@
 package dev.sherlock.file;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sherlock.LockBackendException;
@@ -47,6 +49,8 @@ public final class FileBackend implements LockBackend {
 
     private static final String boot = bootId();
 
+    private static final Duration GUARD_WAIT = Duration.ofSeconds(5);
+
     private final Path directory;
 
     private final @Nullable DirectoryWatch watch;
@@ -60,12 +64,12 @@ public final class FileBackend implements LockBackend {
         if (directory == null) {
             throw new LockConfigurationException("Backend file: 'directory' must not be null");
         }
-        this.directory = directory.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(this.directory);
+            // The real path: one directory reached through a symbolic link must be one directory here too.
+            this.directory = Files.createDirectories(directory.toAbsolutePath().normalize()).toRealPath();
         }
         catch (IOException ex) {
-            throw new LockConfigurationException("Backend file: 'directory' " + this.directory
+            throw new LockConfigurationException("Backend file: 'directory' " + directory.toAbsolutePath().normalize()
                     + " cannot be created: " + ex.getMessage() + ". Choose a writable directory");
         }
         if (!Files.isWritable(this.directory)) {
@@ -105,9 +109,7 @@ public final class FileBackend implements LockBackend {
                         AcquireResult.held(remaining == null ? null : Duration.ofNanos(remaining), observed));
             }
             long token = nextToken(state);
-            LockFile taken = expire == null ? new LockFile(owner, token, boot, 0, true)
-                    : new LockFile(owner, token, boot, sent + expire.toNanos(), false);
-            return new Change<>(taken, AcquireResult.acquired(token));
+            return new Change<>(LockFile.held(owner, token, boot, sent, expire), AcquireResult.acquired(token));
         });
     }
 
@@ -124,20 +126,21 @@ public final class FileBackend implements LockBackend {
             if (!state.heldBy(owner, now, boot)) {
                 return new Change<>(null, false);
             }
-            LockFile renewed = expire == null ? new LockFile(owner, state.token(), boot, 0, true)
-                    : new LockFile(owner, state.token(), boot, sent + expire.toNanos(), false);
-            return new Change<>(renewed, true);
+            return new Change<>(LockFile.held(owner, state.token(), boot, sent, expire), true);
         });
     }
 
     @Override
     public boolean isLocked(String key) {
+        Path file = stateFile(key);
         try {
-            return LockFile.read(stateFile(key)).heldAt(System.nanoTime(), boot);
+            LockFile state = LockFile.read(file);
+            // Damaged content counts as free, as it does for the guarded updates.
+            return state != null && state.heldAt(System.nanoTime(), boot);
         }
         catch (IOException ex) {
-            // Unreadable state counts as free, as it does for the guarded updates.
-            return false;
+            throw new LockBackendException("Backend file: lock file " + file + " cannot be read: " + ex
+                    + ". Every process sharing the directory must be able to read and write its files", ex);
         }
     }
 
@@ -169,11 +172,33 @@ public final class FileBackend implements LockBackend {
         return state.token() + 1;
     }
 
+    /**
+     * Reads, decides and writes one lock's state under its guard. The update is short and is not torn by an
+     * interrupt: the thread's interrupt status is cleared for its duration and restored afterwards.
+     */
     private <T> T update(String key, Decision<T> decision) {
+        boolean interrupted = Thread.interrupted();
         ReentrantLock stripe = stripes[Math.floorMod(stateFile(key).hashCode(), stripes.length)];
         stripe.lock();
-        try (FileChannel guard = FileChannel.open(directory.resolve(key + ".guard"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = guard.lock()) {
+        try {
+            return updateGuarded(key, decision);
+        }
+        catch (IOException ex) {
+            throw new LockBackendException("Backend file: lock file '" + key + "' in " + directory
+                    + " cannot be updated: " + ex + ". Every process sharing the directory must be able to read and"
+                    + " write its files", ex);
+        }
+        finally {
+            stripe.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private <T> T updateGuarded(String key, Decision<T> decision) throws IOException {
+        Path guardFile = directory.resolve(key + ".guard");
+        try (FileChannel guard = openGuard(guardFile); FileLock ignored = lockGuard(guard, guardFile)) {
             Path file = stateFile(key);
             LockFile state = readRecovering(file);
             Change<T> change = decision.decide(state, System.nanoTime());
@@ -182,29 +207,59 @@ public final class FileBackend implements LockBackend {
             }
             return change.result();
         }
-        catch (IOException ex) {
-            throw new LockBackendException("Backend file: lock file '" + key + "' in " + directory
-                    + " cannot be updated: " + ex, ex);
+    }
+
+    private FileChannel openGuard(Path guardFile) throws IOException {
+        try {
+            return FileChannel.open(guardFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         }
-        finally {
-            stripe.unlock();
+        catch (NoSuchFileException ex) {
+            // The directory was removed (e.g. a cleaned temporary directory): make it again.
+            Files.createDirectories(directory);
+            return FileChannel.open(guardFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         }
     }
 
     /**
-     * Unreadable state can only come from outside interference or a crash of the machine: start over as free, with
-     * a fencing counter taken from the clock so tokens still increase.
+     * Takes the guard's OS lock. Holders keep it for microseconds, so waiting longer than {@link #GUARD_WAIT} means
+     * the process holding it is frozen (stopped, paused): fail instead of blocking without limit.
      */
-    private static LockFile readRecovering(Path file) {
-        try {
-            return LockFile.read(file);
+    private static FileLock lockGuard(FileChannel guard, Path guardFile) throws IOException {
+        long deadline = System.nanoTime() + GUARD_WAIT.toNanos();
+        long pause = 50_000;
+        while (true) {
+            try {
+                FileLock lock = guard.tryLock();
+                if (lock != null) {
+                    return lock;
+                }
+            }
+            catch (OverlappingFileLockException ex) {
+                // Another backend instance of this JVM (another class loader) holds it: wait as for a process.
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("guard file " + guardFile + " has been locked by another process for "
+                        + GUARD_WAIT.toSeconds() + " s; that process may be frozen");
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 5_000_000);
         }
-        catch (IOException | UncheckedIOException ex) {
-            long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-            logger.warn("Backend file: lock file {} is unreadable ({}); treating the lock as free with fencing"
-                    + " counter {}", file, ex.getMessage(), micros);
-            return new LockFile("", micros, "", 0, false);
+    }
+
+    /**
+     * Damaged content can only come from outside interference or a crash of the machine: start over as free, with
+     * a fencing counter taken from the clock so tokens still increase. A file that cannot be read at all is an
+     * error, never a free lock.
+     */
+    private static LockFile readRecovering(Path file) throws IOException {
+        LockFile state = LockFile.read(file);
+        if (state != null) {
+            return state;
         }
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+        logger.warn("Backend file: lock file {} is damaged; treating the lock as free with fencing counter {}", file,
+                micros);
+        return new LockFile("", micros, "", 0, 0, false);
     }
 
     private Path stateFile(String key) {

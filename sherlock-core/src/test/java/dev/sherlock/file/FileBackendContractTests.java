@@ -14,7 +14,7 @@ class FileBackendContractTests extends LockBackendContractTests {
     private static FileBackend backend;
 
     @Override
-    protected LockBackend backend() {
+    protected synchronized LockBackend backend() {
         if (backend == null) {
             backend = new FileBackend(directory);
         }

@@ -1,13 +1,17 @@
 package dev.sherlock.file;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
 import org.junit.jupiter.api.Test;
@@ -112,6 +116,79 @@ class FileBackendTests {
         finally {
             executor.shutdownNow();
         }
+    }
+
+    @Test
+    void directoryReachedThroughASymbolicLinkIsOneDirectory() throws Exception {
+        Path real = Files.createDirectories(directory.resolve("real"));
+        Path link = Files.createSymbolicLink(directory.resolve("link"), real);
+        FileBackend throughReal = new FileBackend(real);
+        FileBackend throughLink = new FileBackend(link);
+        assertThat(throughLink.directory()).isEqualTo(throughReal.directory());
+        throughReal.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
+        AcquireResult refused = throughReal.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> waiter = executor.submit(() -> {
+                throughReal.awaitRelease("orders", refused.observedVersion(), Duration.ofMinutes(5));
+                return null;
+            });
+            assertThat(throughLink.release("orders", "owner-1")).isTrue();
+            waiter.get(1, TimeUnit.MINUTES);
+        }
+        finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void guardHeldByAFrozenHolderFailsTheCallInsteadOfBlockingForever() throws Exception {
+        FileBackend backend = new FileBackend(directory);
+        backend.tryAcquire("frozen", "owner-1", Duration.ofSeconds(30));
+        // Another holder of the guard's OS lock that never lets go, as a stopped process would.
+        try (FileChannel channel = FileChannel.open(directory.resolve("frozen.guard"), StandardOpenOption.WRITE);
+                FileLock ignored = channel.lock()) {
+            assertThatThrownBy(() -> backend.tryAcquire("frozen", "owner-2", Duration.ofSeconds(30)))
+                    .isInstanceOf(LockBackendException.class)
+                    .hasMessageContaining("frozen.guard has been locked by another process")
+                    .hasMessageContaining("may be frozen");
+        }
+        assertThat(backend.release("frozen", "owner-1")).isTrue();
+    }
+
+    @Test
+    void updatesOnAnInterruptedThreadComplete() {
+        FileBackend backend = new FileBackend(directory);
+        Thread.currentThread().interrupt();
+        try {
+            assertThat(backend.tryAcquire("orders", "owner-1", null).acquired()).isTrue();
+            assertThat(backend.release("orders", "owner-1")).isTrue();
+        }
+        finally {
+            assertThat(Thread.interrupted()).isTrue();
+        }
+    }
+
+    @Test
+    void removedDirectoryIsCreatedAgain() throws Exception {
+        Path locks = directory.resolve("locks");
+        FileBackend backend = new FileBackend(locks);
+        Files.delete(locks);
+        assertThat(backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
+        assertThat(backend.isLocked("orders")).isTrue();
+    }
+
+    @Test
+    void deadlineFurtherAwayThanItsLifetimeComesFromAnotherClockAndHasExpired() throws Exception {
+        FileBackend backend = new FileBackend(directory);
+        backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
+        Path state = directory.resolve("orders.lock");
+        String text = Files.readString(state);
+        long expires = Long.parseLong(text.replaceAll("(?s).*expires=(-?\\d+).*", "$1"));
+        // As if written before a reboot where nanoTime was much larger, with no boot id to tell them apart.
+        Files.writeString(state, text.replace("expires=" + expires, "expires=" + (expires + 3_600_000_000_000L)));
+        assertThat(backend.isLocked("orders")).isFalse();
+        assertThat(backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30)).acquired()).isTrue();
     }
 
     @Test
