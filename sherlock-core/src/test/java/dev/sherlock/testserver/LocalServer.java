@@ -104,8 +104,40 @@ public final class LocalServer implements AutoCloseable {
                     + "' is not installed and " + (spec.image() == null ? "this server has no Docker fallback"
                     : "no Docker engine is available") + ". Install the Debian package '"
                     + spec.debianPackage() + "' (apt-get install " + spec.debianPackage()
-                    + "), or run ./build/test.sh, which installs it");
+                    + "), or run ./scripts/test.sh, which installs it");
         }
+        return startProcess(spec, binary, ports);
+    }
+
+    /**
+     * Starts the installed binary on the given ports, e.g. to restart a server where its clients expect it; there is
+     * no Docker fallback.
+     * @param spec what to start
+     * @param ports the ports to hand to the command
+     * @return the running server
+     */
+    public static LocalServer startOnPorts(Spec spec, int[] ports) {
+        return startProcess(spec, requireBinary(spec.binary(), spec.debianPackage(), spec.name()), ports.clone());
+    }
+
+    /**
+     * The path of an installed binary, failing with what to install when it is missing.
+     * @param binary the executable's name
+     * @param debianPackage the package that provides it
+     * @param purpose what it is needed for, shown in the message
+     * @return the path
+     */
+    public static String requireBinary(String binary, String debianPackage, String purpose) {
+        String path = find(binary);
+        if (path == null) {
+            throw new IllegalStateException("Cannot start " + purpose + " for the tests: '" + binary
+                    + "' is not installed (Docker cannot stand in here). Install the Debian package '"
+                    + debianPackage + "' (apt-get install " + debianPackage + ")");
+        }
+        return path;
+    }
+
+    private static LocalServer startProcess(Spec spec, String binary, int[] ports) {
         Path directory = temporaryDirectory(spec);
         List<String> command = spec.command().build(binary, ports, directory);
         Path log = directory.resolve("server.log");

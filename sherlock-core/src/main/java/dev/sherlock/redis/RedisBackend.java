@@ -1,0 +1,373 @@
+package dev.sherlock.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+import dev.sherlock.LockConfigurationException;
+import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.LockBackend;
+import org.jspecify.annotations.Nullable;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.core.script.RedisScript;
+
+/**
+ * Locks on Redis through Spring Data Redis, for standalone, Sentinel and Cluster connection factories.
+ *
+ * <p><b>Layout.</b> A lock is the key {@code <namespace>_<name>} (just {@code <name>} without a namespace) whose value
+ * is the holder's owner token and whose TTL is the lock's expiry: py-sherlock 0.4.1's layout, so Python and Java
+ * services sharing a Redis exclude each other. A lock that never expires has no TTL at all. The fencing counter and
+ * the mark that somebody waits live in separate keys in the same cluster slot ({@link #fenceKey(String)},
+ * {@link #waitingKey(String)}).
+ *
+ * <p><b>Atomicity.</b> Every change is one Lua script: acquire is set-if-absent with a millisecond TTL plus the
+ * fencing counter update; release and renew act only if the key still holds the caller's owner token, so a holder
+ * whose lock expired and was taken over never deletes or extends the new holder's lock. An uncontended acquire and
+ * release cost one round trip each.
+ *
+ * <p><b>Fencing.</b> The next token is {@code max(counter + 1, server TIME in microseconds)}: strictly increasing
+ * across release and re-acquire, and even across a restart of a Redis without persistence (as long as the server
+ * clock does not go back). Release bumps the counter too, which lets waiters tell a new release from an old one.
+ * The counter expires {@code fencingRetention} after the lock's last use; later tokens then come from the clock.
+ *
+ * <p><b>Hand-off.</b> A failed attempt marks the lock as awaited; the release of an awaited lock publishes a message
+ * on one channel (an uncontended release publishes nothing); each backend keeps ONE subscription and wakes its local
+ * waiters at once. Waiters still poll at their retry interval and never sleep past the holder's TTL, so a lost
+ * message, a lock that simply expires or a py-sherlock holder (which publishes nothing) never stalls them.
+ *
+ * <p>Create one backend per application and {@link #close()} it on shutdown (it closes its subscription; the
+ * connection factory belongs to the application and stays open). Instances are thread-safe.
+ *
+ * @since 0.1.0
+ */
+public final class RedisBackend implements LockBackend {
+
+    /** Channel on which releases are published unless configured otherwise. */
+    public static final String DEFAULT_CHANNEL = "sherlock:releases";
+
+    /** How long a fencing counter outlives the last use of its lock unless configured otherwise. */
+    public static final Duration DEFAULT_FENCING_RETENTION = Duration.ofDays(1);
+
+    /** Longest accepted fencing retention: beyond it millisecond TTLs would overflow. */
+    private static final Duration MAX_RETENTION = Duration.ofDays(365L * 100);
+
+    private static final byte[] NEVER = {'0'};
+
+    private static final byte[] NO_CHANNEL = {};
+
+    private static final byte[] WAITING = {'1'};
+
+    /**
+     * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none,
+     * '1' if the caller waits for notifications. A failed attempt marks the lock as awaited, for longer than the
+     * caller can wait before its next attempt (which marks it again). {@code redis.replicate_commands()} lets
+     * Redis 3.2 to 4 write after reading TIME; later versions replicate effects anyway.
+     */
+    private static final RedisScript<Object> acquireScript = RedisScript.of("""
+            if redis.replicate_commands then redis.replicate_commands() end
+            local acquired
+            if ARGV[2] == '0' then
+                acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+            else
+                acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+            end
+            local counter = tonumber(redis.call('GET', KEYS[2])) or 0
+            if not acquired then
+                local remaining = redis.call('PTTL', KEYS[1])
+                if ARGV[4] == '1' then
+                    if remaining < 0 then
+                        redis.call('SET', KEYS[3], '1')
+                    else
+                        redis.call('SET', KEYS[3], '1', 'PX', remaining + 60000)
+                    end
+                end
+                return {0, remaining, counter}
+            end
+            local time = redis.call('TIME')
+            local token = math.max(counter + 1, tonumber(time[1]) * 1000000 + tonumber(time[2]))
+            if ARGV[3] == '0' then
+                redis.call('SET', KEYS[2], string.format('%.0f', token))
+            else
+                redis.call('SET', KEYS[2], string.format('%.0f', token), 'PX', ARGV[3])
+            end
+            return {1, token}
+            """);
+
+    /**
+     * KEYS: lock, fence, waiting. ARGV: owner, channel or '' for none, counter TTL in ms or '0' for none. Publishes
+     * only when somebody waits, and clears the mark: every woken waiter tries again, and marks it again if it fails.
+     */
+    private static final RedisScript<Object> releaseScript = RedisScript.of("""
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+                return 0
+            end
+            redis.call('DEL', KEYS[1])
+            local version = string.format('%.0f', (tonumber(redis.call('GET', KEYS[2])) or 0) + 1)
+            if ARGV[3] == '0' then
+                redis.call('SET', KEYS[2], version)
+            else
+                redis.call('SET', KEYS[2], version, 'PX', ARGV[3])
+            end
+            if ARGV[2] ~= '' and redis.call('DEL', KEYS[3]) == 1 then
+                redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
+            end
+            return 1
+            """);
+
+    /** KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none. */
+    private static final RedisScript<Object> renewScript = RedisScript.of("""
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+                return 0
+            end
+            if ARGV[2] == '0' then
+                redis.call('PERSIST', KEYS[1])
+                redis.call('PERSIST', KEYS[2])
+            else
+                redis.call('PEXPIRE', KEYS[1], ARGV[2])
+                if ARGV[3] ~= '0' then
+                    redis.call('PEXPIRE', KEYS[2], ARGV[3])
+                end
+            end
+            return 1
+            """);
+
+    private final RedisConnectionFactory connectionFactory;
+
+    private final ScriptRunner scripts;
+
+    private final @Nullable ReleaseNotifications notifications;
+
+    private final byte[] channel;
+
+    private final @Nullable Duration fencingRetention;
+
+    /** The counter's TTL after a release. */
+    private final byte[] releasedCounterTtl;
+
+    private RedisBackend(Builder builder) {
+        this.connectionFactory = builder.connectionFactory;
+        this.scripts = new ScriptRunner(connectionFactory);
+        this.fencingRetention = builder.fencingRetention;
+        this.releasedCounterTtl = millis(fencingRetention);
+        this.channel = builder.notifications ? builder.channel.getBytes(StandardCharsets.UTF_8) : NO_CHANNEL;
+        this.notifications = builder.notifications ? new ReleaseNotifications(connectionFactory, builder.channel)
+                : null;
+    }
+
+    /**
+     * Creates a backend with release notifications on the default channel and the default fencing retention.
+     * @param connectionFactory the application's connection factory (standalone, Sentinel or Cluster); it must be
+     *     started, and stays owned by the caller
+     * @return the backend; close it on shutdown
+     */
+    public static RedisBackend of(RedisConnectionFactory connectionFactory) {
+        return builder(connectionFactory).build();
+    }
+
+    /**
+     * Starts configuring a backend.
+     * @param connectionFactory the application's connection factory (standalone, Sentinel or Cluster); it must be
+     *     started, and stays owned by the caller
+     * @return a builder
+     */
+    public static Builder builder(RedisConnectionFactory connectionFactory) {
+        return new Builder(connectionFactory);
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    /**
+     * py-sherlock's key: {@code <namespace>_<name>}, or {@code <name>} without a namespace.
+     *
+     * <p>As in py-sherlock, ({@code "a_b"}, {@code "c"}) and ({@code "a"}, {@code "b_c"}) share a key; names within
+     * one namespace never do.
+     */
+    @Override
+    public String key(@Nullable String namespace, String name) {
+        return RedisKeys.lockKey(namespace, name);
+    }
+
+    /**
+     * The key of the fencing counter of a lock key; it is in the same Redis Cluster slot as the lock key.
+     * @param key a lock key from {@link #key(String, String)}
+     * @return the counter's key, {@code sherlock:{<tag>}:fence:<key>}
+     */
+    public String fenceKey(String key) {
+        return RedisKeys.fenceKey(key);
+    }
+
+    /**
+     * The key that marks a lock key as awaited by somebody who listens for notifications; only then does a release
+     * publish. It is in the same Redis Cluster slot as the lock key.
+     * @param key a lock key from {@link #key(String, String)}
+     * @return the mark's key, {@code sherlock:{<tag>}:waiting:<key>}
+     */
+    public String waitingKey(String key) {
+        return RedisKeys.waitingKey(key);
+    }
+
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+        List<?> result = scripts.eval(acquireScript, ReturnType.MULTI, key, bytes(owner), millis(expire),
+                counterTtl(expire), notifications == null ? NO_CHANNEL : WAITING);
+        if (((Number) result.get(0)).longValue() == 1) {
+            return AcquireResult.acquired(((Number) result.get(1)).longValue());
+        }
+        long remaining = ((Number) result.get(1)).longValue();
+        return AcquireResult.held(remaining >= 0 ? Duration.ofMillis(remaining) : null,
+                ((Number) result.get(2)).longValue());
+    }
+
+    @Override
+    public boolean release(String key, String owner) {
+        Long released = scripts.eval(releaseScript, ReturnType.INTEGER, key, bytes(owner), channel,
+                releasedCounterTtl);
+        return released != null && released == 1;
+    }
+
+    @Override
+    public boolean renew(String key, String owner, @Nullable Duration expire) {
+        Long renewed = scripts.eval(renewScript, ReturnType.INTEGER, key, bytes(owner), millis(expire),
+                counterTtl(expire));
+        return renewed != null && renewed == 1;
+    }
+
+    @Override
+    public boolean isLocked(String key) {
+        try (RedisConnection connection = connectionFactory.getConnection()) {
+            return Boolean.TRUE.equals(connection.keyCommands().exists(bytes(key)));
+        }
+    }
+
+    /**
+     * Waits for a release notification of {@code key} newer than {@code observedVersion}, or {@code maxWait}; with
+     * notifications switched off, simply sleeps for {@code maxWait}.
+     */
+    @Override
+    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+        if (notifications == null) {
+            TimeUnit.NANOSECONDS.sleep(maxWait.toNanos());
+            return;
+        }
+        notifications.await(key, observedVersion, maxWait.toNanos());
+    }
+
+    /** The release notifications, or {@code null} when switched off. */
+    @Nullable ReleaseNotifications notifications() {
+        return notifications;
+    }
+
+    /**
+     * Closes the release subscription. The connection factory is left open: it belongs to the application.
+     */
+    @Override
+    public void close() {
+        if (notifications != null) {
+            notifications.close();
+        }
+    }
+
+    /** The counter outlives the lock by the retention; it is kept while a never-expiring lock is held. */
+    private byte[] counterTtl(@Nullable Duration expire) {
+        if (expire == null || fencingRetention == null) {
+            return NEVER;
+        }
+        return bytes(Long.toString(toMillis(expire) + toMillis(fencingRetention)));
+    }
+
+    private static byte[] millis(@Nullable Duration duration) {
+        return duration == null ? NEVER : bytes(Long.toString(toMillis(duration)));
+    }
+
+    /** Redis counts in whole milliseconds: round up, so a lock never lives shorter than asked. */
+    private static long toMillis(Duration duration) {
+        long millis = duration.toMillis();
+        return duration.minusMillis(millis).isZero() ? Math.max(1, millis) : millis + 1;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "RedisBackend (" + connectionFactory.getClass().getSimpleName() + ", notifications "
+                + (notifications == null ? "off" : "on") + ")";
+    }
+
+    /**
+     * Configures a {@link RedisBackend}.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder {
+
+        private final RedisConnectionFactory connectionFactory;
+
+        private boolean notifications = true;
+
+        private String channel = DEFAULT_CHANNEL;
+
+        private @Nullable Duration fencingRetention = DEFAULT_FENCING_RETENTION;
+
+        private Builder(RedisConnectionFactory connectionFactory) {
+            this.connectionFactory = Objects.requireNonNull(connectionFactory, "'connectionFactory' must not be null");
+        }
+
+        /**
+         * Switches release notifications on (the default) or off. Off, the backend opens no subscription and
+         * waiters poll at their retry interval.
+         * @param notifications whether to publish releases and subscribe to them
+         * @return this builder
+         */
+        public Builder notifications(boolean notifications) {
+            this.notifications = notifications;
+            return this;
+        }
+
+        /**
+         * Sets the channel releases are published on; every service sharing locks must use the same one.
+         * @param channel the channel name, {@value RedisBackend#DEFAULT_CHANNEL} by default
+         * @return this builder
+         */
+        public Builder channel(String channel) {
+            if (channel == null || channel.isEmpty()) {
+                throw new LockConfigurationException("Backend redis: 'channel' must not be empty");
+            }
+            this.channel = channel;
+            return this;
+        }
+
+        /**
+         * Sets how long a fencing counter is kept after the last use of its lock; afterwards the next token comes
+         * from the server clock, still larger unless that clock went back.
+         * @param fencingRetention the retention, positive; {@code null} keeps counters forever
+         * @return this builder
+         */
+        public Builder fencingRetention(@Nullable Duration fencingRetention) {
+            if (fencingRetention != null && (fencingRetention.isNegative() || fencingRetention.isZero()
+                    || fencingRetention.compareTo(MAX_RETENTION) > 0)) {
+                throw new LockConfigurationException("Backend redis: 'fencingRetention' must be positive and at most "
+                        + MAX_RETENTION.toDays() + " days but was " + fencingRetention
+                        + "; use null to keep counters forever");
+            }
+            this.fencingRetention = fencingRetention;
+            return this;
+        }
+
+        /**
+         * Creates the backend; with notifications on, this subscribes to the channel.
+         * @return the backend; close it on shutdown
+         */
+        public RedisBackend build() {
+            return new RedisBackend(this);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.sherlock.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Key layout on Redis.
+ *
+ * <p>The lock key is py-sherlock 0.4.1's: {@code <namespace>_<name>}, or just {@code <name>} without a namespace, so
+ * Python and Java services sharing a Redis exclude each other. Redis keys are binary-safe, so every name is a valid
+ * key as its UTF-8 bytes.
+ *
+ * <p>The fencing counter lives next to it in {@code sherlock:{<tag>}:fence:<lock key>}, and the mark that somebody
+ * waits for a release in {@code sherlock:{<tag>}:waiting:<lock key>}, where {@code <tag>} is a short hash tag chosen
+ * to fall into the same Redis Cluster slot as the lock key, so all three keys can be used by one script on a
+ * cluster. Deriving the tag from the slot, rather than wrapping the lock key in braces, keeps this right for
+ * names that contain braces themselves: {@code orders{eu}}, {@code a}b} or {@code {}x} each hash differently.
+ */
+final class RedisKeys {
+
+    private static final int SLOTS = 16384;
+
+    private RedisKeys() {
+    }
+
+    static String lockKey(@Nullable String namespace, String name) {
+        return namespace == null ? name : namespace + "_" + name;
+    }
+
+    static String fenceKey(String lockKey) {
+        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + "fence:" + lockKey;
+    }
+
+    static String waitingKey(String lockKey) {
+        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + "waiting:" + lockKey;
+    }
+
+    /** {@code sherlock:{<tag>}:}, the start of every companion key of the lock key (given as UTF-8). */
+    static String companionPrefix(byte[] lockKey) {
+        return "sherlock:{" + Integer.toString(SlotTags.tags[slot(lockKey)], 36) + "}:";
+    }
+
+    /** The Redis Cluster slot of a key: CRC16 of its hash tag if it has a non-empty one, else of the whole key. */
+    static int slot(byte[] key) {
+        int start = indexOf(key, (byte) '{', 0);
+        if (start >= 0) {
+            int end = indexOf(key, (byte) '}', start + 1);
+            if (end > start + 1) {
+                return crc16(key, start + 1, end) & (SLOTS - 1);
+            }
+        }
+        return crc16(key, 0, key.length) & (SLOTS - 1);
+    }
+
+    private static int indexOf(byte[] bytes, byte wanted, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == wanted) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** CRC16-CCITT (XModem), the checksum Redis Cluster uses for slots. */
+    static int crc16(byte[] bytes, int from, int to) {
+        int crc = 0;
+        for (int i = from; i < to; i++) {
+            crc ^= (bytes[i] & 0xff) << 8;
+            for (int bit = 0; bit < 8; bit++) {
+                crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+            }
+        }
+        return crc & 0xffff;
+    }
+
+    /**
+     * One short tag per slot: the first number whose base-36 text hashes to it, kept as the number (64 KiB in all).
+     * Built once, in a few milliseconds.
+     */
+    private static final class SlotTags {
+
+        static final int[] tags = build();
+
+        private static int[] build() {
+            int[] tags = new int[SLOTS];
+            Arrays.fill(tags, -1);
+            int missing = SLOTS;
+            for (int i = 0; missing > 0; i++) {
+                byte[] text = Integer.toString(i, 36).getBytes(StandardCharsets.US_ASCII);
+                int slot = crc16(text, 0, text.length) & (SLOTS - 1);
+                if (tags[slot] < 0) {
+                    tags[slot] = i;
+                    missing--;
+                }
+            }
+            return tags;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.sherlock.redis;
+
+import java.nio.charset.StandardCharsets;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.ReturnType;
+import org.springframework.data.redis.core.script.RedisScript;
+
+/**
+ * Runs the backend's scripts on a lock key and its companion keys (all in one cluster slot), by SHA-1 with a fallback
+ * to the full text on {@code NOSCRIPT}: on Lettuce's native API when the factory is Lettuce's, else through Spring
+ * Data Redis's connection API (Jedis and any other client).
+ */
+final class ScriptRunner {
+
+    private static final boolean lettucePresent = isPresent("io.lettuce.core.api.async.RedisScriptingAsyncCommands");
+
+    private final RedisConnectionFactory connectionFactory;
+
+    /** Lettuce's native path, or {@code null} for other clients. */
+    private final @Nullable LettuceScripts lettuce;
+
+    ScriptRunner(RedisConnectionFactory connectionFactory) {
+        this.connectionFactory = connectionFactory;
+        this.lettuce = lettucePresent ? LettuceScripts.forFactory(connectionFactory) : null;
+    }
+
+    /**
+     * Runs the script with KEYS = lock key, fence key, waiting key and the given ARGV.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T eval(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
+        byte[] lockKey = key.getBytes(StandardCharsets.UTF_8);
+        String companion = RedisKeys.companionPrefix(lockKey);
+        byte[][] keys = {lockKey, bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};
+        try (RedisConnection connection = connectionFactory.getConnection()) {
+            if (lettuce != null) {
+                var commands = lettuce.commands(connection);
+                if (commands != null) {
+                    return (T) lettuce.eval(commands, script, type, keys, args);
+                }
+            }
+            byte[][] keysAndArgs = new byte[keys.length + args.length][];
+            System.arraycopy(keys, 0, keysAndArgs, 0, keys.length);
+            System.arraycopy(args, 0, keysAndArgs, keys.length, args.length);
+            try {
+                return (T) connection.scriptingCommands().evalSha(script.getSha1(), type, keys.length, keysAndArgs);
+            }
+            catch (RuntimeException ex) {
+                if (!isNoScript(ex)) {
+                    throw ex;
+                }
+                // First use on this server (or after SCRIPT FLUSH or a restart): EVAL also caches it there.
+                return (T) connection.scriptingCommands().eval(bytes(script.getScriptAsString()), type, keys.length,
+                        keysAndArgs);
+            }
+        }
+    }
+
+    static boolean isNoScript(Throwable ex) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && message.contains("NOSCRIPT")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isPresent(String className) {
+        try {
+            Class.forName(className, false, ScriptRunner.class.getClassLoader());
+            return true;
+        }
+        catch (ClassNotFoundException | LinkageError ex) {
+            return false;
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.sherlock.redis;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.testserver.LocalServer;
+import dev.sherlock.testserver.TestServers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Fencing tokens against data loss: each test runs its own redis-server without persistence, so it can flush or
+ * restart it.
+ */
+class RedisFencingTests {
+
+    private LocalServer server = LocalServer.start(TestServers.REDIS);
+
+    private LettuceConnectionFactory factory = RedisTestSupport.factory(server);
+
+    private RedisBackend backend = RedisBackend.of(factory);
+
+    private final String key = "fencing-" + UUID.randomUUID();
+
+    @AfterEach
+    void stop() {
+        backend.close();
+        factory.destroy();
+        server.close();
+    }
+
+    @Test
+    void tokensKeepIncreasingAfterFlushAll() {
+        long before = acquireAndRelease();
+        new StringRedisTemplate(factory).execute(connection -> {
+            connection.serverCommands().flushAll();
+            return null;
+        }, true);
+        assertThat(new StringRedisTemplate(factory).hasKey(backend.fenceKey(key))).isFalse();
+        assertThat(acquireAndRelease()).isGreaterThan(before);
+    }
+
+    @Test
+    void tokensKeepIncreasingAfterARestartWithoutPersistence() {
+        long before = acquireAndRelease();
+        int[] ports = server.ports();
+        backend.close();
+        factory.destroy();
+        server.kill();
+        server = LocalServer.startOnPorts(TestServers.REDIS, ports);
+        factory = RedisTestSupport.factory(server);
+        backend = RedisBackend.of(factory);
+        assertThat(new StringRedisTemplate(factory).hasKey(backend.fenceKey(key))).isFalse();
+        assertThat(acquireAndRelease()).isGreaterThan(before);
+    }
+
+    @Test
+    void tokensComeFromTheServerClockInMicroseconds() {
+        long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+        long token = acquireAndRelease();
+        // Same machine, so the clocks agree to well within a minute.
+        assertThat(token).isBetween(now - 60_000_000, now + 60_000_000);
+    }
+
+    @Test
+    void tokensIncreaseEvenWhenTheyOutrunTheClock() {
+        StringRedisTemplate raw = new StringRedisTemplate(factory);
+        long ahead = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()) + TimeUnit.DAYS.toMicros(365);
+        raw.opsForValue().set(backend.fenceKey(key), Long.toString(ahead));
+        long first = acquireAndRelease();
+        long second = acquireAndRelease();
+        assertThat(first).isEqualTo(ahead + 1);
+        assertThat(second).isGreaterThan(first);
+    }
+
+    @Test
+    void counterOutlivesAnExpiringLockByTheRetention() {
+        backend.close();
+        backend = RedisBackend.builder(factory).fencingRetention(Duration.ofMinutes(10)).build();
+        StringRedisTemplate raw = new StringRedisTemplate(factory);
+        backend.tryAcquire(key, "owner", Duration.ofMinutes(1));
+        assertThat(raw.getExpire(backend.fenceKey(key), TimeUnit.MILLISECONDS)).isGreaterThan(60_000)
+                .isLessThanOrEqualTo(Duration.ofMinutes(11).toMillis());
+        backend.release(key, "owner");
+        assertThat(raw.getExpire(backend.fenceKey(key), TimeUnit.MILLISECONDS)).isPositive()
+                .isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
+    }
+
+    @Test
+    void counterIsKeptForeverWithoutRetention() {
+        backend.close();
+        backend = RedisBackend.builder(factory).fencingRetention(null).build();
+        acquireAndRelease();
+        assertThat(new StringRedisTemplate(factory).getExpire(backend.fenceKey(key), TimeUnit.MILLISECONDS))
+                .isEqualTo(-1);
+    }
+
+    private long acquireAndRelease() {
+        AcquireResult result = backend.tryAcquire(key, "owner", Duration.ofMinutes(1));
+        assertThat(result.acquired()).isTrue();
+        assertThat(backend.release(key, "owner")).isTrue();
+        return result.fencingToken();
+    }
+}

@@ -1,0 +1,21 @@
+package dev.sherlock.redis;
+
+import dev.sherlock.LockBackendContractTests;
+import dev.sherlock.spi.LockBackend;
+
+/**
+ * The contract suite through Jedis connection factories: the backend's path for clients other than Lettuce, on
+ * Spring Data Redis's connection API and a blocking subscription.
+ */
+class RedisJedisBackendContractTests extends LockBackendContractTests {
+
+    @Override
+    protected LockBackend backend() {
+        return RedisTestSupport.jedis();
+    }
+
+    @Override
+    protected LockBackend otherBackend() {
+        return RedisTestSupport.otherJedis();
+    }
+}
