@@ -42,6 +42,12 @@ final class BackendNotAvailableException extends LockConfigurationException {
                     "sherlock.backend is '" + name + "' but " + client.artifact() + " is not on the classpath",
                     "Add " + client.dependency() + ", or set sherlock.backend to " + others);
         }
+        if (backend == Backend.REDIS) {
+            // The Redis backend reuses the application's connection factory instead of making its own.
+            return new BackendNotAvailableException("sherlock.backend is 'redis' but there is no RedisConnectionFactory"
+                    + " bean to reuse", "Add org.springframework.boot:spring-boot-starter-data-redis and configure"
+                    + " spring.data.redis.*, define a RedisConnectionFactory bean, or set sherlock.backend to " + others);
+        }
         return new BackendNotAvailableException("sherlock.backend is '" + name + "'"
                 + (client != null ? " and " + client.artifact() + " is on the classpath," : "")
                 + " but no LockBackend bean was defined or auto-configured for it",

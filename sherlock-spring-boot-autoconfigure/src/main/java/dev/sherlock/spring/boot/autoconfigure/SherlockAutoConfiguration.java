@@ -30,7 +30,7 @@ import org.springframework.core.io.ResourceLoader;
  */
 @AutoConfiguration(after = DataRedisAutoConfiguration.class)
 @EnableConfigurationProperties(SherlockProperties.class)
-@Import({ FileBackendConfiguration.class, MemcachedBackendConfiguration.class,
+@Import({ FileBackendConfiguration.class, RedisBackendConfiguration.class, MemcachedBackendConfiguration.class,
         EtcdBackendConfiguration.class, KubernetesBackendConfiguration.class })
 public final class SherlockAutoConfiguration {
 

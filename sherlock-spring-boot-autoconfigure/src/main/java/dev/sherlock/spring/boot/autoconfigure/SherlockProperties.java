@@ -57,6 +57,8 @@ public class SherlockProperties {
 
     private final Memcached memcached = new Memcached();
 
+    private final Redis redis = new Redis();
+
     private final Etcd etcd = new Etcd();
 
     private final Kubernetes kubernetes = new Kubernetes();
@@ -131,6 +133,10 @@ public class SherlockProperties {
 
     public Memcached getMemcached() {
         return this.memcached;
+    }
+
+    public Redis getRedis() {
+        return this.redis;
     }
 
     public Etcd getEtcd() {
@@ -232,6 +238,55 @@ public class SherlockProperties {
         public void setServers(List<String> servers) {
             Assert.notEmpty(servers, "'sherlock.memcached.servers' must not be empty");
             this.servers = servers;
+        }
+    }
+
+    /**
+     * Redis backend properties; the connection is the application's (spring.data.redis.*).
+     */
+    public static class Redis {
+
+        /**
+         * Whether releases are published so that waiters wake at once; without it waiters poll at the retry
+         * interval.
+         */
+        private boolean notifications = true;
+
+        /**
+         * Pub/sub channel on which releases are published.
+         */
+        private String channel = "sherlock:releases";
+
+        /**
+         * How long an unused lock's fencing counter is kept; 0 keeps it forever. Tokens keep increasing either way.
+         */
+        private Duration fencingRetention = Duration.ofDays(1);
+
+        public boolean isNotifications() {
+            return this.notifications;
+        }
+
+        public void setNotifications(boolean notifications) {
+            this.notifications = notifications;
+        }
+
+        public String getChannel() {
+            return this.channel;
+        }
+
+        public void setChannel(String channel) {
+            Assert.hasText(channel, "'sherlock.redis.channel' must not be empty");
+            this.channel = channel;
+        }
+
+        public Duration getFencingRetention() {
+            return this.fencingRetention;
+        }
+
+        public void setFencingRetention(Duration fencingRetention) {
+            Assert.isTrue(fencingRetention != null && !fencingRetention.isNegative(),
+                    () -> "'sherlock.redis.fencing-retention' must be 0 or positive but was " + fencingRetention);
+            this.fencingRetention = fencingRetention;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.sherlock.spring.boot.autoconfigure;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,24 +40,17 @@ class BackendNotAvailableFailureAnalyzerTests {
             });
     }
 
-    /**
-     * The clients are on this module's test classpath, but only the file backend's configuration exists so far:
-     * the other backends need a user-defined LockBackend until their configurations are added.
-     */
-    @ParameterizedTest
-    @CsvSource(delimiter = '|', textBlock = """
-            redis      | org.springframework.data:spring-data-redis | file, memcached, etcd or kubernetes
-            """)
-    void backendWithClientButNoBackendBeanFailsAskingForOne(String backend, String artifact, String others) {
-        contextRunner.withPropertyValues("sherlock.backend=" + backend).run(context -> {
+    @Test
+    void redisWithoutAConnectionFactoryFailsAskingForSpringDataRedis() {
+        contextRunner.withPropertyValues("sherlock.backend=redis").run(context -> {
             assertThat(context).hasFailed()
                 .getFailure()
                 .rootCause()
-                .hasMessage("sherlock.backend is '" + backend + "' and " + artifact + " is on the classpath, but no"
-                        + " LockBackend bean was defined or auto-configured for it");
+                .hasMessage("sherlock.backend is 'redis' but there is no RedisConnectionFactory bean to reuse");
             FailureAnalysis analysis = new BackendNotAvailableFailureAnalyzer().analyze(context.getStartupFailure());
-            assertThat(analysis.getAction())
-                .isEqualTo("Define a LockBackend bean for " + backend + ", or set sherlock.backend to " + others);
+            assertThat(analysis.getAction()).isEqualTo("Add org.springframework.boot:spring-boot-starter-data-redis"
+                    + " and configure spring.data.redis.*, define a RedisConnectionFactory bean, or set"
+                    + " sherlock.backend to file, memcached, etcd or kubernetes");
         });
     }
 }

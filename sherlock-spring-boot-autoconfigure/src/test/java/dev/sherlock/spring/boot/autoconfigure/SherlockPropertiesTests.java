@@ -123,6 +123,7 @@ class SherlockPropertiesTests {
         assertThat(properties).extracting(property -> property.get("name"))
             .containsExactlyInAnyOrder("sherlock.backend", "sherlock.namespace", "sherlock.expire", "sherlock.timeout",
                     "sherlock.retry-interval", "sherlock.auto-renew", "sherlock.file.directory",
+                    "sherlock.redis.notifications", "sherlock.redis.channel", "sherlock.redis.fencing-retention",
                     "sherlock.memcached.servers", "sherlock.etcd.endpoints", "sherlock.etcd.request-timeout",
                     "sherlock.kubernetes.namespace");
         assertThat(properties).allSatisfy(property -> assertThat(property.get("description")).asString().isNotBlank());
