@@ -2,7 +2,6 @@ package dev.sherlock;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -277,7 +276,7 @@ final class LockState {
 
         private boolean ended;
 
-        private @Nullable ScheduledFuture<?> renewal;
+        private Renewals.@Nullable Renewal renewal;
 
         Hold(String owner, long token, LockSettings settings, long sent) {
             this.owner = owner;
@@ -314,7 +313,7 @@ final class LockState {
         synchronized boolean end() {
             ended = true;
             if (renewal != null) {
-                renewal.cancel(false);
+                renewal.cancel();
             }
             return lost;
         }

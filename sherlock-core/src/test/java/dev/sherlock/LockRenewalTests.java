@@ -82,6 +82,24 @@ class LockRenewalTests {
     }
 
     @Test
+    void manyHoldsAreRenewedByOneBatchedTimerAndForgottenOnRelease() throws InterruptedException {
+        java.util.List<BackendLock> locks = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            BackendLock lock = lock("batched-" + i, Duration.ofMillis(600));
+            lock.acquire();
+            locks.add(lock);
+        }
+        int calls = backend.renewCalls.get();
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.renewCalls.get() >= calls + 100);
+        assertThat(lost).isEmpty();
+        locks.forEach(lock -> assertThat(lock.isHeldByCurrentThread()).isTrue());
+        locks.forEach(BackendLock::release);
+        int afterRelease = backend.renewCalls.get();
+        Thread.sleep(500);
+        assertThat(backend.renewCalls.get()).isEqualTo(afterRelease);
+    }
+
+    @Test
     void failedAcquireCallCleansUpWhatItMayHaveCreated() {
         BackendLock lock = lock("half-done", Duration.ofSeconds(30));
         backend.acquireFailureAfterWrite = new IllegalStateException("response lost");
