@@ -3,11 +3,9 @@ package dev.sherlock.benchmark;
 import java.time.Duration;
 
 import dev.sherlock.kubernetes.KubernetesBackend;
-import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.testserver.LeaseApiServer;
 import dev.sherlock.testserver.LeaseApiServer.Verb;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Kubernetes backend against the test Lease API server (loopback HTTP, client-java): watch hand-off against the
@@ -32,7 +30,7 @@ public final class KubernetesBenchmark {
                 .run(Duration.ofSeconds(2));
             run(server, "kubernetes (watch)", () -> new KubernetesBackend(server.client(), "default"), each);
             run(server, "kubernetes (polling 100 ms)",
-                    () -> new Polling(new KubernetesBackend(server.client(), "default")), each);
+                    () -> new PollingBackend(new KubernetesBackend(server.client(), "default")), each);
         }
         System.exit(0);
     }
@@ -52,39 +50,5 @@ public final class KubernetesBenchmark {
             total += server.requests(verb);
         }
         return total;
-    }
-
-    /** The same backend without notifications: waiters sleep until their next attempt. */
-    private record Polling(LockBackend delegate) implements LockBackend {
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public String key(@Nullable String namespace, String name) {
-            return delegate.key(namespace, name);
-        }
-
-        @Override
-        public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-            return delegate.tryAcquire(key, owner, expire);
-        }
-
-        @Override
-        public boolean release(String key, String owner) {
-            return delegate.release(key, owner);
-        }
-
-        @Override
-        public boolean renew(String key, String owner, @Nullable Duration expire) {
-            return delegate.renew(key, owner, expire);
-        }
-
-        @Override
-        public boolean isLocked(String key) {
-            return delegate.isLocked(key);
-        }
     }
 }

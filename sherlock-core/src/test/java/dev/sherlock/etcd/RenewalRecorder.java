@@ -4,14 +4,12 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.ForwardingBackend;
 import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
 
 /** Passes every call to a backend and records the outcome of each renewal, for the failover test. */
-final class RenewalRecorder implements LockBackend {
-
-    private final LockBackend delegate;
+final class RenewalRecorder extends ForwardingBackend {
 
     final AtomicInteger renewed = new AtomicInteger();
 
@@ -26,7 +24,7 @@ final class RenewalRecorder implements LockBackend {
     final AtomicLong lastRenewalSent = new AtomicLong();
 
     RenewalRecorder(LockBackend delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     @Override
@@ -56,40 +54,5 @@ final class RenewalRecorder implements LockBackend {
             failed.incrementAndGet();
             throw ex;
         }
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public String key(@Nullable String namespace, String name) {
-        return delegate.key(namespace, name);
-    }
-
-    @Override
-    public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        return delegate.tryAcquire(key, owner, expire);
-    }
-
-    @Override
-    public boolean release(String key, String owner) {
-        return delegate.release(key, owner);
-    }
-
-    @Override
-    public boolean isLocked(String key) {
-        return delegate.isLocked(key);
-    }
-
-    @Override
-    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
-        delegate.awaitRelease(key, observedVersion, maxWait);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

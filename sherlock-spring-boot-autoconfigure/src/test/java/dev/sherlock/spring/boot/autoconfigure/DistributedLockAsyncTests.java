@@ -1,6 +1,7 @@
 package dev.sherlock.spring.boot.autoconfigure;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +21,7 @@ import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.EnableAsync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** @Async outside @DistributedLock: the lock is taken on the executor thread, around the work itself. */
 class DistributedLockAsyncTests {
@@ -39,6 +41,9 @@ class DistributedLockAsyncTests {
                 nightly.run();
                 nightly.run();
                 assertThat(nightly.await()).isTrue();
+                // The interceptor releases after the method returns: let the last release finish before cleanup.
+                LockRegistry registry = context.getBean(LockRegistry.class);
+                await().atMost(Duration.ofSeconds(10)).until(() -> !registry.getLock("nightly").locked());
                 // Inside the async work, the executing thread should hold "nightly", and runs should not overlap.
                 assertThat(nightly.heldInside()).containsOnly(true);
                 assertThat(nightly.mostInside()).isEqualTo(1);
