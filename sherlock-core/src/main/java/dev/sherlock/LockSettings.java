@@ -29,6 +29,10 @@ public record LockSettings(@Nullable Duration expire, Duration timeout, Duration
     /**
      * Validates the components.
      * @throws LockConfigurationException if a duration is negative, zero where it must be positive, or too long
+     * @param expire see the record component
+     * @param timeout see the record component
+     * @param retryInterval see the record component
+     * @param autoRenew see the record component
      */
     public LockSettings {
         if (expire != null) {

@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  * Until configured, locks live in the file backend under {@code ${java.io.tmpdir}/sherlock} with the default
- * {@link LockSettings}.
+ * {@link LockSettings}. Each {@code configure} starts a new {@link #registry()}: holds taken through an earlier
+ * registry are released through it, and do not re-enter through the new one.
  *
  * @since 0.1.0
  */
@@ -40,7 +41,12 @@ public final class Sherlock {
         configurer.accept(configuration);
         LockBackend backend = configuration.backend();
         current = new Snapshot(backend, configuration.namespace(), configuration.settings(),
-                LockRegistry.of(backend, configuration.namespace(), configuration.settings()));
+                LockRegistry.of(backend, configuration.namespace(), configuration.settings()),
+                backend == before.backend ? before.ownsBackend : configuration.ownsBackend());
+        if (backend != before.backend && before.ownsBackend) {
+            // Made from a client by an earlier configure: its own resources (subscriptions, watches) end here.
+            before.backend.close();
+        }
     }
 
     /**
@@ -69,7 +75,7 @@ public final class Sherlock {
                 snapshot = current;
                 if (snapshot == null) {
                     FileBackend backend = new FileBackend(Path.of(System.getProperty("java.io.tmpdir"), "sherlock"));
-                    snapshot = new Snapshot(backend, null, LockSettings.defaults(), LockRegistry.of(backend));
+                    snapshot = new Snapshot(backend, null, LockSettings.defaults(), LockRegistry.of(backend), true);
                     current = snapshot;
                 }
             }
@@ -78,6 +84,6 @@ public final class Sherlock {
     }
 
     private record Snapshot(LockBackend backend, @Nullable String namespace, LockSettings settings,
-            LockRegistry registry) {
+            LockRegistry registry, boolean ownsBackend) {
     }
 }

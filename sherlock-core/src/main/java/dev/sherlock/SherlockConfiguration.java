@@ -8,14 +8,17 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Global configuration for plain Java, filled in by {@link Sherlock#configure}: py-sherlock's {@code backend},
- * {@code namespace}, {@code expire}, {@code timeout} and {@code retry_interval}. The client is given through the
- * backend, e.g. {@code RedisBackend.of(connectionFactory)}.
+ * {@code client}, {@code namespace}, {@code expire}, {@code timeout} and {@code retry_interval}. Give either a
+ * backend, e.g. {@code RedisBackend.of(connectionFactory)}, or just the client, whose type picks the backend.
  *
  * @since 0.1.0
  */
 public final class SherlockConfiguration {
 
     private LockBackend backend;
+
+    /** Whether the backend was made here from a client, so Sherlock closes it when it is replaced. */
+    private boolean ownsBackend;
 
     private @Nullable String namespace;
 
@@ -34,6 +37,23 @@ public final class SherlockConfiguration {
      */
     public SherlockConfiguration backend(LockBackend backend) {
         this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
+        this.ownsBackend = false;
+        return this;
+    }
+
+    /**
+     * Sets the backend from its client, as py-sherlock's {@code client=...}: a {@link java.nio.file.Path} (the file
+     * backend's directory), a Spring Data {@code RedisConnectionFactory}, a spymemcached {@code MemcachedClient}
+     * (binary protocol), a jetcd {@code Client} or a Kubernetes {@code ApiClient} (Leases in namespace
+     * {@code default}). The client stays the application's: closing the backend leaves it open.
+     * @param client the client
+     * @return this configuration
+     * @throws LockConfigurationException if the client's type is not one of these
+     */
+    public SherlockConfiguration client(Object client) {
+        Objects.requireNonNull(client, "'client' must not be null");
+        this.backend = ClientBackends.of(client);
+        this.ownsBackend = !(client instanceof LockBackend);
         return this;
     }
 
@@ -98,6 +118,10 @@ public final class SherlockConfiguration {
 
     LockBackend backend() {
         return backend;
+    }
+
+    boolean ownsBackend() {
+        return ownsBackend;
     }
 
     @Nullable String namespace() {

@@ -4,9 +4,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import dev.sherlock.file.FileBackend;
+import dev.sherlock.testserver.LocalServer;
+import dev.sherlock.testserver.TestServers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -76,5 +80,34 @@ class SherlockTests {
         assertThatThrownBy(() -> lock.tryLock(1, java.util.concurrent.TimeUnit.SECONDS))
                 .isInstanceOf(InterruptedException.class);
         assertThat(Thread.interrupted()).isFalse();
+    }
+
+    @Test
+    void clientPicksTheBackendAsInPySherlock() {
+        Sherlock.configure(config -> config.client(directory));
+        try (Lock lock = Sherlock.registry().acquire("by-client")) {
+            assertThat(directory.resolve("by-client.lock")).exists();
+        }
+        LocalServer redis = TestServers.redis();
+        LettuceConnectionFactory factory = new LettuceConnectionFactory(redis.host(), redis.port());
+        factory.afterPropertiesSet();
+        try {
+            Sherlock.configure(config -> config.client(factory).namespace("py"));
+            try (Lock lock = Sherlock.registry().acquire("by-client")) {
+                assertThat(new StringRedisTemplate(factory).hasKey("py_by-client")).isTrue();
+            }
+        }
+        finally {
+            Sherlock.configure(config -> config.client(directory));
+            factory.destroy();
+        }
+    }
+
+    @Test
+    void unknownClientFailsListingTheKnownOnes() {
+        assertThatThrownBy(() -> Sherlock.configure(config -> config.client("localhost:6379")))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessageStartingWith("'client' of type java.lang.String is no client Sherlock knows. Pass a"
+                        + " java.nio.file.Path (file backend), a RedisConnectionFactory (redis)");
     }
 }

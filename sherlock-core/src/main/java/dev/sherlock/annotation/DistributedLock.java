@@ -45,7 +45,7 @@ public @interface DistributedLock {
      * ({@code #id}, which needs the {@code -parameters} compiler flag) or by position ({@code #p0}, {@code #a0}), e.g.
      * {@code "invoice-#{#id}"} or {@code "order-#{#order.customerId}-#{#order.number}"}. Everything outside
      * {@code #{...}} is taken literally, including a lone {@code #}: {@code "job#1"} is the lock {@code job#1}. A name
-     * without {@code #{} is used as is and never parsed. Expressions are parsed when the bean is created, so a syntax
+     * without <code>#{</code> is used as is and never parsed. Expressions are parsed when the bean is created, so a syntax
      * error fails at startup; a {@code null} value renders as nothing. The registry's namespace is prefixed as usual.
      * @return the lock's name or name template
      */

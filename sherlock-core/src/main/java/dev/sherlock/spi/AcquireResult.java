@@ -22,6 +22,10 @@ public record AcquireResult(boolean acquired, long fencingToken, @Nullable Durat
 
     /**
      * Validates the components.
+     * @param acquired see the record component
+     * @param fencingToken see the record component
+     * @param holderRemaining see the record component
+     * @param observedVersion see the record component
      */
     public AcquireResult {
         if (acquired && fencingToken <= 0) {
