@@ -43,6 +43,7 @@ class Worker implements ApplicationRunner {
         if (!"go".equals(in.readLine())) {
             throw new IllegalStateException("Worker " + properties.worker() + ": the demo went away before starting");
         }
+        watchForDemoExit(in);
         Random random = new Random(properties.worker());
         StringJoiner latencies = new StringJoiner(",");
         int outOfOrder = 0;
@@ -61,5 +62,23 @@ class Worker implements ApplicationRunner {
         }
         System.out.println("@sample done " + properties.deposits() + " " + outOfOrder + " " + latencies);
         System.out.flush();
+    }
+
+    /** The demo keeps this worker's standard input open: when it closes, the demo is gone, and so is the worker. */
+    private void watchForDemoExit(BufferedReader in) {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (in.readLine() != null) {
+                    // nothing else is sent after "go"
+                }
+            }
+            catch (IOException ex) {
+                // a broken pipe means the same as the end of input
+            }
+            System.err.println("Worker " + properties.worker() + ": the demo went away; stopping");
+            Runtime.getRuntime().halt(3);
+        }, "sample-demo-watch");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 }
