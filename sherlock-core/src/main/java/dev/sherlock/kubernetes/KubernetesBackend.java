@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.kubernetes.LeaseObservations.Observation;
@@ -212,8 +213,24 @@ public final class KubernetesBackend implements LockBackend {
         return AcquireResult.held(null, 0);
     }
 
+    /** An expired hold is still cleared, so others need not wait out its expiry, but reported as lost. */
     @Override
     public boolean release(String key, String owner) {
+        return writeOwned(key, owner, KubernetesBackend::freed, true);
+    }
+
+    @Override
+    public boolean renew(String key, String owner, @Nullable Duration expire) {
+        return writeOwned(key, owner, current -> renewed(current, expire), false);
+    }
+
+    /**
+     * Replaces the Lease with {@code change} of it while {@code owner} holds it, at the resource version read.
+     * A conflict with our holder identity still in place (someone edited a label) is read again and retried.
+     * @param whenExpired whether an expired hold of {@code owner} is still written (and reported as lost)
+     * @return whether the hold was current and the write succeeded
+     */
+    private boolean writeOwned(String key, String owner, UnaryOperator<V1Lease> change, boolean whenExpired) {
         Observation seen = observations.get(key);
         boolean fresh = false;
         for (int round = 0; round < ROUNDS; round++) {
@@ -225,45 +242,17 @@ public final class KubernetesBackend implements LockBackend {
                 fresh = true;
                 continue;
             }
-            // An expired hold is still cleared, so others need not wait out its expiry, but reported as lost.
             boolean expired = seen.expiredAt(System.nanoTime());
-            Write write = replace(key, freed(seen.lease()));
+            if (expired && !whenExpired) {
+                return false;
+            }
+            Write write = replace(key, change.apply(seen.lease()));
             if (write == Write.DONE) {
                 return !expired;
             }
             if (write == Write.ABSENT) {
                 return false;
             }
-            seen = read(key);
-            fresh = true;
-        }
-        return false;
-    }
-
-    @Override
-    public boolean renew(String key, String owner, @Nullable Duration expire) {
-        Observation seen = observations.get(key);
-        boolean fresh = false;
-        for (int round = 0; round < ROUNDS; round++) {
-            if (seen == null || !seen.heldBy(owner)) {
-                if (fresh) {
-                    return false;
-                }
-                seen = read(key);
-                fresh = true;
-                continue;
-            }
-            if (seen.expiredAt(System.nanoTime())) {
-                return false;
-            }
-            Write write = replace(key, renewed(seen.lease(), expire));
-            if (write == Write.DONE) {
-                return true;
-            }
-            if (write == Write.ABSENT) {
-                return false;
-            }
-            // A conflict with our holder identity still in place (someone edited a label) is retried.
             seen = read(key);
             fresh = true;
         }

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
@@ -253,7 +252,7 @@ public final class RedisBackend implements LockBackend {
     @Override
     public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         if (notifications == null) {
-            TimeUnit.NANOSECONDS.sleep(maxWait.toNanos());
+            LockBackend.super.awaitRelease(key, observedVersion, maxWait);
             return;
         }
         notifications.await(key, observedVersion, maxWait.toNanos());
