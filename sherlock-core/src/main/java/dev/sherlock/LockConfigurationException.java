@@ -1,5 +1,7 @@
 package dev.sherlock;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Invalid configuration: a bad lock name, a negative or overflowing duration, or a missing client library.
  *
@@ -15,5 +17,14 @@ public class LockConfigurationException extends LockException {
      */
     public LockConfigurationException(String message) {
         super(message);
+    }
+
+    /**
+     * Creates the exception with its cause.
+     * @param message what happened, naming the lock and the backend
+     * @param cause the underlying failure
+     */
+    public LockConfigurationException(String message, @Nullable Throwable cause) {
+        super(message, cause);
     }
 }

@@ -11,7 +11,16 @@ record LockId(String name, @Nullable String namespace, LockBackend backend, Stri
 
     static LockId of(String name, @Nullable String namespace, LockBackend backend) {
         LockNames.validate(name, namespace, backend.name());
-        return new LockId(name, namespace, backend, backend.key(namespace, name));
+        String key;
+        try {
+            key = backend.key(namespace, name);
+        }
+        catch (IllegalArgumentException ex) {
+            // A name the backend reserves, e.g. one that would be the key of another lock's fencing counter.
+            throw new LockConfigurationException(describe(name, namespace, backend.name()) + ": " + ex.getMessage(),
+                    ex);
+        }
+        return new LockId(name, namespace, backend, key);
     }
 
     String describe(String what) {

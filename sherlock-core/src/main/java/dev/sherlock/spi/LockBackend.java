@@ -29,17 +29,26 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Maps a lock name to this backend's key. Any Unicode name must map to a valid key, and two different names in
-     * one namespace must never map to the same key. Backends that keep py-sherlock's {@code <namespace>_<name>}
-     * layout for interoperability share its one ambiguity across namespaces (namespace {@code a_b} with name
-     * {@code c}, namespace {@code a} with name {@code b_c}), and document it.
+     * one namespace must never map to the same key, nor to a key the backend uses internally (fencing counters,
+     * marks): a backend that cannot escape such a name refuses it. Backends that keep py-sherlock's
+     * {@code <namespace>_<name>} layout for interoperability share its one ambiguity across namespaces (namespace
+     * {@code a_b} with name {@code c}, namespace {@code a} with name {@code b_c}), and document it.
      * @param namespace the namespace, or {@code null} for none
      * @param name the validated lock name
      * @return the key used in every other call
+     * @throws IllegalArgumentException if the name is reserved by the backend; the message says why, and the core
+     *     reports it with the lock's name and backend
      */
     String key(@Nullable String namespace, String name);
 
     /**
      * Creates the lock for {@code owner} if nobody holds it, atomically.
+     *
+     * <p>Idempotent for one owner: if the lock is already held by {@code owner} (a request resent by the client
+     * library after a connection failure, or the core retrying an attempt whose answer it never got), the lock is
+     * acquired and the result carries the fencing token of that hold. The core uses one owner token for all attempts
+     * of one acquire call, so an attempt that reached the store without an answer never leaves a lock held by
+     * nobody.
      * @param key the lock's key
      * @param owner the owner token of this acquisition
      * @param expire how long the lock lives unless renewed, measured from when this request was sent;
@@ -50,9 +59,15 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Deletes the lock if, and only if, {@code owner} still holds it.
+     *
+     * <p>Idempotent against the client library's own resends: where the client may send a request again after a
+     * connection failure although the first one was applied (Lettuce, spymemcached, OkHttp), a resent release of
+     * {@code owner} that finds its own release done answers {@code true}, not "lost". (Retries the core makes after
+     * a failed call are judged by the core itself.)
      * @param key the lock's key
      * @param owner the owner token of the acquisition being released
-     * @return {@code true} if the lock was deleted, {@code false} if it had expired or belongs to someone else
+     * @return {@code true} if the lock was deleted (by this request or a resent copy of it), {@code false} if it had
+     *     expired or belongs to someone else
      */
     boolean release(String key, String owner);
 
@@ -64,6 +79,18 @@ public interface LockBackend extends AutoCloseable {
      * @return {@code true} if renewed, {@code false} if the lock had expired or belongs to someone else
      */
     boolean renew(String key, String owner, @Nullable Duration expire);
+
+    /**
+     * Why this backend cannot honour {@code expire}, or {@code null} if it can. The core refuses such an expiry when
+     * a lock or registry is created, in a message that names the lock or registry, the field, the value and this
+     * reason, so a setting the store would round away or overflow never reaches it.
+     * @param expire a positive expiry; "never expires" is always supported
+     * @return the reason, as a phrase that completes "'expire' PT0.5S ...", e.g. {@code "is shorter than the
+     *     1 s memcached can keep (it counts whole seconds); use at least 1s"}; {@code null} if supported
+     */
+    default @Nullable String unsupportedExpire(Duration expire) {
+        return null;
+    }
 
     /**
      * Tells whether anybody holds the lock.
