@@ -169,7 +169,7 @@ public class BackendLock implements Lock {
     public void release() {
         LockState state = held("release");
         try {
-            state.release();
+            state.release(settings);
         }
         finally {
             states.leave(state);
@@ -189,6 +189,7 @@ public class BackendLock implements Lock {
         if (settings == null) {
             throw new LockConfigurationException(id.describe("'settings' must not be null"));
         }
+        settings.requireSupportedBy(id.backend(), id.toString());
         return settings;
     }
 

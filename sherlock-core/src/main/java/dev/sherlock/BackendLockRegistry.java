@@ -32,6 +32,7 @@ final class BackendLockRegistry implements LockRegistry {
         if (namespace != null) {
             LockNames.validate("-", namespace, backend.name());
         }
+        settings.requireSupportedBy(backend, toString());
     }
 
     @Override

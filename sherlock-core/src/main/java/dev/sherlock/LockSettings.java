@@ -2,6 +2,7 @@ package dev.sherlock;
 
 import java.time.Duration;
 
+import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +24,12 @@ public record LockSettings(@Nullable Duration expire, Duration timeout, Duration
     /** Longest accepted duration: beyond it nanosecond deadlines would overflow. */
     static final Duration MAX = Duration.ofDays(365L * 100);
 
+    /**
+     * Shortest accepted expiry: a holder renews at a third of it, and a request must make the round trip well within
+     * that, or every renewal would arrive too late.
+     */
+    static final Duration MIN_EXPIRE = Duration.ofMillis(100);
+
     private static final LockSettings DEFAULTS = new LockSettings(Duration.ofSeconds(60), Duration.ofSeconds(10),
             Duration.ofMillis(100), true);
 
@@ -37,6 +44,10 @@ public record LockSettings(@Nullable Duration expire, Duration timeout, Duration
     public LockSettings {
         if (expire != null) {
             check("expire", expire, false);
+            if (expire.compareTo(MIN_EXPIRE) < 0) {
+                throw new LockConfigurationException("'expire' must be at least " + MIN_EXPIRE.toMillis()
+                        + " ms (a holder renews it at a third of it) but was " + expire);
+            }
         }
         check("timeout", timeout, true);
         check("retryInterval", retryInterval, false);
@@ -92,6 +103,19 @@ public record LockSettings(@Nullable Duration expire, Duration timeout, Duration
      */
     public LockSettings withAutoRenew(boolean autoRenew) {
         return new LockSettings(expire, timeout, retryInterval, autoRenew);
+    }
+
+    /**
+     * Refuses an expiry the backend cannot honour.
+     * @param backend the backend the settings are used with
+     * @param subject names the lock or registry, e.g. {@code "Lock 'orders' (backend memcached)"}
+     */
+    void requireSupportedBy(LockBackend backend, String subject) {
+        Duration expire = this.expire;
+        String problem = expire == null ? null : backend.unsupportedExpire(expire);
+        if (problem != null) {
+            throw new LockConfigurationException(subject + ": 'expire' " + expire + " " + problem);
+        }
     }
 
     private static void check(String field, @Nullable Duration value, boolean zeroAllowed) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import dev.sherlock.spi.AcquireResult;
@@ -14,16 +15,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The hold state of one lock in this JVM and the generic algorithm over the SPI: local queueing and reentrancy,
- * waiting with wall-time deadlines, renewal, loss detection and listeners.
+ * waiting with wall-time deadlines, riding out transient backend errors, and listeners. One acquisition's renewal
+ * and loss live in {@link Hold}.
  *
  * <p>A fair local lock orders the threads of this JVM: only the thread at its head talks to the backend, so local
  * waiters queue here instead of all polling the server, and its hold count is the reentrancy count.
+ *
+ * <p>All attempts of one acquire call use one owner token, so an attempt whose request reached the backend without
+ * an answer (a lost reply, a timeout, a connection reset) is found by the next attempt as held by its own owner,
+ * which the SPI answers as acquired. If the call gives up after such an attempt, that owner is released in the
+ * background, so nothing stays locked by nobody.
  */
 final class LockState {
 
     private static final Logger logger = LoggerFactory.getLogger(LockState.class);
 
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** First pause after a transient backend error; it doubles up to the retry interval. */
+    private static final long FIRST_BACKOFF_NANOS = 10 * MILLI;
 
     private final LockId id;
 
@@ -60,12 +70,7 @@ final class LockState {
             return false;
         }
         if (local.getHoldCount() > 1) {
-            Hold current = this.hold;
-            if (current == null || current.lost) {
-                local.unlock();
-                throw new LockLostException(id.describe(
-                        "cannot re-enter: this thread's hold was lost (expired or taken over). Release it first"));
-            }
+            reenter();
             return true;
         }
         boolean acquired = false;
@@ -80,33 +85,85 @@ final class LockState {
         }
     }
 
+    /** A nested acquire re-enters only a hold its thread may still believe in. */
+    private void reenter() {
+        Hold current = this.hold;
+        if (current != null && current.valid()) {
+            return;
+        }
+        if (current != null) {
+            current.expiredNow();
+        }
+        local.unlock();
+        throw new LockLostException(id.describe("cannot re-enter: this thread's hold was lost (expired or taken"
+                + " over). Release it first"));
+    }
+
     private boolean acquireOnBackend(LockSettings settings, long deadline, boolean once) {
         LockBackend backend = id.backend();
+        Duration expire = settings.expire();
         String owner = Owners.next();
-        while (true) {
-            long sent = System.nanoTime();
-            AcquireResult result;
-            try {
-                result = uninterruptibly(() -> backend.tryAcquire(id.key(), owner, settings.expire()));
+        // Whether a request of this owner may have been applied without our knowing (it failed, or its reply came
+        // too late): if this call gives up, that owner is released.
+        boolean uncertain = false;
+        long backoff = FIRST_BACKOFF_NANOS;
+        boolean acquired = false;
+        try {
+            while (true) {
+                String attemptOwner = owner;
+                long sent = System.nanoTime();
+                AcquireResult result;
+                try {
+                    result = uninterruptibly(() -> backend.tryAcquire(id.key(), attemptOwner, expire));
+                }
+                catch (RuntimeException ex) {
+                    uncertain = true;
+                    long remaining = deadline - System.nanoTime();
+                    if (once || remaining <= 0 || isPermanent(ex)) {
+                        throw wrap("acquire", ex);
+                    }
+                    logger.debug("{}: acquire attempt failed, retrying", id, ex);
+                    pause(Math.min(backoff, remaining));
+                    backoff = Math.min(backoff * 2, Math.max(FIRST_BACKOFF_NANOS, settings.retryInterval().toNanos()));
+                    continue;
+                }
+                backoff = FIRST_BACKOFF_NANOS;
+                if (result.acquired() && expire != null && System.nanoTime() - Hold.deadline(sent, expire) >= 0) {
+                    // Redlock's validity check: the lock may already have expired on the backend. Let it go, and
+                    // go on under a new owner token.
+                    logger.warn("{}", id.describe("the backend's answer to acquire came after the lock could have"
+                            + " expired (expire " + expire + "); not counted as acquired, releasing it"));
+                    Orphans.release(id, owner);
+                    owner = Owners.next();
+                    uncertain = false;
+                }
+                else if (result.acquired()) {
+                    Hold started = new Hold(this, owner, result.fencingToken(), settings, sent);
+                    this.hold = started;
+                    started.start();
+                    acquired = true;
+                    logger.debug("{}: acquired with fencing token {}", id, started.token);
+                    tell(listener -> listener.acquired(id.name(), started.token));
+                    return true;
+                }
+                long remaining = deadline - System.nanoTime();
+                if (once || remaining <= 0) {
+                    return false;
+                }
+                long wait = Math.min(remaining, settings.retryInterval().toNanos());
+                Duration holderRemaining = result.holderRemaining();
+                if (holderRemaining != null) {
+                    wait = Math.min(wait, holderRemaining.toNanos() + MILLI);
+                }
+                if (!result.acquired()) {
+                    awaitRelease(result.observedVersion(), wait);
+                }
             }
-            catch (RuntimeException ex) {
-                abandon(owner);
-                throw wrap("acquire", ex);
+        }
+        finally {
+            if (!acquired && uncertain) {
+                Orphans.release(id, owner);
             }
-            if (result.acquired()) {
-                start(new Hold(owner, result.fencingToken(), settings, sent));
-                return true;
-            }
-            long remaining = deadline - System.nanoTime();
-            if (once || remaining <= 0) {
-                return false;
-            }
-            long wait = Math.min(remaining, settings.retryInterval().toNanos());
-            Duration holderRemaining = result.holderRemaining();
-            if (holderRemaining != null) {
-                wait = Math.min(wait, holderRemaining.toNanos() + MILLI);
-            }
-            awaitRelease(result.observedVersion(), wait);
         }
     }
 
@@ -126,26 +183,33 @@ final class LockState {
         }
     }
 
-    /** The request may have reached the backend even though it failed here: remove what it may have created. */
-    private void abandon(String owner) {
+    private void pause(long nanos) {
         try {
-            uninterruptibly(() -> id.backend().release(id.key(), owner));
+            TimeUnit.NANOSECONDS.sleep(nanos);
         }
-        catch (RuntimeException ex) {
-            logger.debug("{}: could not clean up after a failed acquire", id, ex);
+        catch (InterruptedException ex) {
+            throw interrupted(ex);
         }
     }
 
-    private void start(Hold started) {
-        this.hold = started;
-        if (started.renewable()) {
-            started.scheduleRenewal(started.renewPeriod());
+    /** Sleeps through interrupts, and restores the interrupt status afterwards: a release must not be torn. */
+    private static void pauseUninterruptibly(long nanos) {
+        boolean interrupted = false;
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = end - System.nanoTime()) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(left);
+            }
+            catch (InterruptedException ex) {
+                interrupted = true;
+            }
         }
-        logger.debug("{}: acquired with fencing token {}", id, started.token);
-        tell(listener -> listener.acquired(id.name(), started.token));
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
-    void release() {
+    void release(LockSettings settings) {
         if (!local.isHeldByCurrentThread()) {
             throw new LockException(id.describe("cannot release: the current thread does not hold it"));
         }
@@ -159,9 +223,9 @@ final class LockState {
             if (ending == null) {
                 return;
             }
-            boolean lost = ending.end();
-            boolean released = call("release", () -> id.backend().release(id.key(), ending.owner));
-            if (lost || !released) {
+            boolean lostBefore = ending.end();
+            boolean released = releaseOnBackend(ending, settings);
+            if (lostBefore || !released) {
                 throw new LockLostException(id.describe("was lost before it was released (expired or taken over)."
                         + " The integrity of data protected by this lock may have been compromised"));
             }
@@ -173,15 +237,47 @@ final class LockState {
         }
     }
 
+    /**
+     * Releases on the backend, retrying transient errors for up to the timeout. When an attempt failed (it may have
+     * been applied) and a later one finds the lock no longer ours, the earlier one released it if the hold was still
+     * valid when it was sent: that is no loss.
+     */
+    private boolean releaseOnBackend(Hold ending, LockSettings settings) {
+        long first = System.nanoTime();
+        long giveUp = first + settings.timeout().toNanos();
+        boolean validAtFirst = ending.validAt(first);
+        boolean uncertain = false;
+        long backoff = FIRST_BACKOFF_NANOS;
+        while (true) {
+            try {
+                boolean released = uninterruptibly(() -> id.backend().release(id.key(), ending.owner));
+                return released || (uncertain && validAtFirst);
+            }
+            catch (RuntimeException ex) {
+                uncertain = true;
+                long remaining = giveUp - System.nanoTime();
+                if (remaining <= 0 || isPermanent(ex)) {
+                    Orphans.release(id, ending.owner);
+                    throw wrap("release", ex);
+                }
+                logger.debug("{}: release attempt failed, retrying", id, ex);
+                pauseUninterruptibly(Math.min(backoff, remaining));
+                backoff = Math.min(backoff * 2, Math.max(FIRST_BACKOFF_NANOS, settings.retryInterval().toNanos()));
+            }
+        }
+    }
+
     boolean renew() {
         Hold current = heldHold("renew");
-        if (current.lost) {
+        if (!current.valid()) {
+            if (!current.lost()) {
+                current.expiredNow();
+            }
             return false;
         }
         long sent = System.nanoTime();
         boolean renewed = call("renew", () -> id.backend().renew(id.key(), current.owner, current.expire()));
-        current.renewed(renewed, sent, "renew found it expired or taken over");
-        return renewed;
+        return current.renewed(renewed, sent, "renew found it expired or taken over");
     }
 
     long fencingToken() {
@@ -224,7 +320,7 @@ final class LockState {
      * the short backend calls: a release in a {@code finally} block of an interrupted thread must still release,
      * and {@code tryLock()} does not respond to interrupts.
      */
-    private static <T> T uninterruptibly(Supplier<T> call) {
+    static <T> T uninterruptibly(Supplier<T> call) {
         boolean interrupted = Thread.interrupted();
         try {
             return call.get();
@@ -236,6 +332,11 @@ final class LockState {
         }
     }
 
+    /** Errors that retrying cannot cure; every other failure of a backend call may be transient. */
+    static boolean isPermanent(RuntimeException ex) {
+        return ex instanceof LockConfigurationException || ex instanceof LockInterruptedException;
+    }
+
     private LockException wrap(String operation, RuntimeException ex) {
         if (ex instanceof LockException lockException) {
             return lockException;
@@ -243,8 +344,17 @@ final class LockState {
         return new LockBackendException(id.describe(operation + " failed: " + ex.getMessage()), ex);
     }
 
+    /** Tells the listeners about a loss found by the hold, once; does nothing for {@code null}. */
+    void announce(@Nullable LockLostException loss) {
+        if (loss == null) {
+            return;
+        }
+        logger.warn(loss.getMessage());
+        tell(listener -> listener.lost(id.name(), loss));
+    }
+
     /** Listeners must not break the lock: their failures are logged, never thrown. */
-    private void tell(java.util.function.Consumer<LockListener> event) {
+    private void tell(Consumer<LockListener> event) {
         for (LockListener listener : listeners) {
             try {
                 event.accept(listener);
@@ -258,136 +368,5 @@ final class LockState {
     private LockInterruptedException interrupted(InterruptedException ex) {
         Thread.currentThread().interrupt();
         return new LockInterruptedException(id.describe("interrupted while waiting for the lock"), ex);
-    }
-
-    /** One acquisition on the backend, from acquire to release; renewed on the shared scheduler. */
-    private final class Hold {
-
-        final String owner;
-
-        final long token;
-
-        private final LockSettings settings;
-
-        /** When the backend lets the lock expire unless renewed, in {@link System#nanoTime()}. */
-        private volatile long deadline;
-
-        private volatile boolean lost;
-
-        private boolean ended;
-
-        private Renewals.@Nullable Renewal renewal;
-
-        Hold(String owner, long token, LockSettings settings, long sent) {
-            this.owner = owner;
-            this.token = token;
-            this.settings = settings;
-            Duration expire = settings.expire();
-            this.deadline = expire == null ? 0 : sent + expire.toNanos();
-        }
-
-        @Nullable Duration expire() {
-            return settings.expire();
-        }
-
-        boolean renewable() {
-            return settings.autoRenew() && settings.expire() != null;
-        }
-
-        long renewPeriod() {
-            Duration expire = settings.expire();
-            return expire == null ? 0 : Math.max(MILLI, expire.toNanos() / 3);
-        }
-
-        boolean valid() {
-            return !lost && (settings.expire() == null || System.nanoTime() - deadline < 0);
-        }
-
-        synchronized void scheduleRenewal(long delayNanos) {
-            if (!ended) {
-                renewal = Renewals.schedule(this::renewInBackground, delayNanos);
-            }
-        }
-
-        /** Stops renewal; returns whether the hold had been lost. */
-        synchronized boolean end() {
-            ended = true;
-            if (renewal != null) {
-                renewal.cancel();
-            }
-            return lost;
-        }
-
-        void renewed(boolean renewed, long sent, String lossReason) {
-            LockLostException loss = null;
-            synchronized (this) {
-                Duration expire = settings.expire();
-                if (ended) {
-                    // Released meanwhile: a renewal that raced the release says nothing about a loss.
-                    return;
-                }
-                if (renewed && expire != null) {
-                    deadline = sent + expire.toNanos();
-                }
-                else if (!renewed) {
-                    loss = markLost(lossReason);
-                }
-            }
-            announce(loss);
-        }
-
-        private void renewInBackground() {
-            synchronized (this) {
-                if (ended || lost) {
-                    return;
-                }
-            }
-            long sent = System.nanoTime();
-            boolean renewed;
-            try {
-                renewed = id.backend().renew(id.key(), owner, settings.expire());
-            }
-            catch (RuntimeException ex) {
-                announce(renewalFailed(ex));
-                return;
-            }
-            renewed(renewed, sent, "renewal found it expired or taken over");
-            if (renewed) {
-                scheduleRenewal(renewPeriod());
-            }
-        }
-
-        private synchronized @Nullable LockLostException renewalFailed(RuntimeException ex) {
-            if (ended) {
-                return null;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return markLost("renewal kept failing until it expired (" + ex.getMessage() + ")");
-            }
-            // A failed keep-alive is not a lost lock: retry until the lock would expire.
-            logger.debug("{}: renewal failed, retrying", id, ex);
-            long retry = Math.max(MILLI * 50, Math.min(renewPeriod() / 4, settings.retryInterval().toNanos()));
-            scheduleRenewal(Math.min(retry, left));
-            return null;
-        }
-
-        /** Marks the hold lost, under this monitor; returns the loss to announce once the monitor is left. */
-        private @Nullable LockLostException markLost(String reason) {
-            if (lost) {
-                return null;
-            }
-            lost = true;
-            return new LockLostException(id.describe("lost: " + reason
-                    + ". The integrity of data protected by this lock may have been compromised"));
-        }
-
-        private void announce(@Nullable LockLostException loss) {
-            if (loss == null) {
-                return;
-            }
-            logger.warn(loss.getMessage());
-            tell(listener -> listener.lost(id.name(), loss));
-        }
     }
 }

@@ -2,76 +2,91 @@ package dev.sherlock;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * The one scheduler that renews every held lock of the JVM, whatever its backend or registry.
+ * The one scheduler of the JVM's held locks, whatever their backend or registry: renewals, deadline watchdogs and
+ * the background clean-up of abandoned attempts.
  *
- * <p>Renewals are batched: a hold only records when it is due, and one timer, set for the earliest due renewal,
- * runs every renewal that is due when it fires. Acquiring and releasing therefore never wake the scheduler
- * (a new hold is due later than the ones before it), which keeps the hot path free of thread hand-offs. Renewals run
- * on two daemon threads, so one slow backend call does not hold up every other renewal.
+ * <p>Tasks are batched: a task only records when it is due, and one timer, set for the earliest due task, hands
+ * every task due when it fires to the workers. Acquiring and releasing therefore never wake the timer (a new hold is
+ * due later than the ones before it), which keeps the hot path free of thread hand-offs.
+ *
+ * <p>Tasks run on a pool of worker threads that grows on demand (and shrinks when idle), never on the timer
+ * thread: a backend call that hangs holds up only its own hold's renewal, never the renewals of other locks or
+ * backends, nor the watchdog that declares a hold lost at its deadline.
  */
 final class Renewals {
 
-    /** Renewals due this close to a tick run in it, instead of each getting a wake-up of its own. */
+    /** Tasks due this close to a tick run in it, instead of each getting a wake-up of its own. */
     private static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
-    private static final ScheduledThreadPoolExecutor scheduler = create();
+    private static final ScheduledThreadPoolExecutor timer = timer();
+
+    private static final ExecutorService workers = workers();
 
     private static final Map<Renewal, Long> due = new ConcurrentHashMap<>();
 
     private static final Object timerLock = new Object();
 
     /** The pending tick and when it fires; guarded by {@link #timerLock}. */
-    private static @Nullable ScheduledFuture<?> timer;
+    private static @Nullable ScheduledFuture<?> tick;
 
-    private static long timerAt;
+    private static long tickAt;
 
     private Renewals() {
     }
 
     /**
-     * Runs {@code task} once, on a renewal thread, after {@code delayNanos}, unless cancelled first.
+     * Runs {@code task} once, on a worker thread, after {@code delayNanos}, unless cancelled first.
      */
     static Renewal schedule(Runnable task, long delayNanos) {
         Renewal renewal = new Renewal(task);
         long at = System.nanoTime() + Math.max(0, delayNanos);
         due.put(renewal, at);
-        ensureTimer(at);
+        ensureTick(at);
         return renewal;
     }
 
-    private static void ensureTimer(long at) {
+    /** Runs {@code task} now on a worker thread. */
+    static void execute(Runnable task) {
+        workers.execute(task);
+    }
+
+    private static void ensureTick(long at) {
         synchronized (timerLock) {
-            if (timer != null && timerAt - at <= 0) {
+            if (tick != null && tickAt - at <= 0) {
                 return;
             }
-            if (timer != null) {
-                timer.cancel(false);
+            if (tick != null) {
+                tick.cancel(false);
             }
-            timerAt = at;
-            timer = scheduler.schedule(Renewals::tick, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+            tickAt = at;
+            tick = timer.schedule(Renewals::tick, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
     }
 
     private static void tick() {
         synchronized (timerLock) {
-            timer = null;
+            tick = null;
         }
         long now = System.nanoTime();
         Long next = null;
         for (Map.Entry<Renewal, Long> entry : due.entrySet()) {
             long at = entry.getValue();
             if (at - now <= BATCH_NANOS) {
-                // Removing first makes each renewal run at most once, even if ticks overlap.
+                // Removing first makes each task run at most once, even if ticks overlap.
                 if (due.remove(entry.getKey(), at)) {
-                    scheduler.execute(entry.getKey().task);
+                    workers.execute(entry.getKey().task);
                 }
             }
             else if (next == null || at - next < 0) {
@@ -79,22 +94,32 @@ final class Renewals {
             }
         }
         if (next != null) {
-            ensureTimer(next);
+            ensureTick(next);
         }
     }
 
-    private static ScheduledThreadPoolExecutor create() {
-        AtomicInteger count = new AtomicInteger();
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, task -> {
-            Thread thread = new Thread(task, "sherlock-renewal-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("sherlock-timer"));
         executor.setRemoveOnCancelPolicy(true);
         return executor;
     }
 
-    /** A pending renewal. */
+    /** As many threads as tasks in flight; an idle one ends after a minute. */
+    private static ExecutorService workers() {
+        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                daemon("sherlock-renewal"));
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** A pending task. */
     static final class Renewal {
 
         private final Runnable task;
@@ -103,7 +128,7 @@ final class Renewals {
             this.task = task;
         }
 
-        /** Drops the renewal if it has not started; never interrupts one that runs. */
+        /** Drops the task if it has not started; never interrupts one that runs. */
         void cancel() {
             due.remove(this);
         }

@@ -40,11 +40,14 @@ final class InMemoryBackend implements LockBackend {
     public synchronized AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
         long now = System.nanoTime();
         Entry entry = live(key, now);
+        if (entry != null && entry.owner.equals(owner)) {
+            return AcquireResult.acquired(entry.token);
+        }
         if (entry != null) {
             return AcquireResult.held(entry.never ? null : Duration.ofNanos(entry.deadline - now), 0);
         }
         long token = counters.merge(key, 1L, Long::sum);
-        entries.put(key, new Entry(owner, expire == null ? 0 : now + expire.toNanos(), expire == null));
+        entries.put(key, new Entry(owner, token, expire == null ? 0 : now + expire.toNanos(), expire == null));
         RuntimeException failure = acquireFailureAfterWrite;
         if (failure != null) {
             throw failure;
@@ -75,7 +78,7 @@ final class InMemoryBackend implements LockBackend {
         if (entry == null || !entry.owner.equals(owner)) {
             return false;
         }
-        entries.put(key, new Entry(owner, expire == null ? 0 : now + expire.toNanos(), expire == null));
+        entries.put(key, new Entry(owner, entry.token, expire == null ? 0 : now + expire.toNanos(), expire == null));
         return true;
     }
 
@@ -98,6 +101,6 @@ final class InMemoryBackend implements LockBackend {
         return entry;
     }
 
-    private record Entry(String owner, long deadline, boolean never) {
+    private record Entry(String owner, long token, long deadline, boolean never) {
     }
 }

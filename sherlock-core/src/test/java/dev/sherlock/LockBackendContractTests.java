@@ -629,6 +629,14 @@ public abstract class LockBackendContractTests {
     }
 
     @Nested
+    class Faults extends LockBackendFaultContract {
+
+        Faults() {
+            super(LockBackendContractTests.this);
+        }
+    }
+
+    @Nested
     class Validation {
 
         @Test

@@ -63,7 +63,7 @@ class LockRenewalTests {
         lock.acquire();
         backend.renewFailure = new IllegalStateException("server unreachable");
         await().atMost(Duration.ofSeconds(5)).until(() -> !lost.isEmpty());
-        assertThat(lost).singleElement().asString().contains("renewal kept failing until it expired")
+        assertThat(lost).singleElement().asString().contains("renewal kept failing until its deadline")
                 .contains("server unreachable");
         assertThat(lock.isHeldByCurrentThread()).isFalse();
         backend.renewFailure = null;
@@ -100,15 +100,27 @@ class LockRenewalTests {
     }
 
     @Test
-    void failedAcquireCallCleansUpWhatItMayHaveCreated() {
+    void blockingAcquireWhoseReplyIsLostFindsItsOwnHoldOnRetry() {
         BackendLock lock = lock("half-done", Duration.ofSeconds(30));
         backend.acquireFailureAfterWrite = new IllegalStateException("response lost");
-        assertThatThrownBy(lock::acquire).isInstanceOf(LockBackendException.class)
-                .hasMessage("Lock 'half-done' (backend memory): acquire failed: response lost")
+        lock.acquire();
+        backend.acquireFailureAfterWrite = null;
+        assertThat(lock.isHeldByCurrentThread()).isTrue();
+        assertThat(lock.fencingToken()).isEqualTo(1);
+        lock.release();
+        assertThat(lock.locked()).isFalse();
+    }
+
+    @Test
+    void singleAttemptWhoseReplyIsLostFailsAndCleansUpWhatItMayHaveCreated() {
+        BackendLock lock = lock("half-done-once", Duration.ofSeconds(30));
+        backend.acquireFailureAfterWrite = new IllegalStateException("response lost");
+        assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
+                .hasMessage("Lock 'half-done-once' (backend memory): acquire failed: response lost")
                 .hasCauseInstanceOf(IllegalStateException.class);
         backend.acquireFailureAfterWrite = null;
-        assertThat(lock.locked()).isFalse();
         assertThat(lock.isHeldByCurrentThread()).isFalse();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lock.locked());
         assertThat(lock.acquire(false)).isTrue();
         lock.release();
     }

@@ -2,6 +2,8 @@ package dev.sherlock;
 
 import java.time.Duration;
 
+import dev.sherlock.spi.ForwardingBackend;
+import dev.sherlock.spi.LockBackend;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +44,37 @@ class LockSettingsTests {
         assertThatThrownBy(() -> LockSettings.defaults().withTimeout(Duration.ofSeconds(Long.MAX_VALUE)))
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("'timeout' must be at most 36500 days");
+    }
+
+    @Test
+    void expireTooShortToRenewIsRefused() {
+        assertThatThrownBy(() -> LockSettings.defaults().withExpire(Duration.ofNanos(1)))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("'expire' must be at least 100 ms (a holder renews it at a third of it) but was PT0.000000001S");
+    }
+
+    @Test
+    void expireTheBackendCannotHonourIsRefusedWhenALockOrRegistryIsCreated() {
+        LockBackend wholeSeconds = new ForwardingBackend(new InMemoryBackend()) {
+            @Override
+            public String unsupportedExpire(Duration expire) {
+                return expire.compareTo(Duration.ofSeconds(1)) < 0
+                        ? "is shorter than the 1 s this store can keep; use at least 1s" : null;
+            }
+        };
+        LockSettings halfSecond = LockSettings.defaults().withExpire(Duration.ofMillis(500));
+        assertThatThrownBy(() -> new BackendLock("orders", wholeSeconds, "billing", halfSecond))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("Lock 'orders' (backend memory, namespace 'billing'): 'expire' PT0.5S is shorter than the"
+                        + " 1 s this store can keep; use at least 1s");
+        assertThatThrownBy(() -> LockRegistry.of(wholeSeconds, null, halfSecond))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("LockRegistry (backend memory): 'expire' PT0.5S is shorter than the 1 s this store can"
+                        + " keep; use at least 1s");
+        LockRegistry registry = LockRegistry.of(wholeSeconds);
+        assertThatThrownBy(() -> registry.getLock("orders", halfSecond))
+                .isInstanceOf(LockConfigurationException.class).hasMessageStartingWith("Lock 'orders' (backend memory)");
+        assertThat(registry.getLock("orders", halfSecond.withoutExpiry()).name()).isEqualTo("orders");
     }
 
     @Test
