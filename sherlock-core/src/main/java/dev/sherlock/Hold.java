@@ -157,8 +157,8 @@ final class Hold {
                 return;
             }
             long left = deadline - System.nanoTime();
-            if (left > 0) {
-                // Renewed meanwhile: watch the new deadline.
+            if (left > Renewals.BATCH_NANOS) {
+                // Renewed meanwhile: watch the new deadline. (Declaring a loss a few ms early is the safe side.)
                 watchdog = Renewals.schedule(this::checkDeadline, left);
             }
             else {

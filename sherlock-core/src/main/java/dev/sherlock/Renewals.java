@@ -2,12 +2,9 @@ package dev.sherlock;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,18 +18,18 @@ import org.jspecify.annotations.Nullable;
  * every task due when it fires to the workers. Acquiring and releasing therefore never wake the timer (a new hold is
  * due later than the ones before it), which keeps the hot path free of thread hand-offs.
  *
- * <p>Tasks run on a pool of worker threads that grows on demand (and shrinks when idle), never on the timer
- * thread: a backend call that hangs holds up only its own hold's renewal, never the renewals of other locks or
- * backends, nor the watchdog that declares a hold lost at its deadline.
+ * <p>Tasks run on {@link Workers}, never on the timer thread: a backend call that hangs holds up only its own hold's
+ * renewal, never the renewals of other locks or backends, nor the watchdog that declares a hold lost at its
+ * deadline.
  */
 final class Renewals {
 
     /** Tasks due this close to a tick run in it, instead of each getting a wake-up of its own. */
-    private static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private static final ScheduledThreadPoolExecutor timer = timer();
 
-    private static final ExecutorService workers = workers();
+    private static final Workers workers = new Workers(timer, "sherlock-renewal");
 
     private static final Map<Renewal, Long> due = new ConcurrentHashMap<>();
 
@@ -102,12 +99,6 @@ final class Renewals {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("sherlock-timer"));
         executor.setRemoveOnCancelPolicy(true);
         return executor;
-    }
-
-    /** As many threads as tasks in flight; an idle one ends after a minute. */
-    private static ExecutorService workers() {
-        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                daemon("sherlock-renewal"));
     }
 
     private static ThreadFactory daemon(String prefix) {
