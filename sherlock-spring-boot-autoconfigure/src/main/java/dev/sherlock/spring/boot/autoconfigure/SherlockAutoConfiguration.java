@@ -1,6 +1,10 @@
 package dev.sherlock.spring.boot.autoconfigure;
 
+import java.time.Duration;
+
+import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockRegistry;
+import dev.sherlock.LockSettings;
 import dev.sherlock.annotation.DistributedLock;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spring.aop.DistributedLockBeanPostProcessor;
@@ -42,7 +46,14 @@ public final class SherlockAutoConfiguration {
         if (available == null) {
             throw BackendNotAvailableException.of(properties.getBackend(), resourceLoader.getClassLoader());
         }
-        return LockRegistry.of(available, properties.getNamespace(), properties.toLockSettings());
+        LockSettings settings = properties.toLockSettings();
+        Duration expire = settings.expire();
+        String unsupported = expire == null ? null : available.unsupportedExpire(expire);
+        if (unsupported != null) {
+            throw new LockConfigurationException("'sherlock.expire' " + expire + " " + unsupported + " (backend "
+                    + available.name() + ")");
+        }
+        return LockRegistry.of(available, properties.getNamespace(), settings);
     }
 
     @Bean

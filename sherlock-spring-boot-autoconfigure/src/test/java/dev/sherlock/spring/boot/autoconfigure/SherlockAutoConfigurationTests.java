@@ -6,9 +6,11 @@ import java.util.HashSet;
 import java.util.Set;
 
 import dev.sherlock.Lock;
+import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.annotation.DistributedLock;
 import dev.sherlock.file.FileBackend;
+import dev.sherlock.spi.ForwardingBackend;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spring.aop.DistributedLockBeanPostProcessor;
 import org.junit.jupiter.api.Test;
@@ -56,6 +58,23 @@ class SherlockAutoConfigurationTests {
     void fileDirectoryDefaultsToSherlockInTemporaryDirectory() {
         contextRunner.run(context -> assertThat(context.getBean(FileBackend.class).directory())
             .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "sherlock").toAbsolutePath().normalize()));
+    }
+
+    @Test
+    void expireTheBackendCannotHonourFailsAtStartupNamingTheProperty() {
+        contextRunner.withPropertyValues("sherlock.expire=500ms")
+            .withBean(LockBackend.class, () -> new ForwardingBackend(new FileBackend(directory)) {
+                @Override
+                public String unsupportedExpire(java.time.Duration expire) {
+                    return "is shorter than the 1 s this store can keep; use at least 1s";
+                }
+            })
+            .run(context -> assertThat(context).hasFailed()
+                .getFailure()
+                .rootCause()
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("'sherlock.expire' PT0.5S is shorter than the 1 s this store can keep; use at least 1s"
+                        + " (backend file)"));
     }
 
     @Test
