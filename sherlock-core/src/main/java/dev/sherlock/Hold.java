@@ -1,6 +1,7 @@
 package dev.sherlock;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
@@ -14,6 +15,10 @@ import org.slf4j.LoggerFactory;
  * <p>The deadline is measured from when the acquire or renew request was <em>sent</em>, and ends a safety margin
  * ({@link #margin}) before the backend's own expiry, so that a waiter woken by the expiry never overlaps a holder
  * that still believes. A reply that arrives after the deadline does not revive the hold.
+ *
+ * <p>On the hot path a hold has one scheduled task: its first renewal (or, without auto-renew, its watchdog). The
+ * watchdog of a renewed hold is armed while a renewal is under way, so a renewal call that hangs cannot keep the hold
+ * alive past its deadline.
  */
 final class Hold {
 
@@ -32,6 +37,16 @@ final class Hold {
 
     private final LockSettings settings;
 
+    private final Executor lane;
+
+    private final Thread thread;
+
+    /** Whether an earlier request of this owner may still be applied (resent): clean up after the release. */
+    private final boolean uncertain;
+
+    /** When the request that set the deadline was sent; guarded by this. */
+    private long sent;
+
     /** Until when the holder may believe it holds the lock, in {@link System#nanoTime()}; unused when never. */
     private volatile long deadline;
 
@@ -49,11 +64,19 @@ final class Hold {
     /** The error of the latest failed renewal, if the latest renewal failed. */
     private volatile @Nullable RuntimeException renewalError;
 
-    Hold(LockState state, String owner, long token, LockSettings settings, long sent) {
+    /**
+     * @param sent when the earliest request that may have created this hold was sent
+     * @param uncertain whether an earlier request of this owner may still be applied later
+     */
+    Hold(LockState state, String owner, long token, LockSettings settings, long sent, boolean uncertain) {
         this.state = state;
         this.owner = owner;
         this.token = token;
         this.settings = settings;
+        this.lane = state.lane();
+        this.thread = Thread.currentThread();
+        this.uncertain = uncertain;
+        this.sent = sent;
         Duration expire = settings.expire();
         this.deadline = expire == null ? 0 : deadline(sent, expire);
     }
@@ -75,19 +98,26 @@ final class Hold {
         return settings.expire();
     }
 
-    /** Starts the watchdog and, with auto-renew, the renewals. */
+    /** Starts the renewals or, without auto-renew, the watchdog. */
     synchronized void start() {
         if (settings.expire() == null) {
             return;
         }
-        watchdog = Renewals.schedule(this::checkDeadline, deadline - System.nanoTime());
         if (settings.autoRenew()) {
-            renewal = Renewals.schedule(this::renewInBackground, renewPeriod());
+            renewal = Renewals.schedule(this::renewInBackground, nextRenewal(), lane);
+        }
+        else {
+            armWatchdog();
         }
     }
 
     boolean lost() {
         return lost;
+    }
+
+    /** Until when the holder may believe it holds the lock; meaningless for a lock that never expires. */
+    long deadline() {
+        return deadline;
     }
 
     /** Whether the holder may still believe it holds the lock. */
@@ -100,10 +130,15 @@ final class Hold {
     }
 
     /** Stops renewal and the watchdog; returns whether the hold had been lost. */
-    synchronized boolean end() {
-        ended = true;
-        cancel(renewal);
-        cancel(watchdog);
+    boolean end() {
+        synchronized (this) {
+            ended = true;
+            cancelTasks();
+        }
+        if (uncertain) {
+            // A request of this owner resent after the release would take the lock again, for nobody.
+            Orphans.releaseLater(state.id(), owner);
+        }
         return lost;
     }
 
@@ -112,7 +147,7 @@ final class Hold {
      * revive the hold: it was declared lost at the deadline.
      * @return whether the hold is renewed
      */
-    boolean renewed(boolean renewed, long sent, String lossReason) {
+    boolean renewed(boolean renewed, long renewSent, String lossReason) {
         LockLostException loss = null;
         boolean extended = false;
         synchronized (this) {
@@ -124,30 +159,38 @@ final class Hold {
             if (!renewed) {
                 loss = markLost(lossReason);
             }
-            else if (expire != null) {
-                if (lost || System.nanoTime() - deadline >= 0) {
-                    loss = markLost("renewal was answered after the lock's deadline");
-                }
-                else {
-                    deadline = deadline(sent, expire);
-                    extended = true;
-                }
+            else if (expire == null) {
+                extended = !lost;
+            }
+            else if (lost || System.nanoTime() - deadline >= 0) {
+                loss = markLost("renewal was answered after the lock's deadline");
             }
             else {
-                extended = !lost;
+                sent = renewSent;
+                deadline = deadline(renewSent, expire);
+                extended = true;
+                if (settings.autoRenew()) {
+                    cancel(watchdog);
+                    watchdog = null;
+                }
             }
         }
         state.announce(loss);
         return extended;
     }
 
-    /** The hold is found expired by its own thread (a reentrant acquire after the deadline). */
+    /** The hold is found expired by its own thread (a reentrant acquire or a renew after the deadline). */
     void expiredNow() {
         LockLostException loss;
         synchronized (this) {
             loss = ended ? null : markLost(lossAtDeadline());
         }
         state.announce(loss);
+    }
+
+    private void armWatchdog() {
+        cancel(watchdog);
+        watchdog = Renewals.schedule(this::checkDeadline, deadline - System.nanoTime(), Renewals.watchdogs);
     }
 
     private void checkDeadline() {
@@ -159,7 +202,7 @@ final class Hold {
             long left = deadline - System.nanoTime();
             if (left > Renewals.BATCH_NANOS) {
                 // Renewed meanwhile: watch the new deadline. (Declaring a loss a few ms early is the safe side.)
-                watchdog = Renewals.schedule(this::checkDeadline, left);
+                armWatchdog();
             }
             else {
                 loss = markLost(lossAtDeadline());
@@ -178,12 +221,26 @@ final class Hold {
     }
 
     private void renewInBackground() {
+        LockLostException abandoned;
         synchronized (this) {
             if (ended || lost) {
                 return;
             }
+            if (thread.isAlive()) {
+                armWatchdog();
+                abandoned = null;
+            }
+            else {
+                abandoned = markLost("its thread " + thread.getName() + " ended without releasing it");
+            }
         }
-        long sent = System.nanoTime();
+        if (abandoned != null) {
+            // Nobody can release it any more: let it go rather than keep it for nobody.
+            Orphans.release(state.id(), owner);
+            state.announce(abandoned);
+            return;
+        }
+        long renewSent = System.nanoTime();
         boolean renewed;
         try {
             renewed = state.id().backend().renew(state.id().key(), owner, settings.expire());
@@ -194,8 +251,8 @@ final class Hold {
             return;
         }
         renewalError = null;
-        if (renewed(renewed, sent, "renewal found it expired or taken over")) {
-            scheduleRenewal(renewPeriod());
+        if (renewed(renewed, renewSent, "renewal found it expired or taken over")) {
+            scheduleRenewal(nextRenewal());
         }
     }
 
@@ -212,16 +269,26 @@ final class Hold {
         }
         logger.debug("{}: renewal failed, retrying", state.id(), ex);
         long retry = Math.max(MILLI * 20, Math.min(renewPeriod() / 4, settings.retryInterval().toNanos()));
-        scheduleRenewal(Math.min(retry, left));
+        scheduleRenewal(Math.min(retry, left / 2));
     }
 
     private synchronized void scheduleRenewal(long delayNanos) {
         if (!ended && !lost) {
-            renewal = Renewals.schedule(this::renewInBackground, delayNanos);
+            renewal = Renewals.schedule(this::renewInBackground, delayNanos, lane);
         }
     }
 
-    /** A third of the expiry, so two renewals may fail before the deadline. */
+    /**
+     * A third of the expiry after the request that set the deadline was sent, so two renewals may fail before the
+     * deadline; and never later than halfway to the deadline, however late that request was answered.
+     */
+    private synchronized long nextRenewal() {
+        long now = System.nanoTime();
+        long byPeriod = sent + renewPeriod() - now;
+        long halfway = (deadline - now) / 2;
+        return Math.max(0, Math.min(byPeriod, halfway));
+    }
+
     private long renewPeriod() {
         Duration expire = settings.expire();
         return expire == null ? 0 : Math.max(MILLI, expire.toNanos() / 3);
@@ -233,10 +300,14 @@ final class Hold {
             return null;
         }
         lost = true;
-        cancel(renewal);
-        cancel(watchdog);
+        cancelTasks();
         return new LockLostException(state.id().describe("lost: " + reason
                 + ". The integrity of data protected by this lock may have been compromised"));
+    }
+
+    private void cancelTasks() {
+        cancel(renewal);
+        cancel(watchdog);
     }
 
     private static void cancel(Renewals.@Nullable Renewal task) {

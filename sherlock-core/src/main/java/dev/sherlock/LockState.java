@@ -2,6 +2,7 @@ package dev.sherlock;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -41,6 +42,9 @@ final class LockState {
 
     private final ReentrantLock local = new ReentrantLock(true);
 
+    /** Where this lock's background calls to its backend run. */
+    private final Executor lane;
+
     /** The backend hold of the thread that owns {@link #local}; written only by that thread. */
     private volatile @Nullable Hold hold;
 
@@ -50,10 +54,15 @@ final class LockState {
     LockState(LockId id, List<LockListener> listeners) {
         this.id = id;
         this.listeners = listeners;
+        this.lane = Renewals.lane(id.backend());
     }
 
     LockId id() {
         return id;
+    }
+
+    Executor lane() {
+        return lane;
     }
 
     boolean acquire(LockSettings settings, Duration timeout) {
@@ -103,9 +112,10 @@ final class LockState {
         LockBackend backend = id.backend();
         Duration expire = settings.expire();
         String owner = Owners.next();
-        // Whether a request of this owner may have been applied without our knowing (it failed, or its reply came
-        // too late): if this call gives up, that owner is released.
+        // Whether a request of this owner may have been applied without our knowing, or may still be (a failed
+        // request can be resent by the client), and since when: the backend's expiry may count from then.
         boolean uncertain = false;
+        long uncertainSince = 0;
         long backoff = FIRST_BACKOFF_NANOS;
         boolean acquired = false;
         try {
@@ -117,7 +127,10 @@ final class LockState {
                     result = uninterruptibly(() -> backend.tryAcquire(id.key(), attemptOwner, expire));
                 }
                 catch (RuntimeException ex) {
-                    uncertain = true;
+                    if (!uncertain) {
+                        uncertain = true;
+                        uncertainSince = sent;
+                    }
                     long remaining = deadline - System.nanoTime();
                     if (once || remaining <= 0 || isPermanent(ex)) {
                         throw wrap("acquire", ex);
@@ -128,17 +141,9 @@ final class LockState {
                     continue;
                 }
                 backoff = FIRST_BACKOFF_NANOS;
-                if (result.acquired() && expire != null && System.nanoTime() - Hold.deadline(sent, expire) >= 0) {
-                    // Redlock's validity check: the lock may already have expired on the backend. Let it go, and
-                    // go on under a new owner token.
-                    logger.warn("{}", id.describe("the backend's answer to acquire came after the lock could have"
-                            + " expired (expire " + expire + "); not counted as acquired, releasing it"));
-                    Orphans.release(id, owner);
-                    owner = Owners.next();
-                    uncertain = false;
-                }
-                else if (result.acquired()) {
-                    Hold started = new Hold(this, owner, result.fencingToken(), settings, sent);
+                long base = uncertain ? uncertainSince : sent;
+                if (result.acquired() && (expire == null || System.nanoTime() - Hold.deadline(base, expire) < 0)) {
+                    Hold started = new Hold(this, owner, result.fencingToken(), settings, base, uncertain);
                     this.hold = started;
                     started.start();
                     acquired = true;
@@ -146,16 +151,27 @@ final class LockState {
                     tell(listener -> listener.acquired(id.name(), started.token));
                     return true;
                 }
+                if (result.acquired()) {
+                    // Redlock's validity check: the lock may already have expired on the backend.
+                    logger.warn("{}", id.describe("the backend's answer to acquire came after the lock could have"
+                            + " expired (expire " + expire + "); not counted as acquired, releasing it"));
+                }
+                if (result.acquired() || uncertain) {
+                    // Let this owner go (a request of it may still be resent), and go on under a new one.
+                    Orphans.release(id, owner);
+                    owner = Owners.next();
+                    uncertain = false;
+                }
                 long remaining = deadline - System.nanoTime();
                 if (once || remaining <= 0) {
                     return false;
                 }
-                long wait = Math.min(remaining, settings.retryInterval().toNanos());
-                Duration holderRemaining = result.holderRemaining();
-                if (holderRemaining != null) {
-                    wait = Math.min(wait, holderRemaining.toNanos() + MILLI);
-                }
                 if (!result.acquired()) {
+                    long wait = Math.min(remaining, settings.retryInterval().toNanos());
+                    Duration holderRemaining = result.holderRemaining();
+                    if (holderRemaining != null) {
+                        wait = Math.min(wait, holderRemaining.toNanos() + MILLI);
+                    }
                     awaitRelease(result.observedVersion(), wait);
                 }
             }
@@ -192,23 +208,6 @@ final class LockState {
         }
     }
 
-    /** Sleeps through interrupts, and restores the interrupt status afterwards: a release must not be torn. */
-    private static void pauseUninterruptibly(long nanos) {
-        boolean interrupted = false;
-        long end = System.nanoTime() + nanos;
-        for (long left = nanos; left > 0; left = end - System.nanoTime()) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(left);
-            }
-            catch (InterruptedException ex) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     void release(LockSettings settings) {
         if (!local.isHeldByCurrentThread()) {
             throw new LockException(id.describe("cannot release: the current thread does not hold it"));
@@ -224,10 +223,24 @@ final class LockState {
                 return;
             }
             boolean lostBefore = ending.end();
-            boolean released = releaseOnBackend(ending, settings);
+            boolean released;
+            try {
+                released = releaseOnBackend(ending, settings, lostBefore);
+            }
+            catch (LockException ex) {
+                if (!lostBefore) {
+                    throw ex;
+                }
+                LockLostException loss = lostBeforeRelease();
+                loss.addSuppressed(ex);
+                throw loss;
+            }
             if (lostBefore || !released) {
-                throw new LockLostException(id.describe("was lost before it was released (expired or taken over)."
-                        + " The integrity of data protected by this lock may have been compromised"));
+                LockLostException loss = lostBeforeRelease();
+                if (!lostBefore) {
+                    announce(loss);
+                }
+                throw loss;
             }
             logger.debug("{}: released", id);
             tell(listener -> listener.released(id.name()));
@@ -237,14 +250,24 @@ final class LockState {
         }
     }
 
+    private LockLostException lostBeforeRelease() {
+        return new LockLostException(id.describe("was lost before it was released (expired or taken over). The"
+                + " integrity of data protected by this lock may have been compromised"));
+    }
+
     /**
-     * Releases on the backend, retrying transient errors for up to the timeout. When an attempt failed (it may have
-     * been applied) and a later one finds the lock no longer ours, the earlier one released it if the hold was still
-     * valid when it was sent: that is no loss.
+     * Releases on the backend, retrying transient errors until the timeout or the hold's deadline, whichever is
+     * first (afterwards the lock expires on its own; a lock that never expires is left to the background clean-up).
+     * When an attempt failed (it may have been applied) and a later one finds the lock no longer ours, the earlier
+     * one released it if the hold was still valid when it was sent: that is no loss.
      */
-    private boolean releaseOnBackend(Hold ending, LockSettings settings) {
+    private boolean releaseOnBackend(Hold ending, LockSettings settings, boolean lostBefore) {
         long first = System.nanoTime();
-        long giveUp = first + settings.timeout().toNanos();
+        long window = lostBefore ? 0 : settings.timeout().toNanos();
+        if (ending.expire() != null) {
+            window = Math.min(window, Math.max(0, ending.deadline() - first));
+        }
+        long giveUp = first + window;
         boolean validAtFirst = ending.validAt(first);
         boolean uncertain = false;
         long backoff = FIRST_BACKOFF_NANOS;
@@ -256,12 +279,18 @@ final class LockState {
             catch (RuntimeException ex) {
                 uncertain = true;
                 long remaining = giveUp - System.nanoTime();
-                if (remaining <= 0 || isPermanent(ex)) {
+                if (remaining <= 0 || isPermanent(ex) || Thread.currentThread().isInterrupted()) {
                     Orphans.release(id, ending.owner);
-                    throw wrap("release", ex);
+                    throw new LockBackendException(id.describe("release failed: " + ex.getMessage() + ". It is"
+                            + " released in the background; until then others wait for it"), ex);
                 }
                 logger.debug("{}: release attempt failed, retrying", id, ex);
-                pauseUninterruptibly(Math.min(backoff, remaining));
+                try {
+                    TimeUnit.NANOSECONDS.sleep(Math.min(backoff, remaining));
+                }
+                catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
                 backoff = Math.min(backoff * 2, Math.max(FIRST_BACKOFF_NANOS, settings.retryInterval().toNanos()));
             }
         }
@@ -332,9 +361,15 @@ final class LockState {
         }
     }
 
-    /** Errors that retrying cannot cure; every other failure of a backend call may be transient. */
+    /**
+     * Errors that retrying cannot cure: bad configuration, an interrupt, and the programming errors a client library
+     * throws for arguments it refuses. Every other failure of a backend call (timeouts, connection resets, a server
+     * that is down or failing over) may be transient.
+     */
     static boolean isPermanent(RuntimeException ex) {
-        return ex instanceof LockConfigurationException || ex instanceof LockInterruptedException;
+        return ex instanceof LockConfigurationException || ex instanceof LockInterruptedException
+                || ex instanceof IllegalArgumentException || ex instanceof NullPointerException
+                || ex instanceof ClassCastException || ex instanceof UnsupportedOperationException;
     }
 
     private LockException wrap(String operation, RuntimeException ex) {

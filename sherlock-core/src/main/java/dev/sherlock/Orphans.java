@@ -1,48 +1,95 @@
 package dev.sherlock;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Releases, in the background, the owner token of an acquire call that gave up after a request whose outcome it
- * never learned (an error, a lost reply, an answer that came too late). Such a request may have created the lock,
- * or may still do so when the client library resends it after reconnecting, so the owner is released at once and
- * again a few times later; release is owner-checked, and the owner token is never used by anyone else, so a
- * clean-up can only ever delete a lock that nobody holds.
+ * Releases, in the background, owner tokens that may hold a lock nobody uses: that of an acquire call that gave up
+ * after a request whose outcome it never learned (an error, a lost reply, an answer that came too late), and that of
+ * a hold released while such a request might still be resent. The request may have created the lock, or may still
+ * do so when the client library resends it after reconnecting, so the owner is released at once (unless it was just
+ * released) and again after the usual reconnection delays of clients; a clean-up that fails is retried for an hour.
+ * Release is owner-checked and the owner token is never used by anyone else, so a clean-up can only ever delete a
+ * lock that nobody holds.
  */
 final class Orphans {
 
     private static final Logger logger = LoggerFactory.getLogger(Orphans.class);
 
-    /** When to release, counted from the give-up: at once, and after the usual reconnection delays of clients. */
-    private static final long[] DELAYS_NANOS = {0, TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(15),
+    /** When to release, counted from the give-up. */
+    private static final long[] DELAYS_NANOS = {TimeUnit.SECONDS.toNanos(2), TimeUnit.SECONDS.toNanos(15),
         TimeUnit.SECONDS.toNanos(60)};
+
+    private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private static final int MAX_RETRIES = 60;
+
+    /** Bounds the memory and calls spent on clean-ups during a long outage. */
+    private static final int MAX_PENDING = 10_000;
+
+    /** Owners with clean-ups pending, as key and owner. */
+    private static final Set<Pending> pending = ConcurrentHashMap.newKeySet();
 
     private Orphans() {
     }
 
+    /** Releases {@code owner} now and a few times later. */
     static void release(LockId id, String owner) {
-        for (long delay : DELAYS_NANOS) {
-            Runnable cleanUp = () -> releaseOnce(id, owner);
-            if (delay == 0) {
-                Renewals.execute(cleanUp);
-            }
-            else {
-                Renewals.schedule(cleanUp, delay);
-            }
+        if (track(id, owner) || pending.size() < MAX_PENDING) {
+            Renewals.schedule(() -> releaseOnce(id, owner, -1), 0, Renewals.lane(id.backend()));
         }
     }
 
-    private static void releaseOnce(LockId id, String owner) {
+    /** Releases {@code owner} a few times later, for requests resent after it was released. */
+    static void releaseLater(LockId id, String owner) {
+        track(id, owner);
+    }
+
+    /** Schedules the later clean-ups of {@code owner} unless they are pending; returns whether it did. */
+    private static boolean track(LockId id, String owner) {
+        if (pending.size() >= MAX_PENDING) {
+            logger.warn("{}: too many clean-ups pending; owner {} is left to expire on its own", id, owner);
+            return false;
+        }
+        if (!pending.add(new Pending(id.key(), owner))) {
+            return false;
+        }
+        for (int i = 0; i < DELAYS_NANOS.length; i++) {
+            int attempt = i;
+            Renewals.schedule(() -> releaseOnce(id, owner, attempt), DELAYS_NANOS[i], Renewals.lane(id.backend()));
+        }
+        return true;
+    }
+
+    /** @param attempt index into the delays, {@code -1} for the immediate one, beyond for retries of the last */
+    private static void releaseOnce(LockId id, String owner, int attempt) {
         try {
             if (id.backend().release(id.key(), owner)) {
                 logger.debug("{}: released what an abandoned acquire attempt had left", id);
             }
+            if (attempt >= DELAYS_NANOS.length - 1) {
+                pending.remove(new Pending(id.key(), owner));
+            }
         }
         catch (RuntimeException ex) {
-            logger.debug("{}: could not clean up after an abandoned acquire attempt", id, ex);
+            if (attempt < DELAYS_NANOS.length - 1) {
+                logger.debug("{}: could not clean up after an abandoned acquire attempt; will try again", id, ex);
+            }
+            else if (attempt - DELAYS_NANOS.length + 1 < MAX_RETRIES) {
+                Renewals.schedule(() -> releaseOnce(id, owner, attempt + 1), RETRY_NANOS, Renewals.lane(id.backend()));
+            }
+            else {
+                pending.remove(new Pending(id.key(), owner));
+                logger.warn("{}: could not release owner {} left by an abandoned acquire attempt for an hour ({});"
+                        + " it stays until it expires", id, owner, ex.getMessage());
+            }
         }
+    }
+
+    private record Pending(String key, String owner) {
     }
 }

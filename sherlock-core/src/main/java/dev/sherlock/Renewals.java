@@ -1,35 +1,47 @@
 package dev.sherlock;
 
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one scheduler of the JVM's held locks, whatever their backend or registry: renewals, deadline watchdogs and
  * the background clean-up of abandoned attempts.
  *
  * <p>Tasks are batched: a task only records when it is due, and one timer, set for the earliest due task, hands
- * every task due when it fires to the workers. Acquiring and releasing therefore never wake the timer (a new hold is
- * due later than the ones before it), which keeps the hot path free of thread hand-offs.
+ * every task due when it fires to its lane. Acquiring and releasing therefore never wake the timer (a new hold is due
+ * later than the ones before it), which keeps the hot path free of thread hand-offs.
  *
- * <p>Tasks run on {@link Workers}, never on the timer thread: a backend call that hangs holds up only its own hold's
- * renewal, never the renewals of other locks or backends, nor the watchdog that declares a hold lost at its
- * deadline.
+ * <p>Tasks never run on the timer thread. Each backend has its own lane of {@link Workers} for the calls it gets, and
+ * watchdogs, which call no backend, have a lane of their own: a backend whose calls hang holds up only its own tasks,
+ * never the renewals of another backend, nor the watchdog that declares a hold lost at its deadline; and within one
+ * backend, more threads are started as soon as all of its threads are stuck.
  */
 final class Renewals {
+
+    private static final Logger logger = LoggerFactory.getLogger(Renewals.class);
 
     /** Tasks due this close to a tick run in it, instead of each getting a wake-up of its own. */
     static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
+    /** Most threads one backend's lane may use at once. */
+    private static final int LANE_THREADS = 256;
+
     private static final ScheduledThreadPoolExecutor timer = timer();
 
-    private static final Workers workers = new Workers(timer, "sherlock-renewal");
+    /** The lane of watchdogs: they call no backend, only listeners. */
+    static final Executor watchdogs = new Workers(timer, "sherlock-watchdog", 1, LANE_THREADS);
+
+    private static final Map<LockBackend, Workers> lanes = new WeakHashMap<>();
 
     private static final Map<Renewal, Long> due = new ConcurrentHashMap<>();
 
@@ -43,20 +55,23 @@ final class Renewals {
     private Renewals() {
     }
 
+    /** The lane of calls to {@code backend}; its threads end when idle. */
+    static Executor lane(LockBackend backend) {
+        synchronized (lanes) {
+            return lanes.computeIfAbsent(backend,
+                    key -> new Workers(timer, "sherlock-" + key.name(), 0, LANE_THREADS));
+        }
+    }
+
     /**
-     * Runs {@code task} once, on a worker thread, after {@code delayNanos}, unless cancelled first.
+     * Runs {@code task} once on {@code lane}, after {@code delayNanos}, unless cancelled first.
      */
-    static Renewal schedule(Runnable task, long delayNanos) {
-        Renewal renewal = new Renewal(task);
+    static Renewal schedule(Runnable task, long delayNanos, Executor lane) {
+        Renewal renewal = new Renewal(task, lane);
         long at = System.nanoTime() + Math.max(0, delayNanos);
         due.put(renewal, at);
         ensureTick(at);
         return renewal;
-    }
-
-    /** Runs {@code task} now on a worker thread. */
-    static void execute(Runnable task) {
-        workers.execute(task);
     }
 
     private static void ensureTick(long at) {
@@ -82,8 +97,14 @@ final class Renewals {
             long at = entry.getValue();
             if (at - now <= BATCH_NANOS) {
                 // Removing first makes each task run at most once, even if ticks overlap.
-                if (due.remove(entry.getKey(), at)) {
-                    workers.execute(entry.getKey().task);
+                Renewal renewal = entry.getKey();
+                if (due.remove(renewal, at)) {
+                    try {
+                        renewal.lane.execute(renewal.task);
+                    }
+                    catch (RuntimeException ex) {
+                        logger.error("Sherlock: a lock task could not be started", ex);
+                    }
                 }
             }
             else if (next == null || at - next < 0) {
@@ -96,18 +117,13 @@ final class Renewals {
     }
 
     private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("sherlock-timer"));
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
-    }
-
-    private static ThreadFactory daemon(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "sherlock-timer");
             thread.setDaemon(true);
             return thread;
-        };
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     /** A pending task. */
@@ -115,8 +131,11 @@ final class Renewals {
 
         private final Runnable task;
 
-        private Renewal(Runnable task) {
+        private final Executor lane;
+
+        private Renewal(Runnable task, Executor lane) {
             this.task = task;
+            this.lane = lane;
         }
 
         /** Drops the task if it has not started; never interrupts one that runs. */

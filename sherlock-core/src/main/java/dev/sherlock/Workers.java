@@ -4,31 +4,40 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The threads that run renewals and clean-ups: a few, grown by one whenever every thread has been stuck in one task
- * for longer than {@link #STALL_NANOS} while others wait. A backend call that hangs therefore holds up only its own
- * task, while a burst of quick renewals (a thousand locks taken at once) runs on the few threads, not on a thousand.
- * Threads beyond the first few end after a minute without work.
+ * Threads that run background tasks: a few, and more at once whenever every thread has been stuck in one task for
+ * longer than {@link #STALL_NANOS} while others wait. A call that hangs therefore holds up only its own task, while a
+ * burst of quick tasks (a thousand renewals due at once) runs on a few threads, not on a thousand. Threads beyond
+ * {@code keep} end after a while without work.
  */
-final class Workers {
+final class Workers implements Executor {
 
-    /** Threads kept even when idle. */
-    private static final int CORE = 2;
+    private static final Logger logger = LoggerFactory.getLogger(Workers.class);
 
-    /** How long every thread must have been busy with one task before another thread is started. */
-    private static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How long every thread must have been busy with one task before more threads are started. */
+    static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    /** Threads started without waiting for a stall. */
+    private static final int EAGER = 2;
 
     private final ScheduledExecutorService timer;
 
     private final String prefix;
+
+    private final int keep;
+
+    private final int max;
 
     private final AtomicInteger names = new AtomicInteger();
 
@@ -46,22 +55,34 @@ final class Workers {
     /** Guarded by this. */
     private boolean stallCheckPending;
 
-    Workers(ScheduledExecutorService timer, String prefix) {
+    /** Guarded by this. */
+    private boolean closed;
+
+    /**
+     * @param timer schedules the stall checks
+     * @param prefix of the threads' names
+     * @param keep threads kept when idle
+     * @param max most threads at once; tasks beyond wait
+     */
+    Workers(ScheduledExecutorService timer, String prefix, int keep, int max) {
         this.timer = timer;
         this.prefix = prefix;
+        this.keep = keep;
+        this.max = max;
     }
 
-    synchronized void execute(Runnable task) {
+    @Override
+    public synchronized void execute(Runnable task) {
         queue.addLast(task);
         if (idle > 0) {
             notify();
         }
         if (queue.size() > idle) {
-            if (threads < CORE || allStalled()) {
-                start();
+            if (threads < EAGER) {
+                start(1);
             }
             else {
-                checkStallLater();
+                growIfStalled();
             }
         }
     }
@@ -69,6 +90,30 @@ final class Workers {
     /** Number of threads, for tests. */
     synchronized int threads() {
         return threads;
+    }
+
+    /** Ends the threads once their current task is done; for tests. */
+    synchronized void close() {
+        closed = true;
+        queue.clear();
+        notifyAll();
+    }
+
+    private void growIfStalled() {
+        if (allStalled()) {
+            start(queue.size() - idle);
+        }
+        if (!stallCheckPending && queue.size() > idle) {
+            stallCheckPending = true;
+            timer.schedule(this::checkStall, STALL_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private synchronized void checkStall() {
+        stallCheckPending = false;
+        if (queue.size() > idle) {
+            growIfStalled();
+        }
     }
 
     private boolean allStalled() {
@@ -85,29 +130,22 @@ final class Workers {
         return true;
     }
 
-    private void checkStallLater() {
-        if (!stallCheckPending) {
-            stallCheckPending = true;
-            timer.schedule(this::checkStall, STALL_NANOS, TimeUnit.NANOSECONDS);
+    private void start(int wanted) {
+        int count = Math.min(wanted, max - threads);
+        for (int i = 0; i < count; i++) {
+            Thread thread = new Thread(this::work, prefix + "-" + names.incrementAndGet());
+            thread.setDaemon(true);
+            try {
+                thread.start();
+            }
+            catch (OutOfMemoryError ex) {
+                // No thread to be had: the waiting tasks run when a thread frees up.
+                logger.warn("Sherlock: cannot start another {} thread ({} running): {}", prefix, threads,
+                        ex.getMessage());
+                return;
+            }
+            threads++;
         }
-    }
-
-    private synchronized void checkStall() {
-        stallCheckPending = false;
-        if (queue.size() <= idle) {
-            return;
-        }
-        if (allStalled()) {
-            start();
-        }
-        checkStallLater();
-    }
-
-    private void start() {
-        threads++;
-        Thread thread = new Thread(this::work, prefix + "-" + names.incrementAndGet());
-        thread.setDaemon(true);
-        thread.start();
     }
 
     private void work() {
@@ -121,8 +159,7 @@ final class Workers {
                 task.run();
             }
             catch (RuntimeException | Error ex) {
-                Thread.UncaughtExceptionHandler handler = self.getUncaughtExceptionHandler();
-                handler.uncaughtException(self, ex);
+                self.getUncaughtExceptionHandler().uncaughtException(self, ex);
             }
         }
     }
@@ -133,13 +170,13 @@ final class Workers {
         long idleSince = System.nanoTime();
         while (queue.isEmpty()) {
             long left = IDLE_NANOS - (System.nanoTime() - idleSince);
-            if (left <= 0 && threads > CORE) {
+            if (closed || left <= 0 && threads > keep) {
                 threads--;
                 return null;
             }
             idle++;
             try {
-                TimeUnit.NANOSECONDS.timedWait(this, Math.max(left, IDLE_NANOS / 2));
+                TimeUnit.NANOSECONDS.timedWait(this, left > 0 ? left : IDLE_NANOS);
             }
             catch (InterruptedException ex) {
                 threads--;

@@ -15,13 +15,14 @@ class WorkersTests {
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
 
-    private final Workers workers = new Workers(timer, "workers-test");
+    private final Workers workers = new Workers(timer, "workers-test", 2, 256);
 
     private final CountDownLatch hung = new CountDownLatch(1);
 
     @AfterEach
     void stop() {
         hung.countDown();
+        workers.close();
         timer.shutdownNow();
     }
 
@@ -35,8 +36,8 @@ class WorkersTests {
             workers.execute(quick::countDown);
         }
         assertThat(quick.await(30, TimeUnit.SECONDS)).isTrue();
-        // The three hung threads, and the few that were started beside them.
-        assertThat(workers.threads()).isBetween(4, 10);
+        // The three hung threads, and those started beside them once all were stuck.
+        assertThat(workers.threads()).isGreaterThan(3);
     }
 
     @Test
