@@ -74,7 +74,7 @@ public final class Sherlock {
             synchronized (Sherlock.class) {
                 snapshot = current;
                 if (snapshot == null) {
-                    FileBackend backend = new FileBackend(Path.of(System.getProperty("java.io.tmpdir"), "sherlock"));
+                    FileBackend backend = new FileBackend(FileBackend.defaultDirectory());
                     snapshot = new Snapshot(backend, null, LockSettings.defaults(), LockRegistry.of(backend), true);
                     current = snapshot;
                 }

@@ -33,7 +33,7 @@ class SherlockTests {
         Lock first = Sherlock.lock("orders");
         Lock second = Sherlock.lock("orders");
         first.acquire();
-        assertThat(directory.resolve("billing.orders.lock")).exists();
+        assertThat(directory.resolve("billing.orders.sherlock")).exists();
         assertThatThrownBy(second::acquire).isInstanceOf(LockTimeoutException.class)
                 .hasMessage("Lock 'orders' (backend file, namespace 'billing'): not acquired within PT0.1S;"
                         + " someone else holds it");
@@ -86,7 +86,7 @@ class SherlockTests {
     void clientPicksTheBackendAsInPySherlock() {
         Sherlock.configure(config -> config.client(directory));
         try (Lock lock = Sherlock.registry().acquire("by-client")) {
-            assertThat(directory.resolve("by-client.lock")).exists();
+            assertThat(directory.resolve("by-client.sherlock")).exists();
         }
         LocalServer redis = TestServers.redis();
         LettuceConnectionFactory factory = new LettuceConnectionFactory(redis.host(), redis.port());

@@ -19,8 +19,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Change notifications for a lock directory (inotify on Linux), so a waiter wakes as soon as a state file is
- * replaced instead of at its next poll. All directories of the default file system share one watch service (one
- * inotify instance) and one daemon thread per JVM; a directory's watch ends when the directory goes away.
+ * written instead of at its next poll. All directories of the default file system share one watch service (one
+ * inotify instance) and one daemon thread per JVM.
+ *
+ * <p>A directory that is removed loses its registration; {@link #register()} registers the directory again once it
+ * exists again (the backend calls it whenever it finds the directory recreated or the registration gone), so
+ * notifications survive temporary-directory cleaners. Sequence numbers go on across registrations.
  *
  * <p>Each change gets a sequence number; the last {@link #HISTORY} changed file names are kept, so a waiter that
  * read the sequence before its failed attempt also sees a change that happened before it started to wait.
@@ -45,6 +49,8 @@ final class DirectoryWatch {
 
     private long sequence;
 
+    private @Nullable WatchKey key;
+
     private DirectoryWatch(Path directory) {
         this.directory = directory;
     }
@@ -54,20 +60,47 @@ final class DirectoryWatch {
         if (directory.getFileSystem() != FileSystems.getDefault()) {
             return null;
         }
-        return watches.computeIfAbsent(directory, DirectoryWatch::register);
+        return watches.computeIfAbsent(directory, DirectoryWatch::new);
     }
 
-    private static @Nullable DirectoryWatch register(Path directory) {
+    /** Whether changes are being notified now; if not, waiters poll until {@link #register()} succeeds. */
+    synchronized boolean registered() {
+        return key != null && key.isValid();
+    }
+
+    /**
+     * Registers the directory if it is not registered (first use, or it was removed and made again), and wakes
+     * every waiter, since changes made while it was not registered were not seen.
+     * @return whether the directory is registered
+     */
+    synchronized boolean register() {
+        if (registered()) {
+            return true;
+        }
         try {
-            DirectoryWatch watch = new DirectoryWatch(directory);
-            WatchKey key = directory.register(service(directory.getFileSystem()), StandardWatchEventKinds.ENTRY_CREATE,
-                    StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
-            byKey.put(key, watch);
-            return watch;
+            WatchKey registered = directory.register(service(directory.getFileSystem()),
+                    StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                    StandardWatchEventKinds.ENTRY_DELETE);
+            byKey.put(registered, this);
+            key = registered;
+            changed(ANY);
+            return true;
         }
         catch (IOException | UnsupportedOperationException ex) {
             logger.debug("Backend file: {} cannot notify changes, waiters poll instead", directory, ex);
-            return null;
+            return false;
+        }
+    }
+
+    /**
+     * Drops the registration of a directory that was replaced by another one at the same path, so {@link #register()}
+     * registers the new one.
+     */
+    synchronized void replaced() {
+        if (key != null) {
+            key.cancel();
+            byKey.remove(key);
+            key = null;
         }
     }
 
@@ -117,6 +150,15 @@ final class DirectoryWatch {
         notifyAll();
     }
 
+    private synchronized void lost(WatchKey lost) {
+        byKey.remove(lost);
+        if (lost == key) {
+            key = null;
+        }
+        // Wake the waiters: they check the directory, and the next check registers it again.
+        changed(ANY);
+    }
+
     private static void run(WatchService service) {
         try {
             while (true) {
@@ -127,13 +169,8 @@ final class DirectoryWatch {
                         watch.changed(event.context() instanceof Path path ? path.toString() : ANY);
                     }
                 }
-                if (!key.reset()) {
-                    // The directory is gone: wake its waiters, and a later backend on that path registers anew.
-                    byKey.remove(key);
-                    if (watch != null) {
-                        watches.remove(watch.directory, watch);
-                        watch.changed(ANY);
-                    }
+                if (!key.reset() && watch != null) {
+                    watch.lost(key);
                 }
             }
         }

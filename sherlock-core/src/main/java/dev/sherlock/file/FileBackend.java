@@ -1,18 +1,14 @@
 package dev.sherlock.file;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sherlock.LockBackendException;
@@ -27,13 +23,22 @@ import org.slf4j.LoggerFactory;
  * Locks as files in one directory, shared by every thread, handle and JVM of <em>one machine</em>. It does not
  * exclude processes on other machines, even over a network file system.
  *
- * <p>Each lock has a state file ({@code <key>.lock}: holder, fencing counter, expiry) and a guard file
- * ({@code <key>.guard}) on which every change takes an exclusive OS file lock for a moment; the state is then
- * replaced by an atomic rename, so a crash at any point leaves a valid state, and the OS drops the guard of a
- * crashed process. State files stay after release so fencing tokens keep increasing.
+ * <p>Each lock is one state file, {@code <key>.sherlock} (holder, fencing counter, expiry). Every change takes an
+ * exclusive OS lock on it for a moment and writes the new state into the file's spare slot, so a crash at any point
+ * leaves a valid state, and the OS drops the lock of a crashed process. Fencing tokens are
+ * {@code max(counter + 1, wall-clock microseconds)}, so they keep increasing even after the file or the whole
+ * directory was deleted. The file names never end in {@code .lock} or {@code .json}, the names py-sherlock's
+ * {@code FileLock} uses: the two libraries cannot share file locks and never touch each other's files.
+ *
+ * <p>The directory is private by default: it must belong to the user running the process and not be writable by
+ * group or others (a missing one is created with mode {@code 0700}), and its parents must not let others swap it;
+ * {@link #shared(Path)} accepts a sticky directory shared by several users. Files in it are opened without ever
+ * following a symbolic link, and a link, FIFO, directory, hard-linked or foreign file where a lock file should be
+ * is refused with a {@link LockConfigurationException}, never written through.
  *
  * <p>Waiters are woken by the file system's change notifications (inotify on Linux) as soon as a state file is
- * replaced, with polling at the retry interval as the fallback.
+ * written, with polling at the retry interval as the fallback; notifications resume when the directory is removed
+ * and made again.
  *
  * <p>Expiry deadlines use {@link System#nanoTime()}, one monotonic clock for all processes of a machine, tagged
  * with the boot they belong to ({@code /proc/sys/kernel/random/boot_id} on Linux), so a reboot frees every lock.
@@ -44,47 +49,67 @@ public final class FileBackend implements LockBackend {
 
     private static final Logger logger = LoggerFactory.getLogger(FileBackend.class);
 
-    /** One JVM may not hold two OS locks on one file: its threads take turns per key first. */
+    /** One JVM may not hold two OS locks on one file, and closing any channel of a file drops the process's lock. */
     private static final ReentrantLock[] stripes = createStripes(64);
 
     private static final String boot = bootId();
 
-    private static final Duration GUARD_WAIT = Duration.ofSeconds(5);
-
-    private final Path directory;
+    private final LockDirectory directory;
 
     private final @Nullable DirectoryWatch watch;
 
     /**
-     * Creates the backend, creating the directory if needed.
+     * Creates the backend on a private directory, creating it with mode {@code 0700} if needed.
      * @param directory where the lock files live; every process sharing locks must use the same directory
-     * @throws LockConfigurationException if the directory cannot be created or written
+     * @throws LockConfigurationException if the directory cannot be created or written, or, on POSIX systems, it
+     *     belongs to another user, is writable by group or others, or lies where another user could swap it
      */
     public FileBackend(Path directory) {
+        this(directory, false);
+    }
+
+    private FileBackend(@Nullable Path directory, boolean shared) {
         if (directory == null) {
             throw new LockConfigurationException("Backend file: 'directory' must not be null");
         }
-        try {
-            // The real path: one directory reached through a symbolic link must be one directory here too.
-            this.directory = Files.createDirectories(directory.toAbsolutePath().normalize()).toRealPath();
+        this.directory = LockDirectory.open(directory, shared);
+        this.watch = this.directory.watch();
+    }
+
+    /**
+     * Creates the backend on a directory shared by the processes of several users, such as one made by
+     * {@code install -d -m 3770 -g locks /var/lock/sherlock}. It may belong to another user; if group or others
+     * can write it, it must be sticky, so users cannot remove or replace each other's lock files. Lock files are
+     * created readable and writable by the group, so the directory should be setgid to the group its users share.
+     * Sherlock does not create a shared directory.
+     * @param directory the existing shared directory
+     * @return the backend
+     * @throws LockConfigurationException if the directory does not exist, cannot be written, or is writable by
+     *     others without being sticky
+     */
+    public static FileBackend shared(Path directory) {
+        return new FileBackend(directory, true);
+    }
+
+    /**
+     * The directory used when none is configured: {@code sherlock-<user>} in {@code java.io.tmpdir}, one per user,
+     * so that another user cannot prepare it.
+     * @return the default directory for the user running this process
+     */
+    public static Path defaultDirectory() {
+        String user = System.getProperty("user.name", "").replaceAll("[^A-Za-z0-9._-]", "_");
+        if (user.isEmpty() || user.matches("[._]*")) {
+            user = "uid" + DirectoryRules.currentUid();
         }
-        catch (IOException ex) {
-            throw new LockConfigurationException("Backend file: 'directory' " + directory.toAbsolutePath().normalize()
-                    + " cannot be created: " + ex.getMessage() + ". Choose a writable directory");
-        }
-        if (!Files.isWritable(this.directory)) {
-            throw new LockConfigurationException("Backend file: 'directory' " + this.directory
-                    + " is not writable. Choose a writable directory");
-        }
-        this.watch = DirectoryWatch.of(this.directory);
+        return Path.of(System.getProperty("java.io.tmpdir"), "sherlock-" + user).toAbsolutePath();
     }
 
     /**
      * The directory holding the lock files.
-     * @return the absolute directory
+     * @return the absolute directory, with symbolic links resolved
      */
     public Path directory() {
-        return directory;
+        return directory.path();
     }
 
     @Override
@@ -100,47 +125,60 @@ public final class FileBackend implements LockBackend {
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
         long sent = System.nanoTime();
-        // Read before the state, so a release right after this attempt is seen by awaitRelease.
-        long observed = watch == null ? 0 : watch.sequence();
-        return update(key, (state, now) -> {
+        return update(key, (state, now, observed) -> {
+            if (state.heldBy(owner, now, boot)) {
+                // A repeated attempt of the same acquisition: it holds the lock, now measured from this attempt.
+                return new Change<>(LockFile.held(owner, state.token(), boot, sent, expire),
+                        AcquireResult.acquired(state.token()));
+            }
             if (state.heldAt(now, boot)) {
                 Long remaining = state.remainingNanos(now);
                 return new Change<>(null,
                         AcquireResult.held(remaining == null ? null : Duration.ofNanos(remaining), observed));
             }
-            long token = nextToken(state);
+            long token = Math.max(state.token() + 1, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
             return new Change<>(LockFile.held(owner, token, boot, sent, expire), AcquireResult.acquired(token));
         });
     }
 
     @Override
     public boolean release(String key, String owner) {
-        return update(key, (state, now) -> state.heldBy(owner, now, boot) ? new Change<>(state.free(), true)
-                : new Change<>(null, false));
+        return update(key, (state, now, observed) -> state.heldBy(owner, now, boot)
+                ? new Change<>(state.free(), true) : new Change<>(null, false));
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
         long sent = System.nanoTime();
-        return update(key, (state, now) -> {
-            if (!state.heldBy(owner, now, boot)) {
-                return new Change<>(null, false);
-            }
-            return new Change<>(LockFile.held(owner, state.token(), boot, sent, expire), true);
-        });
+        return update(key, (state, now, observed) -> state.heldBy(owner, now, boot)
+                ? new Change<>(LockFile.held(owner, state.token(), boot, sent, expire), true)
+                : new Change<>(null, false));
     }
 
     @Override
     public boolean isLocked(String key) {
         Path file = stateFile(key);
+        boolean interrupted = Thread.interrupted();
+        ReentrantLock stripe = stripe(file);
+        stripe.lock();
         try {
-            LockFile state = LockFile.read(file);
-            // Damaged content counts as free, as it does for the guarded updates.
-            return state != null && state.heldAt(System.nanoTime(), boot);
+            if (!directory.check(false)) {
+                return false;
+            }
+            // Lock-free: a state being written fails its checksum, and the previous one in the other slot counts.
+            try (StateFile state = StateFile.openExisting(file)) {
+                return state != null && state.read().state().heldAt(System.nanoTime(), boot);
+            }
         }
         catch (IOException ex) {
             throw new LockBackendException("Backend file: lock file " + file + " cannot be read: " + ex
                     + ". Every process sharing the directory must be able to read and write its files", ex);
+        }
+        finally {
+            stripe.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -159,8 +197,16 @@ public final class FileBackend implements LockBackend {
             if (remaining <= 0) {
                 return;
             }
+            if (!directory.check(false)) {
+                // The directory is gone, and its locks with it.
+                return;
+            }
+            if (!watch.registered()) {
+                LockBackend.super.awaitRelease(key, observed, Duration.ofNanos(remaining));
+                return;
+            }
             watch.await(fileName, observed, remaining);
-            // Changes also come from acquisitions: keep waiting, without the guard, while someone holds the lock.
+            // Changes also come from acquisitions: keep waiting, without the OS lock, while someone holds the lock.
             observed = watch.sequence();
             if (!isLocked(key)) {
                 return;
@@ -168,25 +214,27 @@ public final class FileBackend implements LockBackend {
         }
     }
 
-    private static long nextToken(LockFile state) {
-        return state.token() + 1;
-    }
-
     /**
-     * Reads, decides and writes one lock's state under its guard. The update is short and is not torn by an
+     * Reads, decides and writes one lock's state under its OS lock. The update is short and is not torn by an
      * interrupt: the thread's interrupt status is cleared for its duration and restored afterwards.
      */
     private <T> T update(String key, Decision<T> decision) {
+        Path file = stateFile(key);
         boolean interrupted = Thread.interrupted();
-        ReentrantLock stripe = stripes[Math.floorMod(stateFile(key).hashCode(), stripes.length)];
+        ReentrantLock stripe = stripe(file);
         stripe.lock();
         try {
-            return updateGuarded(key, decision);
+            try {
+                return updateLocked(file, decision);
+            }
+            catch (NoSuchFileException ex) {
+                // The directory was removed between its check and the open: check (make) it again, once.
+                return updateLocked(file, decision);
+            }
         }
         catch (IOException ex) {
-            throw new LockBackendException("Backend file: lock file '" + key + "' in " + directory
-                    + " cannot be updated: " + ex + ". Every process sharing the directory must be able to read and"
-                    + " write its files", ex);
+            throw new LockBackendException("Backend file: lock file " + file + " cannot be updated: " + ex
+                    + ". Every process sharing the directory must be able to read and write its files", ex);
         }
         finally {
             stripe.unlock();
@@ -196,74 +244,30 @@ public final class FileBackend implements LockBackend {
         }
     }
 
-    private <T> T updateGuarded(String key, Decision<T> decision) throws IOException {
-        Path guardFile = directory.resolve(key + ".guard");
-        try (FileChannel guard = openGuard(guardFile); FileLock ignored = lockGuard(guard, guardFile)) {
-            Path file = stateFile(key);
-            LockFile state = readRecovering(file);
-            Change<T> change = decision.decide(state, System.nanoTime());
+    private <T> T updateLocked(Path file, Decision<T> decision) throws IOException {
+        directory.check(true);
+        // Read before the state, so a release right after this attempt is seen by awaitRelease.
+        long observed = watch == null ? 0 : watch.sequence();
+        try (StateFile state = StateFile.open(file, directory.filePermissions()); FileLock ignored = state.lock()) {
+            StateFile.Snapshot snapshot = state.read();
+            if (snapshot.damaged()) {
+                // Only outside interference damages both slots: the lock counts as free, tokens still increase.
+                logger.warn("Backend file: lock file {} is damaged; treating the lock as free", file);
+            }
+            Change<T> change = decision.decide(snapshot.state(), System.nanoTime(), observed);
             if (change.next() != null) {
-                change.next().write(file);
+                state.write(snapshot, change.next());
             }
             return change.result();
         }
     }
 
-    private FileChannel openGuard(Path guardFile) throws IOException {
-        try {
-            return FileChannel.open(guardFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        }
-        catch (NoSuchFileException ex) {
-            // The directory was removed (e.g. a cleaned temporary directory): make it again.
-            Files.createDirectories(directory);
-            return FileChannel.open(guardFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        }
-    }
-
-    /**
-     * Takes the guard's OS lock. Holders keep it for microseconds, so waiting longer than {@link #GUARD_WAIT} means
-     * the process holding it is frozen (stopped, paused): fail instead of blocking without limit.
-     */
-    private static FileLock lockGuard(FileChannel guard, Path guardFile) throws IOException {
-        long deadline = System.nanoTime() + GUARD_WAIT.toNanos();
-        long pause = 50_000;
-        while (true) {
-            try {
-                FileLock lock = guard.tryLock();
-                if (lock != null) {
-                    return lock;
-                }
-            }
-            catch (OverlappingFileLockException ex) {
-                // Another backend instance of this JVM (another class loader) holds it: wait as for a process.
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new IOException("guard file " + guardFile + " has been locked by another process for "
-                        + GUARD_WAIT.toSeconds() + " s; that process may be frozen");
-            }
-            LockSupport.parkNanos(pause);
-            pause = Math.min(pause * 2, 5_000_000);
-        }
-    }
-
-    /**
-     * Damaged content can only come from outside interference or a crash of the machine: start over as free, with
-     * a fencing counter taken from the clock so tokens still increase. A file that cannot be read at all is an
-     * error, never a free lock.
-     */
-    private static LockFile readRecovering(Path file) throws IOException {
-        LockFile state = LockFile.read(file);
-        if (state != null) {
-            return state;
-        }
-        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-        logger.warn("Backend file: lock file {} is damaged; treating the lock as free with fencing counter {}", file,
-                micros);
-        return new LockFile("", micros, "", 0, 0, false);
-    }
-
     private Path stateFile(String key) {
-        return directory.resolve(key + ".lock");
+        return directory.path().resolve(key + StateFile.SUFFIX);
+    }
+
+    private static ReentrantLock stripe(Path file) {
+        return stripes[Math.floorMod(file.hashCode(), stripes.length)];
     }
 
     private static String bootId() {
@@ -286,12 +290,12 @@ public final class FileBackend implements LockBackend {
 
     @Override
     public String toString() {
-        return "FileBackend (" + directory + ")";
+        return "FileBackend (" + directory + (directory.shared() ? ", shared" : "") + ")";
     }
 
     @FunctionalInterface
     private interface Decision<T> {
-        Change<T> decide(LockFile state, long now);
+        Change<T> decide(LockFile state, long now, long observed);
     }
 
     private record Change<T>(@Nullable LockFile next, T result) {

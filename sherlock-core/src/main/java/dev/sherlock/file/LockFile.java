@@ -1,24 +1,26 @@
 package dev.sherlock.file;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.nio.charset.CharacterCodingException;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Properties;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
 
 import org.jspecify.annotations.Nullable;
 
 /**
- * Content of one lock's state file: holder, fencing counter and expiry.
+ * One lock's state: holder, fencing counter and expiry, and its encoding as one slot of a state file.
  *
  * <p>Expiry is a {@link System#nanoTime()} deadline, which on one machine is one monotonic clock for every process,
  * together with the boot it belongs to: after a reboot every earlier holder is gone, so its lock has expired. The
  * lifetime is stored too: a deadline further away than it can only come from another clock epoch (a reboot where
  * no boot id is available), and counts as expired.
+ *
+ * <p>A slot is {@link #SLOT_SIZE} bytes of text (readable with {@code cat}): a header line, a sequence number, the
+ * fields, and a CRC-32 of all of it, padded with newlines. A slot that was torn by a crash fails its checksum.
  *
  * @param owner the holder's owner token, or empty when free
  * @param token the fencing token of the latest acquisition; kept after release so tokens keep increasing
@@ -29,11 +31,15 @@ import org.jspecify.annotations.Nullable;
  */
 record LockFile(String owner, long token, String boot, long expires, long ttl, boolean never) {
 
-    private static final String HEADER = "# sherlock file lock v1";
+    static final int SLOT_SIZE = 1024;
+
+    static final String HEADER = "# sherlock file lock 2\n";
+
+    private static final String CHECKSUM = "crc32=";
 
     static final LockFile EMPTY = new LockFile("", 0, "", 0, 0, false);
 
-    static LockFile held(String owner, long token, String boot, long sent, java.time.@Nullable Duration expire) {
+    static LockFile held(String owner, long token, String boot, long sent, @Nullable Duration expire) {
         return expire == null ? new LockFile(owner, token, boot, 0, 0, true)
                 : new LockFile(owner, token, boot, sent + expire.toNanos(), expire.toNanos(), false);
     }
@@ -62,56 +68,81 @@ record LockFile(String owner, long token, String boot, long expires, long ttl, b
     }
 
     /**
-     * Reads the state; a missing file is a free lock that was never taken.
-     * @return the state, or {@code null} if the file's content is not a lock state (damaged)
-     * @throws IOException if the file cannot be read at all (permissions, I/O error)
+     * Encodes this state as one slot.
+     * @param sequence the slot's sequence number, one more than the slot it supersedes
+     * @return exactly {@link #SLOT_SIZE} bytes
+     * @throws IllegalArgumentException if the fields do not fit a slot
      */
-    static @Nullable LockFile read(Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+    byte[] encode(long sequence) {
+        String fields = HEADER + "sequence=" + sequence + "\nowner=" + escape(owner) + "\ntoken=" + token + "\nboot="
+                + escape(boot) + "\nexpires=" + (never ? "never" : Long.toString(expires)) + "\nttl=" + ttl + "\n";
+        byte[] body = fields.getBytes(StandardCharsets.UTF_8);
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        byte[] check = (CHECKSUM + String.format("%08x", crc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII);
+        if (body.length + check.length > SLOT_SIZE) {
+            throw new IllegalArgumentException("owner token of " + owner.length() + " characters does not fit a lock"
+                    + " file slot of " + SLOT_SIZE + " bytes");
         }
-        catch (NoSuchFileException ex) {
-            return EMPTY;
-        }
-        catch (CharacterCodingException ex) {
-            return null;
-        }
-        return parse(text);
-    }
-
-    private static @Nullable LockFile parse(String text) {
-        if (!text.startsWith(HEADER)) {
-            return null;
-        }
-        Properties properties = new Properties();
-        try {
-            properties.load(new StringReader(text));
-            String token = properties.getProperty("token");
-            String expires = properties.getProperty("expires");
-            if (token == null || expires == null) {
-                return null;
-            }
-            boolean never = expires.equals("never");
-            return new LockFile(properties.getProperty("owner", ""), Long.parseLong(token),
-                    properties.getProperty("boot", ""), never ? 0 : Long.parseLong(expires),
-                    Long.parseLong(properties.getProperty("ttl", "0")), never);
-        }
-        catch (IOException | IllegalArgumentException ex) {
-            return null;
-        }
+        byte[] slot = new byte[SLOT_SIZE];
+        System.arraycopy(body, 0, slot, 0, body.length);
+        System.arraycopy(check, 0, slot, body.length, check.length);
+        Arrays.fill(slot, body.length + check.length, SLOT_SIZE, (byte) '\n');
+        return slot;
     }
 
     /**
-     * Replaces the state file atomically: the new content goes to a temporary file that is then renamed over it,
-     * so a crash at any point leaves either the old or the new state. Callers hold the lock's guard, so one fixed
-     * temporary name is enough and a leftover from a crash is simply overwritten.
+     * Decodes one slot.
+     * @return the slot's sequence number and state, or {@code null} if it is not an intact slot (torn or foreign)
      */
-    void write(Path file) throws IOException {
-        String text = HEADER + "\nowner=" + owner + "\ntoken=" + token + "\nboot=" + boot + "\nexpires="
-                + (never ? "never" : Long.toString(expires)) + "\nttl=" + ttl + "\n";
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(temporary, text, StandardCharsets.UTF_8);
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    static @Nullable Slot decode(byte[] bytes, int offset, int length) {
+        String text = new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
+        if (!text.startsWith(HEADER)) {
+            return null;
+        }
+        int check = text.indexOf("\n" + CHECKSUM);
+        if (check < 0 || check + 1 + CHECKSUM.length() + 8 > text.length()) {
+            return null;
+        }
+        CRC32 crc = new CRC32();
+        crc.update(bytes, offset, check + 1);
+        String expected = text.substring(check + 1 + CHECKSUM.length(), check + 1 + CHECKSUM.length() + 8);
+        if (!expected.equals(String.format("%08x", crc.getValue()))) {
+            return null;
+        }
+        Map<String, String> fields = new HashMap<>();
+        for (String line : text.substring(HEADER.length(), check).split("\n")) {
+            int equals = line.indexOf('=');
+            if (equals > 0) {
+                fields.put(line.substring(0, equals), line.substring(equals + 1));
+            }
+        }
+        try {
+            String expires = fields.get("expires");
+            boolean never = "never".equals(expires);
+            LockFile state = new LockFile(unescape(fields.getOrDefault("owner", "")),
+                    Long.parseLong(fields.get("token")), unescape(fields.getOrDefault("boot", "")),
+                    never ? 0 : Long.parseLong(expires), Long.parseLong(fields.getOrDefault("ttl", "0")), never);
+            return new Slot(Long.parseLong(fields.get("sequence")), state);
+        }
+        catch (RuntimeException ex) {
+            return null;
+        }
+    }
+
+    private static String escape(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+
+    private static String unescape(String text) {
+        return URLDecoder.decode(text, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * An intact slot.
+     * @param sequence orders the two slots of a file: the higher one is the current state
+     * @param state the state it holds
+     */
+    record Slot(long sequence, LockFile state) {
     }
 }

@@ -1,5 +1,6 @@
 /**
- * The file backend: a directory of lock files shared by the processes of one machine.
+ * The file backend: one lock file per lock in a private (or, by choice, a sticky shared) directory, shared by the
+ * processes of one machine.
  */
 @NullMarked
 package dev.sherlock.file;

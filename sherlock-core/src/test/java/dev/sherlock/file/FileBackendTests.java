@@ -31,40 +31,28 @@ class FileBackendTests {
         AcquireResult one = first.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
         assertThat(first.release("orders", "owner-1")).isTrue();
         AcquireResult two = new FileBackend(directory).tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
-        assertThat(one.fencingToken()).isEqualTo(1);
-        assertThat(two.fencingToken()).isEqualTo(2);
+        assertThat(two.fencingToken()).isGreaterThan(one.fencingToken());
     }
 
     @Test
-    void leftoverTemporaryFileFromACrashIsHarmless() throws Exception {
+    void repeatedAcquireOfTheSameOwnerIsAcquiredWithItsTokenAndExtendsTheHold() {
         FileBackend backend = new FileBackend(directory);
-        backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
-        // A crash between writing the temporary file and renaming it leaves this behind.
-        Files.writeString(directory.resolve("orders.lock.tmp"), "# sherlock file lock v1\nowner=ghost\n");
-        assertThat(backend.isLocked("orders")).isTrue();
+        AcquireResult first = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(2));
+        AcquireResult again = backend.tryAcquire("orders", "owner-1", Duration.ofMinutes(5));
+        assertThat(again.acquired()).isTrue();
+        assertThat(again.fencingToken()).isEqualTo(first.fencingToken());
+        AcquireResult other = backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
+        assertThat(other.acquired()).isFalse();
+        // Measured from the repeated attempt, as the caller's deadline is.
+        assertThat(other.holderRemaining()).isGreaterThan(Duration.ofMinutes(1));
         assertThat(backend.release("orders", "owner-1")).isTrue();
-        AcquireResult next = backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
-        assertThat(next.acquired()).isTrue();
-        assertThat(next.fencingToken()).isEqualTo(2);
-    }
-
-    @Test
-    void corruptStateFileIsTreatedAsFreeWithTokensStillIncreasing() throws Exception {
-        FileBackend backend = new FileBackend(directory);
-        long before = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).fencingToken();
-        Files.writeString(directory.resolve("orders.lock"), "garbage\u0000");
-        assertThat(backend.isLocked("orders")).isFalse();
-        AcquireResult next = backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
-        assertThat(next.acquired()).isTrue();
-        assertThat(next.fencingToken()).isGreaterThan(before);
-        assertThat(backend.release("orders", "owner-2")).isTrue();
     }
 
     @Test
     void neverExpiringLockHasNoDeadline() throws Exception {
         FileBackend backend = new FileBackend(directory);
         backend.tryAcquire("forever", "owner-1", null);
-        assertThat(Files.readString(directory.resolve("forever.lock"))).contains("expires=never");
+        assertThat(Files.readString(directory.resolve("forever.sherlock"))).contains("expires=never");
         assertThat(backend.renew("forever", "owner-1", null)).isTrue();
         assertThat(backend.renew("forever", "someone-else", null)).isFalse();
         assertThat(backend.release("forever", "someone-else")).isFalse();
@@ -142,15 +130,15 @@ class FileBackendTests {
     }
 
     @Test
-    void guardHeldByAFrozenHolderFailsTheCallInsteadOfBlockingForever() throws Exception {
+    void lockFileHeldByAFrozenProcessFailsTheCallInsteadOfBlockingForever() throws Exception {
         FileBackend backend = new FileBackend(directory);
         backend.tryAcquire("frozen", "owner-1", Duration.ofSeconds(30));
-        // Another holder of the guard's OS lock that never lets go, as a stopped process would.
-        try (FileChannel channel = FileChannel.open(directory.resolve("frozen.guard"), StandardOpenOption.WRITE);
+        // Another holder of the file's OS lock that never lets go, as a stopped process would.
+        try (FileChannel channel = FileChannel.open(directory.resolve("frozen.sherlock"), StandardOpenOption.WRITE);
                 FileLock ignored = channel.lock()) {
             assertThatThrownBy(() -> backend.tryAcquire("frozen", "owner-2", Duration.ofSeconds(30)))
                     .isInstanceOf(LockBackendException.class)
-                    .hasMessageContaining("frozen.guard has been locked by another process")
+                    .hasMessageContaining("frozen.sherlock has been locked by another process")
                     .hasMessageContaining("may be frozen");
         }
         assertThat(backend.release("frozen", "owner-1")).isTrue();
@@ -162,6 +150,7 @@ class FileBackendTests {
         Thread.currentThread().interrupt();
         try {
             assertThat(backend.tryAcquire("orders", "owner-1", null).acquired()).isTrue();
+            assertThat(backend.isLocked("orders")).isTrue();
             assertThat(backend.release("orders", "owner-1")).isTrue();
         }
         finally {
@@ -170,23 +159,27 @@ class FileBackendTests {
     }
 
     @Test
-    void removedDirectoryIsCreatedAgain() throws Exception {
+    void removedDirectoryIsCreatedAgainPrivate() throws Exception {
         Path locks = directory.resolve("locks");
         FileBackend backend = new FileBackend(locks);
         Files.delete(locks);
+        assertThat(backend.isLocked("orders")).isFalse();
         assertThat(backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
         assertThat(backend.isLocked("orders")).isTrue();
+        assertThat(FileTesting.mode(locks)).isEqualTo("0700");
     }
 
     @Test
     void deadlineFurtherAwayThanItsLifetimeComesFromAnotherClockAndHasExpired() throws Exception {
         FileBackend backend = new FileBackend(directory);
         backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
-        Path state = directory.resolve("orders.lock");
-        String text = Files.readString(state);
-        long expires = Long.parseLong(text.replaceAll("(?s).*expires=(-?\\d+).*", "$1"));
         // As if written before a reboot where nanoTime was much larger, with no boot id to tell them apart.
-        Files.writeString(state, text.replace("expires=" + expires, "expires=" + (expires + 3_600_000_000_000L)));
+        try (StateFile file = StateFile.open(directory.resolve("orders.sherlock"), null)) {
+            StateFile.Snapshot snapshot = file.read();
+            LockFile state = snapshot.state();
+            file.write(snapshot, new LockFile(state.owner(), state.token(), state.boot(),
+                    state.expires() + 3_600_000_000_000L, state.ttl(), false));
+        }
         assertThat(backend.isLocked("orders")).isFalse();
         assertThat(backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30)).acquired()).isTrue();
     }

@@ -12,7 +12,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The file backend, the default: lock files in {@code sherlock.file.directory}, needing nothing but the JDK.
+ * The file backend, the default: lock files in {@code sherlock.file.directory}, needing nothing but the JDK; a
+ * directory shared by several users needs {@code sherlock.file.shared-directory=true}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "sherlock.backend", havingValue = "file", matchIfMissing = true)
@@ -23,10 +24,12 @@ class FileBackendConfiguration {
     @Bean
     @ConditionalOnMissingBean({ LockBackend.class, LockRegistry.class })
     FileBackend sherlockFileBackend(SherlockProperties properties) {
-        FileBackend backend = new FileBackend(properties.getFile().getDirectory());
-        logger.info("Sherlock file backend: locks are files in {}. They exclude the processes of this machine only;"
+        SherlockProperties.File file = properties.getFile();
+        FileBackend backend = file.isSharedDirectory() ? FileBackend.shared(file.getDirectory())
+                : new FileBackend(file.getDirectory());
+        logger.info("Sherlock file backend: locks are files in {}{}. They exclude the processes of this machine only;"
                 + " use the redis, memcached, etcd or kubernetes backend to exclude processes on other machines",
-                backend.directory());
+                backend.directory(), file.isSharedDirectory() ? " (shared directory)" : "");
         return backend;
     }
 }

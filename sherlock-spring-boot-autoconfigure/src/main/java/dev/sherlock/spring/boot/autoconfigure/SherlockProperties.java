@@ -7,6 +7,7 @@ import java.util.List;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockSettings;
+import dev.sherlock.file.FileBackend;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -206,10 +207,17 @@ public class SherlockProperties {
     public static class File {
 
         /**
-         * Directory holding the lock files; every process sharing locks must use the same one. Defaults to
-         * 'sherlock' in the java.io.tmpdir directory.
+         * Directory holding the lock files; every process sharing locks must use the same one. It must belong to the
+         * user running the application and not be writable by group or others, unless shared-directory is set; a
+         * missing one is created with mode 0700. Defaults to 'sherlock-<user>' in the java.io.tmpdir directory.
          */
-        private Path directory = Path.of(System.getProperty("java.io.tmpdir"), "sherlock");
+        private Path directory = FileBackend.defaultDirectory();
+
+        /**
+         * Whether the directory is shared by the processes of several users: it may then belong to another user and
+         * be writable by its group or others, but must be sticky (chmod +t), and it must exist already.
+         */
+        private boolean sharedDirectory;
 
         public Path getDirectory() {
             return this.directory;
@@ -218,6 +226,14 @@ public class SherlockProperties {
         public void setDirectory(Path directory) {
             Assert.notNull(directory, "'sherlock.file.directory' must not be null");
             this.directory = directory;
+        }
+
+        public boolean isSharedDirectory() {
+            return this.sharedDirectory;
+        }
+
+        public void setSharedDirectory(boolean sharedDirectory) {
+            this.sharedDirectory = sharedDirectory;
         }
     }
 

@@ -55,9 +55,27 @@ class SherlockAutoConfigurationTests {
     }
 
     @Test
-    void fileDirectoryDefaultsToSherlockInTemporaryDirectory() {
+    void fileDirectoryDefaultsToPerUserDirectoryInTemporaryDirectory() {
         contextRunner.run(context -> assertThat(context.getBean(FileBackend.class).directory())
-            .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "sherlock").toAbsolutePath().normalize()));
+            .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "sherlock-" + System.getProperty("user.name"))));
+    }
+
+    @Test
+    void fileDirectoryOthersCanWriteFailsAtStartupUnlessSharedAndSticky() throws Exception {
+        Path shared = Files.createDirectory(directory.resolve("shared"));
+        Files.setAttribute(shared, "unix:mode", 0777);
+        contextRunner.withPropertyValues("sherlock.file.directory=" + shared)
+            .run(context -> assertThat(context).hasFailed()
+                .getFailure()
+                .rootCause()
+                .hasMessageContaining("mode 0777) is writable by group or others")
+                .hasMessageContaining("sherlock.file.shared-directory=true"));
+        Files.setAttribute(shared, "unix:mode", 01777);
+        contextRunner.withPropertyValues("sherlock.file.directory=" + shared, "sherlock.file.shared-directory=true")
+            .run(context -> {
+                context.getBean(LockRegistry.class).executeLocked("orders", () -> { });
+                assertThat(context.getBean(FileBackend.class)).hasToString("FileBackend (" + shared + ", shared)");
+            });
     }
 
     @Test

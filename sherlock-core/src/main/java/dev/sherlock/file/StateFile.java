@@ -1,0 +1,256 @@
+package dev.sherlock.file;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.sherlock.LockConfigurationException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One lock's state file, {@code <key>.sherlock}: two {@link LockFile#SLOT_SIZE}-byte slots written in turn in place,
+ * so a write torn by a crash (or failed for lack of space) leaves the other slot, the previous state, intact.
+ *
+ * <p>The file is opened so that nobody who can write the directory makes us write elsewhere: never through a
+ * symbolic link ({@code O_NOFOLLOW}), never a file with other hard links, never a directory, FIFO or device (a
+ * FIFO fails the positional read instead of blocking it), and never into content that is not a lock state: a file
+ * larger than two slots, or whose content is neither empty nor a slot, is refused, and at most two slots are read.
+ * Updates rewrite the file in place, not by renaming a temporary file over it, because a sticky shared directory
+ * does not let one user replace another user's file.
+ */
+final class StateFile implements Closeable {
+
+    static final String SUFFIX = ".sherlock";
+
+    static final int MAX_SIZE = 2 * LockFile.SLOT_SIZE;
+
+    private static final Set<OpenOption> CREATE = Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+            StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS);
+
+    private static final Set<OpenOption> EXISTING = Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
+
+    private static final byte[] HEADER = LockFile.HEADER.getBytes(StandardCharsets.US_ASCII);
+
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(5);
+
+    private static final int TYPE = 0170000;
+
+    private static final int REGULAR = 0100000;
+
+    private static final int SYMBOLIC_LINK = 0120000;
+
+    private final Path file;
+
+    private final FileChannel channel;
+
+    private StateFile(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
+    }
+
+    /**
+     * Opens the state file, creating it if missing.
+     * @param permissions of a new file, or {@code null} where the file system has no POSIX permissions
+     * @throws LockConfigurationException if something else than a lock state file has its name
+     */
+    static StateFile open(Path file, @Nullable FileAttribute<Set<PosixFilePermission>> permissions)
+            throws IOException {
+        while (true) {
+            StateFile existing = openExisting(file);
+            if (existing != null) {
+                return existing;
+            }
+            try {
+                FileChannel channel = permissions == null ? FileChannel.open(file, CREATE)
+                        : FileChannel.open(file, CREATE, permissions);
+                if (permissions != null && permissions.value().contains(PosixFilePermission.GROUP_WRITE)) {
+                    // The umask may have taken away the group's access that a shared directory needs; the file is ours.
+                    Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setPermissions(permissions.value());
+                }
+                return new StateFile(file, channel);
+            }
+            catch (FileAlreadyExistsException ex) {
+                // Created in between by another process (or planted): look at it again.
+            }
+        }
+    }
+
+    /**
+     * Opens the state file if it exists.
+     * @return the file, or {@code null} if it does not exist
+     * @throws LockConfigurationException if something else than a lock state file has its name
+     */
+    static @Nullable StateFile openExisting(Path file) throws IOException {
+        try {
+            if (file.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+                Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,nlink", LinkOption.NOFOLLOW_LINKS);
+                int type = (Integer) attributes.get("mode") & TYPE;
+                if (type == SYMBOLIC_LINK) {
+                    throw refused(file, "is a symbolic link; Sherlock never follows links in the lock directory");
+                }
+                if (type != REGULAR) {
+                    throw refused(file, "is not a regular file (a directory, FIFO or device)");
+                }
+                int links = (Integer) attributes.get("nlink");
+                if (links > 1) {
+                    throw refused(file, "has " + links + " hard links; writing it would change the other files too");
+                }
+            }
+            else {
+                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                if (attributes.isSymbolicLink()) {
+                    throw refused(file, "is a symbolic link; Sherlock never follows links in the lock directory");
+                }
+                if (!attributes.isRegularFile()) {
+                    throw refused(file, "is not a regular file (a directory, FIFO or device)");
+                }
+            }
+            return new StateFile(file, FileChannel.open(file, EXISTING));
+        }
+        catch (NoSuchFileException ex) {
+            return null;
+        }
+        catch (IOException ex) {
+            if (Files.isSymbolicLink(file)) {
+                // Replaced by a link between the look and the open (O_NOFOLLOW refused it).
+                throw refused(file, "is a symbolic link; Sherlock never follows links in the lock directory");
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * Takes the state file's OS lock. Holders keep it for microseconds, so waiting longer than {@link #LOCK_WAIT}
+     * means the process holding it is frozen (stopped, paused): fail instead of blocking without limit.
+     */
+    FileLock lock() throws IOException {
+        long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
+        long pause = 50_000;
+        while (true) {
+            try {
+                FileLock lock = channel.tryLock();
+                if (lock != null) {
+                    return lock;
+                }
+            }
+            catch (OverlappingFileLockException ex) {
+                // Another backend instance of this JVM (another class loader) holds it: wait as for a process.
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new IOException("lock file " + file + " has been locked by another process for "
+                        + LOCK_WAIT.toSeconds() + " s; that process may be frozen");
+            }
+            LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 5_000_000);
+        }
+    }
+
+    /**
+     * Reads the current state.
+     * @throws LockConfigurationException if the content is not a lock state
+     */
+    Snapshot read() throws IOException {
+        long size = channel.size();
+        if (size > MAX_SIZE) {
+            throw refused(file, "is not a Sherlock lock file (" + size + " bytes, more than a lock state)");
+        }
+        byte[] bytes = new byte[(int) size];
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, buffer.position()) < 0) {
+                break;
+            }
+        }
+        int length = buffer.position();
+        if (isBlank(bytes, length)) {
+            // New, or zero-filled by a machine crash before its first write reached the disk.
+            return new Snapshot(LockFile.EMPTY, 0, 0, false);
+        }
+        LockFile.Slot first = LockFile.decode(bytes, 0, Math.min(length, LockFile.SLOT_SIZE));
+        LockFile.Slot second = length > LockFile.SLOT_SIZE
+                ? LockFile.decode(bytes, LockFile.SLOT_SIZE, length - LockFile.SLOT_SIZE) : null;
+        if (first != null && (second == null || first.sequence() >= second.sequence())) {
+            return new Snapshot(first.state(), first.sequence(), 1, false);
+        }
+        if (second != null) {
+            return new Snapshot(second.state(), second.sequence(), 0, false);
+        }
+        if (startsWithHeader(bytes, 0, length) || startsWithHeader(bytes, LockFile.SLOT_SIZE, length)) {
+            return new Snapshot(LockFile.EMPTY, 0, 0, true);
+        }
+        throw refused(file, "is not a Sherlock lock file (its " + length + " bytes are not a lock state)");
+    }
+
+    /** Writes {@code next} into the slot that does not hold the current state. */
+    void write(Snapshot current, LockFile next) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(next.encode(current.sequence() + 1));
+        long position = (long) current.nextSlot() * LockFile.SLOT_SIZE;
+        while (buffer.hasRemaining()) {
+            channel.write(buffer, position + buffer.position());
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    private static boolean isBlank(byte[] bytes, int length) {
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean startsWithHeader(byte[] bytes, int offset, int length) {
+        if (length - offset < HEADER.length) {
+            return false;
+        }
+        for (int i = 0; i < HEADER.length; i++) {
+            if (bytes[offset + i] != HEADER[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static LockConfigurationException refused(Path file, String what) {
+        return new LockConfigurationException("Backend file: " + file + " " + what + ". Refusing to use it, so the"
+                + " lock cannot be taken; remove it if nothing else needs it (someone with write access to the"
+                + " directory put it there)");
+    }
+
+    /**
+     * The state read from a file.
+     * @param state the current state; free if the file is new or damaged
+     * @param sequence the current slot's sequence number, 0 if none
+     * @param nextSlot where the next state goes: the slot not holding the current one
+     * @param damaged whether the file is ours but neither slot is intact (outside interference)
+     */
+    record Snapshot(LockFile state, long sequence, int nextSlot, boolean damaged) {
+    }
+}
