@@ -1,6 +1,5 @@
 package dev.sherlock;
 
-import java.nio.file.Path;
 import java.util.function.Consumer;
 
 import dev.sherlock.file.FileBackend;
@@ -17,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  *     ...
  * }
  * }</pre>
- * Until configured, locks live in the file backend under {@code ${java.io.tmpdir}/sherlock} with the default
+ * Until configured, locks live in the file backend under {@link FileBackend#defaultDirectory()}
+ * ({@code sherlock-<user>} in {@code java.io.tmpdir}) with the default
  * {@link LockSettings}. Each {@code configure} starts a new {@link #registry()}: holds taken through an earlier
  * registry are released through it, and do not re-enter through the new one.
  *

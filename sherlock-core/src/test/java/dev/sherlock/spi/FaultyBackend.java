@@ -1,6 +1,8 @@
 package dev.sherlock.spi;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,8 +24,20 @@ public final class FaultyBackend extends ForwardingBackend {
     /** Next release calls to apply and then fail, as if the reply were lost. */
     public final AtomicInteger releaseRepliesToLose = new AtomicInteger();
 
-    /** Next calls of any kind to fail before they reach the backend, as while a client reconnects. */
-    public final AtomicInteger callsToFail = new AtomicInteger();
+    /** Next tryAcquire calls to fail before they reach the backend, as while a client reconnects. */
+    public final AtomicInteger acquiresToFail = new AtomicInteger();
+
+    /** Next release calls to fail before they reach the backend. */
+    public final AtomicInteger releasesToFail = new AtomicInteger();
+
+    /** Next renew calls whose reply is delayed by {@link #replyDelay} after being applied. */
+    public final AtomicInteger renewRepliesToDelay = new AtomicInteger();
+
+    /** Owners of the acquisitions whose reply was delayed. */
+    public final List<String> delayedAcquireOwners = new CopyOnWriteArrayList<>();
+
+    /** Owners of every release call, in order. */
+    public final List<String> releasedOwners = new CopyOnWriteArrayList<>();
 
     /** Next tryAcquire calls whose reply is delayed by {@link #replyDelay} after being applied. */
     public final AtomicInteger acquireRepliesToDelay = new AtomicInteger();
@@ -53,7 +67,7 @@ public final class FaultyBackend extends ForwardingBackend {
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
         calls.incrementAndGet();
-        failIfArmed();
+        failIf(acquiresToFail);
         if (take(acquiresToResendLater)) {
             Thread resend = new Thread(() -> {
                 sleep(resendDelay);
@@ -69,6 +83,7 @@ public final class FaultyBackend extends ForwardingBackend {
             throw new IllegalStateException("connection reset before the reply to acquire");
         }
         if (take(acquireRepliesToDelay)) {
+            delayedAcquireOwners.add(owner);
             sleep(replyDelay);
         }
         return result;
@@ -77,7 +92,8 @@ public final class FaultyBackend extends ForwardingBackend {
     @Override
     public boolean release(String key, String owner) {
         calls.incrementAndGet();
-        failIfArmed();
+        releasedOwners.add(owner);
+        failIf(releasesToFail);
         boolean released = delegate.release(key, owner);
         if (take(releaseRepliesToLose)) {
             throw new IllegalStateException("connection reset before the reply to release");
@@ -88,7 +104,6 @@ public final class FaultyBackend extends ForwardingBackend {
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
         calls.incrementAndGet();
-        failIfArmed();
         CountDownLatch gate = renewGate;
         if (gate != null) {
             blockedRenewals.incrementAndGet();
@@ -102,7 +117,11 @@ public final class FaultyBackend extends ForwardingBackend {
                 blockedRenewals.decrementAndGet();
             }
         }
-        return delegate.renew(key, owner, expire);
+        boolean renewed = delegate.renew(key, owner, expire);
+        if (take(renewRepliesToDelay)) {
+            sleep(replyDelay);
+        }
+        return renewed;
     }
 
     @Override
@@ -116,8 +135,8 @@ public final class FaultyBackend extends ForwardingBackend {
     public void close() {
     }
 
-    private void failIfArmed() {
-        if (take(callsToFail)) {
+    private static void failIf(AtomicInteger armed) {
+        if (take(armed)) {
             throw new IllegalStateException("connection refused (reconnecting)");
         }
     }
