@@ -232,6 +232,9 @@ public final class RedisBackend implements LockBackend {
      *
      * <p>As in py-sherlock, ({@code "a_b"}, {@code "c"}) and ({@code "a"}, {@code "b_c"}) share a key; names within
      * one namespace never do.
+     *
+     * @throws IllegalArgumentException if the key would start with <code>sherlock:&#123;</code>, the prefix of the
+     *     backend's own keys (fencing counters, waiting marks), which a lock must never touch
      */
     @Override
     public String key(@Nullable String namespace, String name) {

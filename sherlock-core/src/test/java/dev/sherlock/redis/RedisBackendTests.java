@@ -259,6 +259,22 @@ class RedisBackendTests {
     }
 
     @Test
+    void aLockNamedLikeAnotherLocksFencingCounterIsRefusedNamingTheLockAndTheBackend() {
+        String name = uniqueKey();
+        RedisLock orders = new RedisLock(name, backend, null, LockSettings.defaults());
+        String counter = backend.fenceKey(name);
+
+        assertThatThrownBy(() -> new RedisLock(counter, backend, null, LockSettings.defaults()))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessageStartingWith("Lock '" + counter + "' (backend redis): its Redis key '" + counter
+                        + "' starts with 'sherlock:{'");
+        orders.acquire();
+        long token = orders.fencingToken();
+        orders.release();
+        assertThat(raw.opsForValue().get(counter)).startsWith((token + 1) + " ");
+    }
+
+    @Test
     void builderRejectsAnEmptyChannelAndANonPositiveRetention() {
         RedisBackend.Builder builder = RedisBackend.builder(RedisTestSupport.factory());
         assertThatThrownBy(() -> builder.channel("")).isInstanceOf(LockConfigurationException.class)
