@@ -76,7 +76,18 @@ import org.slf4j.LoggerFactory;
  * <li>A late holder, whose item expired or was evicted between its {@code add} and its {@code gets}, does not find
  * its item and fails without a token. If it incremented the counter, numbers are only skipped.</li>
  * </ol>
- * Uncontended, acquire takes three round trips and release two; an attempt on a held lock takes one.
+ * Uncontended, acquire takes three round trips and release two; an attempt on a held lock takes two (the
+ * {@code add}, and a {@code gets} that tells another holder from an earlier run of this same acquisition).
+ *
+ * <p><b>Requests run twice.</b> The core retries an attempt that failed (a timeout, a dropped connection) with the
+ * same owner token, although the first may have been applied. An {@code add} that fails on an item holding our owner
+ * token continues as if it had succeeded: the item's lifetime is restarted from this request with a CAS-guarded
+ * update, then {@code incr} and {@code gets} as above, so the hold gets a new token, larger than every earlier one
+ * (the first run's token, if it drew one, was never delivered). A release whose {@code gets} found our item has
+ * released the lock even if the CAS-guarded {@code delete} then finds nothing: our own delete ran twice, or the
+ * item expired after the release was asked. spymemcached itself does not resend an operation that may have been
+ * applied: when a connection drops it cancels the operations in flight (only one it had not finished writing is
+ * written again on the new connection).
  *
  * <p><b>Restart, flush and eviction.</b> memcached keeps nothing on disk. A restart or {@code flush_all} loses every
  * lock: other processes can acquire at once while the old holders still believe they hold until their next renewal
@@ -216,11 +227,18 @@ public final class MemcachedBackend implements LockBackend {
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
         int exptime = MemcachedExpiry.exptime(expire, clock.instant().getEpochSecond());
         OperationFuture<Boolean> add = client.add(key, exptime, owner, OwnerTranscoder.INSTANCE);
-        if (!await(add, "add", key)) {
-            requireStatus(add, "add", key, StatusCode.ERR_EXISTS, StatusCode.ERR_NOT_STORED);
-            return AcquireResult.held(null, 0);
+        Long created;
+        if (await(add, "add", key)) {
+            created = add.getCas();
         }
-        Long added = add.getCas();
+        else {
+            requireStatus(add, "add", key, StatusCode.ERR_EXISTS, StatusCode.ERR_NOT_STORED);
+            OperationFuture<CASResponse> restarted = restartOwnItem(key, owner, exptime);
+            if (restarted == null) {
+                return AcquireResult.held(null, 0);
+            }
+            created = restarted.getCas();
+        }
         String fenceKey = MemcachedKeys.fenceKey(key);
         OperationFuture<Long> incr = client.asyncIncr(fenceKey, 1L, nowMicros(), 0);
         long token = await(incr, "incr", fenceKey);
@@ -232,7 +250,7 @@ public final class MemcachedBackend implements LockBackend {
         }
         CASValue<String> item = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
         // The owner token alone identifies the item our add created; the CAS value confirms it.
-        if (item != null && owner.equals(item.getValue()) && (added == null || item.getCas() == added)) {
+        if (item != null && owner.equals(item.getValue()) && (created == null || item.getCas() == created)) {
             return AcquireResult.acquired(token);
         }
         // Our item is gone: it expired, was evicted or flushed before the acquisition completed.
@@ -244,20 +262,44 @@ public final class MemcachedBackend implements LockBackend {
         return AcquireResult.held(null, 0);
     }
 
+    /**
+     * After a failed {@code add}: if the item holds our owner token, an earlier run of this acquisition created it (the
+     * core retries a failed attempt with the same owner), so its lifetime is restarted from this request, as the
+     * caller counts it, guarded by its CAS value. Returns the successful update, whose CAS value identifies the item
+     * from now on, or {@code null} when the item is someone else's or changed meanwhile (the caller tries again).
+     */
+    private @Nullable OperationFuture<CASResponse> restartOwnItem(String key, String owner, int exptime) {
+        CASValue<String> item = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
+        if (item == null || !owner.equals(item.getValue())) {
+            return null;
+        }
+        OperationFuture<CASResponse> restarted = client.asyncCAS(key, item.getCas(), exptime, owner,
+                OwnerTranscoder.INSTANCE);
+        return await(restarted, "cas", key) == CASResponse.OK ? restarted : null;
+    }
+
+    /**
+     * Deletes the item if it holds our owner token, guarded by its CAS value. Once a {@code gets} of this call has
+     * found our item, the lock was still ours when the release was asked: if the item is then gone or someone
+     * else's, it was deleted by our own delete sent twice or it expired after the release was asked, and either way
+     * the release is done, not lost.
+     */
     @Override
     public boolean release(String key, String owner) {
+        boolean seenOurs = false;
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             CASValue<String> item = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
             if (item == null || !owner.equals(item.getValue())) {
-                return false;
+                return seenOurs;
             }
+            seenOurs = true;
             OperationFuture<Boolean> delete = client.delete(key, item.getCas());
             if (await(delete, "delete", key)) {
                 return true;
             }
             if (requireStatus(delete, "delete", key, StatusCode.ERR_EXISTS, StatusCode.ERR_NOT_FOUND)
                     == StatusCode.ERR_NOT_FOUND) {
-                return false;
+                return true;
             }
         }
         throw casContention("delete", key);
