@@ -324,6 +324,15 @@ public final class MemcachedBackend implements LockBackend {
         };
     }
 
+    /**
+     * Refuses expiries below one second, which memcached cannot count, and expiries that would end after
+     * 2038-01-19T03:14:07Z, the latest time it can store.
+     */
+    @Override
+    public @Nullable String unsupportedExpire(Duration expire) {
+        return MemcachedExpiry.unsupported(expire, clock.instant().getEpochSecond());
+    }
+
     @Override
     public boolean isLocked(String key) {
         return await(client.asyncGet(key, OwnerTranscoder.INSTANCE), "get", key) != null;
