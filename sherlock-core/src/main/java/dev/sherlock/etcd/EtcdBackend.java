@@ -20,6 +20,7 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -50,6 +51,12 @@ import org.jspecify.annotations.Nullable;
  * lease, or is refused for want of it, so an abandoned attempt never leaves a key that could grant the lock to
  * nobody. A lock that never expires is created on such a lease and detached from it in a second, guarded
  * transaction.
+ *
+ * <p><b>Requests run twice.</b> jetcd never resends a transaction that may have been applied (it retries only errors
+ * etcd raises before applying anything), but the core retries a failed attempt with the same owner token. A
+ * create-if-absent txn that finds the key holding that owner acquires it, in the same txn: the key moves to this
+ * attempt's lease (the lease of the earlier run may be under revocation) and keeps its create revision, which is
+ * the token.
  *
  * <p><b>Leases are reused.</b> A lease left without a key, by an attempt that found the lock held or by a release,
  * is kept as a spare for the next attempt of this backend: reusing it costs a keep-alive, which etcd's leader
@@ -239,17 +246,24 @@ public final class EtcdBackend implements LockBackend {
         ByteSequence k = bytes(key);
         KeyWatch waited = watches.heldAfterWait(key);
         if (waited != null) {
-            AcquireResult stillHeld = stillHeld(k, key, waited);
+            AcquireResult stillHeld = stillHeld(k, key, owner, waited);
             if (stillHeld != null) {
                 return stillHeld;
             }
         }
         EtcdLeases.Attempt lease = leases.forAttempt(expire == null ? safetyLeaseSeconds : leaseSeconds(expire), key);
+        ByteSequence value = bytes(owner);
+        PutOption onLease = PutOption.builder().withLeaseId(lease.id).build();
         TxnResponse created;
         try {
+            // Else: the key may be ours, created by an earlier run of this acquisition whose answer never came (the
+            // core retries with the same owner). Then it moves to this attempt's lease, which the caller's deadline
+            // counts from; its create revision stays, and is the token.
             created = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease.id).build())).commit(),
-                    "create-if-absent txn", key);
+                    .Then(Op.put(k, value, onLease))
+                    .Else(Op.txn(new Cmp[] {ownedBy(k, owner)}, new Op[] {Op.put(k, value,
+                            PutOption.builder().withLeaseId(lease.id).withPrevKV().build())}, new Op[0]))
+                    .commit(), "create-if-absent txn", key);
         }
         catch (RuntimeException ex) {
             // The txn may have been applied, or may be applied later: without its lease the key cannot outlive this.
@@ -257,7 +271,8 @@ public final class EtcdBackend implements LockBackend {
             throw ex;
         }
         long revision = created.getHeader().getRevision();
-        if (!created.isSucceeded()) {
+        long token = created.isSucceeded() ? revision : ownCreateRevision(created, lease, key);
+        if (token == 0) {
             leases.unused(lease);
             watches.observedHeld(key, revision);
             return AcquireResult.held(null, revision);
@@ -266,7 +281,29 @@ public final class EtcdBackend implements LockBackend {
         if (expire == null) {
             makePermanent(k, key, owner, revision, lease);
         }
-        return AcquireResult.acquired(revision);
+        return AcquireResult.acquired(token);
+    }
+
+    /**
+     * The create revision of our own key, which the failed create-if-absent txn moved to the attempt's lease; 0 if
+     * the key is someone else's. The lease the key had before is revoked: it may still be under revocation by the
+     * earlier attempt, and a key left on it would vanish with it.
+     */
+    private long ownCreateRevision(TxnResponse failed, EtcdLeases.Attempt lease, String key) {
+        for (TxnResponse nested : failed.getTxnResponses()) {
+            if (nested.isSucceeded()) {
+                for (PutResponse put : nested.getPutResponses()) {
+                    if (put.hasPrevKv()) {
+                        long previousLease = put.getPrevKv().getLease();
+                        if (previousLease != 0 && previousLease != lease.id) {
+                            leases.revoke(previousLease, key);
+                        }
+                        return put.getPrevKv().getCreateRevision();
+                    }
+                }
+            }
+        }
+        return 0;
     }
 
     /**
@@ -274,13 +311,15 @@ public final class EtcdBackend implements LockBackend {
      * last second, otherwise by a read, which is cheaper for etcd than a failed transaction (no Raft proposal).
      * @return the held result, or {@code null} when the key may be free and the caller should try to create it
      */
-    private @Nullable AcquireResult stillHeld(ByteSequence k, String key, KeyWatch watch) {
+    private @Nullable AcquireResult stillHeld(ByteSequence k, String key, String owner, KeyWatch watch) {
         long held = watch.heldRevision();
-        if (held > 0 && watch.confirmedSince(System.nanoTime())) {
+        ByteSequence value = bytes(owner);
+        if (held > 0 && !watch.lastWrittenBy(value) && watch.confirmedSince(System.nanoTime())) {
             return AcquireResult.held(null, held);
         }
-        GetResponse read = await(kv.get(k, COUNT_ONLY), "get", key);
-        if (read.getCount() == 0) {
+        GetResponse read = await(kv.get(k), "get", key);
+        if (read.getKvs().isEmpty() || read.getKvs().get(0).getValue().equals(value)) {
+            // Free, or ours from an earlier run of this acquisition: the txn decides.
             return null;
         }
         long revision = read.getHeader().getRevision();
@@ -288,12 +327,12 @@ public final class EtcdBackend implements LockBackend {
         return AcquireResult.held(null, revision);
     }
 
-    /** Detaches a freshly created never-expiring key from the lease it was created on. */
-    private void makePermanent(ByteSequence k, String key, String owner, long createRevision,
+    /** Detaches a never-expiring key, just written by this attempt at {@code modRevision}, from its lease. */
+    private void makePermanent(ByteSequence k, String key, String owner, long modRevision,
             EtcdLeases.Attempt lease) {
         TxnResponse detached;
         try {
-            detached = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(createRevision)),
+            detached = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)),
                     ownedBy(k, owner)).Then(Op.put(k, bytes(owner), PutOption.DEFAULT)).commit(), "detach txn", key);
         }
         catch (RuntimeException ex) {
