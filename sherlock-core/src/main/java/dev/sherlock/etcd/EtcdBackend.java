@@ -1,10 +1,8 @@
 package dev.sherlock.etcd;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -40,9 +38,10 @@ import org.jspecify.annotations.Nullable;
  * never deletes or extends the new holder's lock. The fencing token is the revision at which the key was created:
  * cluster-wide, strictly increasing and durable across restarts and leader changes.
  *
- * <p><b>Expiry.</b> The key lives as long as its lease: {@code expire} is rounded up to whole seconds, and etcd
- * raises lease TTLs below its minimum (1.5 election timeouts, 2 s with default settings); the leader revokes
- * expired leases every 500 ms. Leases are measured from when etcd grants them, after the request was sent, so the
+ * <p><b>Expiry.</b> The key lives as long as its lease: {@code expire} is rounded up to whole seconds. etcd raises
+ * lease TTLs below its minimum (1.5 election timeouts, 2 s with default settings), so expiries below the minimum the
+ * backend assumes ({@link #minimumLeaseTtl()}, configurable) are refused when a lock is configured, and a grant
+ * longer than asked is logged once as a warning; the leader revokes expired leases every 500 ms. Leases are measured from when etcd grants them, after the request was sent, so the
  * lock never ends before the deadline the holder computes. Renewal is a keep-alive of the key's lease after checking
  * that the key still carries the owner token. A lock that never expires is a key without a lease.
  *
@@ -79,6 +78,12 @@ public final class EtcdBackend implements LockBackend {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     /**
+     * The minimum lease TTL the backend assumes unless configured otherwise: etcd's with default settings (1.5 times
+     * the 1 s election timeout, rounded up).
+     */
+    public static final Duration DEFAULT_MINIMUM_LEASE_TTL = EtcdLeaseTtls.DEFAULT_MINIMUM;
+
+    /**
      * The shortest lease a lock that never expires is created on; it is detached at once, so the lease only matters
      * if this process dies between the two transactions.
      */
@@ -102,6 +107,8 @@ public final class EtcdBackend implements LockBackend {
 
     private final ReleaseWatches watches;
 
+    private final Duration minimumLeaseTtl;
+
     private volatile boolean closed;
 
     /**
@@ -120,22 +127,36 @@ public final class EtcdBackend implements LockBackend {
      * @throws LockConfigurationException if an argument is null or the timeout is not positive
      */
     public EtcdBackend(Client client, Duration requestTimeout) {
-        this(client, requestTimeout, false);
+        this(client, requestTimeout, DEFAULT_MINIMUM_LEASE_TTL);
     }
 
-    private EtcdBackend(@Nullable Client client, @Nullable Duration requestTimeout, boolean ownsClient) {
+    /**
+     * Creates the backend over the application's client, for a cluster whose minimum lease TTL is not etcd's default.
+     * {@link #close()} leaves the client open.
+     * @param client the jetcd client
+     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
+     * @param minimumLeaseTtl the cluster's minimum lease TTL: 1.5 times its election timeout, rounded up to whole
+     *     seconds (2 s with etcd's defaults); shorter expiries are refused
+     * @throws LockConfigurationException if an argument is null or a duration is not positive
+     * @since 0.1.0
+     */
+    public EtcdBackend(Client client, Duration requestTimeout, Duration minimumLeaseTtl) {
+        this(client, requestTimeout, minimumLeaseTtl, false);
+    }
+
+    private EtcdBackend(@Nullable Client client, @Nullable Duration requestTimeout,
+            @Nullable Duration minimumLeaseTtl, boolean ownsClient) {
         if (client == null) {
             throw new LockConfigurationException("Backend etcd: 'client' must not be null");
         }
-        if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
-            throw new LockConfigurationException("Backend etcd: 'requestTimeout' must be positive but was "
-                    + requestTimeout);
-        }
+        requirePositive("requestTimeout", requestTimeout);
+        requirePositive("minimumLeaseTtl", minimumLeaseTtl);
         this.client = client;
         this.ownsClient = ownsClient;
+        this.minimumLeaseTtl = minimumLeaseTtl;
         this.kv = client.getKVClient();
         this.requests = new EtcdRequests(requestTimeout);
-        this.leases = new EtcdLeases(client.getLeaseClient(), requests);
+        this.leases = new EtcdLeases(client.getLeaseClient(), requests, minimumLeaseTtl);
         this.safetyLeaseSeconds = Math.max(MIN_SAFETY_LEASE_SECONDS, 2 * leaseSeconds(requestTimeout));
         this.watches = new ReleaseWatches(client.getWatchClient());
     }
@@ -170,10 +191,29 @@ public final class EtcdBackend implements LockBackend {
      *     positive
      */
     public static EtcdBackend connect(Collection<String> endpoints, Duration requestTimeout) {
-        List<URI> uris = endpoints(endpoints);
+        return connect(endpoints, requestTimeout, DEFAULT_MINIMUM_LEASE_TTL);
+    }
+
+    /**
+     * Connects to etcd with a client of its own, for a cluster whose minimum lease TTL is not etcd's default;
+     * {@link #close()} closes the client.
+     * @param endpoints the members' client URLs; an element may itself be a comma-separated list
+     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
+     * @param minimumLeaseTtl the cluster's minimum lease TTL: 1.5 times its election timeout, rounded up to whole
+     *     seconds (2 s with etcd's defaults); shorter expiries are refused
+     * @return the backend
+     * @throws LockConfigurationException if there is no endpoint, one is not an http(s) URL, or a duration is not
+     *     positive
+     * @since 0.1.0
+     */
+    public static EtcdBackend connect(Collection<String> endpoints, Duration requestTimeout,
+            Duration minimumLeaseTtl) {
+        List<URI> uris = EtcdEndpoints.parse(endpoints);
+        requirePositive("requestTimeout", requestTimeout);
+        requirePositive("minimumLeaseTtl", minimumLeaseTtl);
         Client client = Client.builder().endpoints(uris.toArray(URI[]::new)).build();
         try {
-            return new EtcdBackend(client, requestTimeout, true);
+            return new EtcdBackend(client, requestTimeout, minimumLeaseTtl, true);
         }
         catch (RuntimeException ex) {
             client.close();
@@ -181,38 +221,10 @@ public final class EtcdBackend implements LockBackend {
         }
     }
 
-    private static List<URI> endpoints(@Nullable Collection<String> endpoints) {
-        List<URI> uris = new ArrayList<>();
-        if (endpoints != null) {
-            for (String element : endpoints) {
-                for (String endpoint : element == null ? new String[0] : element.split(",")) {
-                    if (!endpoint.isBlank()) {
-                        uris.add(endpoint(endpoint.strip()));
-                    }
-                }
-            }
+    private static void requirePositive(String field, @Nullable Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new LockConfigurationException("Backend etcd: '" + field + "' must be positive but was " + value);
         }
-        if (uris.isEmpty()) {
-            throw new LockConfigurationException("Backend etcd: 'endpoints' must name at least one etcd member, e.g."
-                    + " http://etcd-0:2379");
-        }
-        return uris;
-    }
-
-    private static URI endpoint(String text) {
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme();
-            if (("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null
-                    && uri.getPort() > 0) {
-                return uri;
-            }
-        }
-        catch (URISyntaxException ex) {
-            // reported below with the expected form
-        }
-        throw new LockConfigurationException("Backend etcd: 'endpoints' contains '" + text + "', which is not an etcd"
-                + " client URL. Use the form http://host:2379 (or https://)");
     }
 
     /**
@@ -231,9 +243,26 @@ public final class EtcdBackend implements LockBackend {
         return requests.timeout();
     }
 
+    /**
+     * The minimum lease TTL this backend assumes the cluster has; shorter expiries are refused.
+     * @return the minimum lease TTL
+     */
+    public Duration minimumLeaseTtl() {
+        return minimumLeaseTtl;
+    }
+
     @Override
     public String name() {
         return "etcd";
+    }
+
+    /**
+     * Refuses expiries below the cluster's minimum lease TTL, which etcd would lengthen, and beyond its longest
+     * lease.
+     */
+    @Override
+    public @Nullable String unsupportedExpire(Duration expire) {
+        return EtcdLeaseTtls.unsupported(expire, minimumLeaseTtl);
     }
 
     @Override
@@ -469,10 +498,8 @@ public final class EtcdBackend implements LockBackend {
         return new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(bytes(owner)));
     }
 
-    /** A lease TTL in whole seconds, rounded up so the lease never ends before the expiry. */
-    static long leaseSeconds(Duration expire) {
-        long seconds = expire.getSeconds() + (expire.getNano() > 0 ? 1 : 0);
-        return Math.max(1, seconds);
+    private static long leaseSeconds(Duration expire) {
+        return EtcdLeaseTtls.seconds(expire);
     }
 
     private static ByteSequence bytes(String text) {
