@@ -275,6 +275,17 @@ class RedisBackendTests {
     }
 
     @Test
+    void everyExpiryFromAMillisecondToTheCoresHundredYearsIsSupported() {
+        Duration century = Duration.ofDays(365L * 100);
+        assertThat(backend.unsupportedExpire(Duration.ofMillis(1))).isNull();
+        assertThat(backend.unsupportedExpire(century)).isNull();
+        String key = uniqueKey();
+        assertThat(backend.tryAcquire(key, "owner", century).acquired()).isTrue();
+        assertThat(raw.getExpire(key, TimeUnit.DAYS)).isGreaterThan(365L * 99);
+        assertThat(backend.release(key, "owner")).isTrue();
+    }
+
+    @Test
     void builderRejectsAnEmptyChannelAndANonPositiveRetention() {
         RedisBackend.Builder builder = RedisBackend.builder(RedisTestSupport.factory());
         assertThatThrownBy(() -> builder.channel("")).isInstanceOf(LockConfigurationException.class)
