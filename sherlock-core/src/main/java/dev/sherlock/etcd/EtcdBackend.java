@@ -18,7 +18,6 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -107,6 +106,8 @@ public final class EtcdBackend implements LockBackend {
 
     private final ReleaseWatches watches;
 
+    private final EtcdAcquisitions acquisitions;
+
     private final Duration minimumLeaseTtl;
 
     private volatile boolean closed;
@@ -159,6 +160,7 @@ public final class EtcdBackend implements LockBackend {
         this.leases = new EtcdLeases(client.getLeaseClient(), requests, minimumLeaseTtl);
         this.safetyLeaseSeconds = Math.max(MIN_SAFETY_LEASE_SECONDS, 2 * leaseSeconds(requestTimeout));
         this.watches = new ReleaseWatches(client.getWatchClient());
+        this.acquisitions = new EtcdAcquisitions(kv, requests, leases, watches, safetyLeaseSeconds);
     }
 
     /**
@@ -272,108 +274,7 @@ public final class EtcdBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        ByteSequence k = bytes(key);
-        KeyWatch waited = watches.heldAfterWait(key);
-        if (waited != null) {
-            AcquireResult stillHeld = stillHeld(k, key, owner, waited);
-            if (stillHeld != null) {
-                return stillHeld;
-            }
-        }
-        EtcdLeases.Attempt lease = leases.forAttempt(expire == null ? safetyLeaseSeconds : leaseSeconds(expire), key);
-        ByteSequence value = bytes(owner);
-        PutOption onLease = PutOption.builder().withLeaseId(lease.id).build();
-        TxnResponse created;
-        try {
-            // Else: the key may be ours, created by an earlier run of this acquisition whose answer never came (the
-            // core retries with the same owner). Then it moves to this attempt's lease, which the caller's deadline
-            // counts from; its create revision stays, and is the token.
-            created = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(k, value, onLease))
-                    .Else(Op.txn(new Cmp[] {ownedBy(k, owner)}, new Op[] {Op.put(k, value,
-                            PutOption.builder().withLeaseId(lease.id).withPrevKV().build())}, new Op[0]))
-                    .commit(), "create-if-absent txn", key);
-        }
-        catch (RuntimeException ex) {
-            // The txn may have been applied, or may be applied later: without its lease the key cannot outlive this.
-            leases.abandon(lease, key);
-            throw ex;
-        }
-        long revision = created.getHeader().getRevision();
-        long token = created.isSucceeded() ? revision : ownCreateRevision(created, lease, key);
-        if (token == 0) {
-            leases.unused(lease);
-            watches.observedHeld(key, revision);
-            return AcquireResult.held(null, revision);
-        }
-        leases.confirm(lease, key);
-        if (expire == null) {
-            makePermanent(k, key, owner, revision, lease);
-        }
-        return AcquireResult.acquired(token);
-    }
-
-    /**
-     * The create revision of our own key, which the failed create-if-absent txn moved to the attempt's lease; 0 if
-     * the key is someone else's. The lease the key had before is revoked: it may still be under revocation by the
-     * earlier attempt, and a key left on it would vanish with it.
-     */
-    private long ownCreateRevision(TxnResponse failed, EtcdLeases.Attempt lease, String key) {
-        for (TxnResponse nested : failed.getTxnResponses()) {
-            if (nested.isSucceeded()) {
-                for (PutResponse put : nested.getPutResponses()) {
-                    if (put.hasPrevKv()) {
-                        long previousLease = put.getPrevKv().getLease();
-                        if (previousLease != 0 && previousLease != lease.id) {
-                            leases.revoke(previousLease, key);
-                        }
-                        return put.getPrevKv().getCreateRevision();
-                    }
-                }
-            }
-        }
-        return 0;
-    }
-
-    /**
-     * A retry right after a wait that saw no deletion: answered from the watch when it was confirmed within the
-     * last second, otherwise by a read, which is cheaper for etcd than a failed transaction (no Raft proposal).
-     * @return the held result, or {@code null} when the key may be free and the caller should try to create it
-     */
-    private @Nullable AcquireResult stillHeld(ByteSequence k, String key, String owner, KeyWatch watch) {
-        long held = watch.heldRevision();
-        ByteSequence value = bytes(owner);
-        if (held > 0 && !watch.lastWrittenBy(value) && watch.confirmedSince(System.nanoTime())) {
-            return AcquireResult.held(null, held);
-        }
-        GetResponse read = await(kv.get(k), "get", key);
-        if (read.getKvs().isEmpty() || read.getKvs().get(0).getValue().equals(value)) {
-            // Free, or ours from an earlier run of this acquisition: the txn decides.
-            return null;
-        }
-        long revision = read.getHeader().getRevision();
-        watch.observedHeld(revision);
-        return AcquireResult.held(null, revision);
-    }
-
-    /** Detaches a never-expiring key, just written by this attempt at {@code modRevision}, from its lease. */
-    private void makePermanent(ByteSequence k, String key, String owner, long modRevision,
-            EtcdLeases.Attempt lease) {
-        TxnResponse detached;
-        try {
-            detached = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)),
-                    ownedBy(k, owner)).Then(Op.put(k, bytes(owner), PutOption.DEFAULT)).commit(), "detach txn", key);
-        }
-        catch (RuntimeException ex) {
-            leases.abandon(lease, key);
-            throw ex;
-        }
-        if (!detached.isSucceeded()) {
-            leases.abandon(lease, key);
-            throw new EtcdRequestException("the new lock key '" + key + "' was changed or deleted by someone else"
-                    + " before it could be made permanent", null);
-        }
-        leases.unused(lease);
+        return acquisitions.tryAcquire(key, owner, expire);
     }
 
     @Override
@@ -495,7 +396,7 @@ public final class EtcdBackend implements LockBackend {
     }
 
     private static Cmp ownedBy(ByteSequence k, String owner) {
-        return new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(bytes(owner)));
+        return EtcdAcquisitions.ownedBy(k, owner);
     }
 
     private static long leaseSeconds(Duration expire) {
