@@ -1,12 +1,9 @@
 package dev.sherlock.memcached;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -16,18 +13,14 @@ import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockInterruptedException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
-import net.spy.memcached.AddrUtil;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
 import net.spy.memcached.ConnectionFactoryBuilder;
-import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.MemcachedClient;
-import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.internal.OperationFuture;
 import net.spy.memcached.ops.OperationStatus;
 import net.spy.memcached.ops.StatusCode;
-import net.spy.memcached.protocol.binary.BinaryMemcachedNodeImpl;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,7 +121,7 @@ public final class MemcachedBackend implements LockBackend {
         if (client == null) {
             throw new LockConfigurationException("Backend memcached: 'client' must not be null");
         }
-        requireBinary(client);
+        MemcachedClients.requireBinary(client);
         this.client = client;
         this.ownsClient = ownsClient;
     }
@@ -163,46 +156,7 @@ public final class MemcachedBackend implements LockBackend {
      * @throws LockConfigurationException if the list is empty or malformed
      */
     public static MemcachedClient createClient(String servers) {
-        List<InetSocketAddress> addresses = addresses(servers);
-        ConnectionFactoryBuilder factory = new ConnectionFactoryBuilder()
-                .setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
-                .setLocatorType(ConnectionFactoryBuilder.Locator.CONSISTENT)
-                .setHashAlg(DefaultHashAlgorithm.KETAMA_HASH)
-                .setFailureMode(FailureMode.Retry)
-                .setDaemon(true);
-        try {
-            return new MemcachedClient(factory.build(), addresses);
-        }
-        catch (IOException | RuntimeException ex) {
-            // An unresolvable host name surfaces here as UnresolvedAddressException.
-            throw new LockConfigurationException("Backend memcached: cannot create a client for 'servers' '" + servers
-                    + "': " + ex + ". Check the host names and ports");
-        }
-    }
-
-    private static List<InetSocketAddress> addresses(@Nullable String servers) {
-        if (servers == null || servers.isBlank()) {
-            throw new LockConfigurationException("Backend memcached: 'servers' must not be empty. Give host:port"
-                    + " pairs separated by commas, e.g. cache1:11211,cache2:11211");
-        }
-        try {
-            return AddrUtil.getAddresses(servers.trim());
-        }
-        catch (IllegalArgumentException ex) {
-            throw new LockConfigurationException("Backend memcached: 'servers' '" + servers + "' is not a list of"
-                    + " host:port pairs (" + ex.getMessage() + "). Use e.g. cache1:11211,cache2:11211");
-        }
-    }
-
-    private static void requireBinary(MemcachedClient client) {
-        for (MemcachedNode node : client.getConnection().getLocator().getAll()) {
-            if (!(node instanceof BinaryMemcachedNodeImpl)) {
-                throw new LockConfigurationException("Backend memcached: the MemcachedClient speaks the ASCII"
-                        + " protocol, which cannot delete or renew a lock only if it is still ours. Build it with"
-                        + " new BinaryConnectionFactory() or ConnectionFactoryBuilder.setProtocol(Protocol.BINARY),"
-                        + " or use MemcachedBackend.createClient(servers)");
-            }
-        }
+        return MemcachedClients.create(servers);
     }
 
     /**
@@ -233,9 +187,14 @@ public final class MemcachedBackend implements LockBackend {
         }
         else {
             requireStatus(add, "add", key, StatusCode.ERR_EXISTS, StatusCode.ERR_NOT_STORED);
-            OperationFuture<CASResponse> restarted = restartOwnItem(key, owner, exptime);
+            CASValue<String> holder = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
+            if (holder == null || !owner.equals(holder.getValue())) {
+                // Someone else's; or gone since the add (released or expired just now): then try again at once.
+                return AcquireResult.held(holder == null ? Duration.ZERO : null, 0);
+            }
+            OperationFuture<CASResponse> restarted = restart(key, holder, exptime);
             if (restarted == null) {
-                return AcquireResult.held(null, 0);
+                return AcquireResult.held(Duration.ZERO, 0);
             }
             created = restarted.getCas();
         }
@@ -263,17 +222,13 @@ public final class MemcachedBackend implements LockBackend {
     }
 
     /**
-     * After a failed {@code add}: if the item holds our owner token, an earlier run of this acquisition created it (the
-     * core retries a failed attempt with the same owner), so its lifetime is restarted from this request, as the
-     * caller counts it, guarded by its CAS value. Returns the successful update, whose CAS value identifies the item
-     * from now on, or {@code null} when the item is someone else's or changed meanwhile (the caller tries again).
+     * After a failed {@code add} that found our own item, created by an earlier run of this acquisition (the core
+     * retries a failed attempt with the same owner): restarts its lifetime from this request, as the caller counts it,
+     * guarded by its CAS value. Returns the successful update, whose CAS value identifies the item from now on, or
+     * {@code null} if the item changed or went meanwhile.
      */
-    private @Nullable OperationFuture<CASResponse> restartOwnItem(String key, String owner, int exptime) {
-        CASValue<String> item = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
-        if (item == null || !owner.equals(item.getValue())) {
-            return null;
-        }
-        OperationFuture<CASResponse> restarted = client.asyncCAS(key, item.getCas(), exptime, owner,
+    private @Nullable OperationFuture<CASResponse> restart(String key, CASValue<String> own, int exptime) {
+        OperationFuture<CASResponse> restarted = client.asyncCAS(key, own.getCas(), exptime, own.getValue(),
                 OwnerTranscoder.INSTANCE);
         return await(restarted, "cas", key) == CASResponse.OK ? restarted : null;
     }
