@@ -1,10 +1,8 @@
 package dev.sherlock.etcd;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -39,9 +37,10 @@ import org.jspecify.annotations.Nullable;
  * never deletes or extends the new holder's lock. The fencing token is the revision at which the key was created:
  * cluster-wide, strictly increasing and durable across restarts and leader changes.
  *
- * <p><b>Expiry.</b> The key lives as long as its lease: {@code expire} is rounded up to whole seconds, and etcd
- * raises lease TTLs below its minimum (1.5 election timeouts, 2 s with default settings); the leader revokes
- * expired leases every 500 ms. Leases are measured from when etcd grants them, after the request was sent, so the
+ * <p><b>Expiry.</b> The key lives as long as its lease: {@code expire} is rounded up to whole seconds. etcd raises
+ * lease TTLs below its minimum (1.5 election timeouts, 2 s with default settings), so expiries below the minimum the
+ * backend assumes ({@link #minimumLeaseTtl()}, configurable) are refused when a lock is configured, and a grant
+ * longer than asked is logged once as a warning; the leader revokes expired leases every 500 ms. Leases are measured from when etcd grants them, after the request was sent, so the
  * lock never ends before the deadline the holder computes. Renewal is a keep-alive of the key's lease after checking
  * that the key still carries the owner token. A lock that never expires is a key without a lease.
  *
@@ -50,6 +49,12 @@ import org.jspecify.annotations.Nullable;
  * lease, or is refused for want of it, so an abandoned attempt never leaves a key that could grant the lock to
  * nobody. A lock that never expires is created on such a lease and detached from it in a second, guarded
  * transaction.
+ *
+ * <p><b>Requests run twice.</b> jetcd never resends a transaction that may have been applied (it retries only errors
+ * etcd raises before applying anything), but the core retries a failed attempt with the same owner token. A
+ * create-if-absent txn that finds the key holding that owner acquires it, in the same txn: the key moves to this
+ * attempt's lease (the lease of the earlier run may be under revocation) and keeps its create revision, which is
+ * the token.
  *
  * <p><b>Leases are reused.</b> A lease left without a key, by an attempt that found the lock held or by a release,
  * is kept as a spare for the next attempt of this backend: reusing it costs a keep-alive, which etcd's leader
@@ -70,6 +75,12 @@ public final class EtcdBackend implements LockBackend {
 
     /** How long each etcd request may take unless configured otherwise. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * The minimum lease TTL the backend assumes unless configured otherwise: etcd's with default settings (1.5 times
+     * the 1 s election timeout, rounded up).
+     */
+    public static final Duration DEFAULT_MINIMUM_LEASE_TTL = EtcdLeaseTtls.DEFAULT_MINIMUM;
 
     /**
      * The shortest lease a lock that never expires is created on; it is detached at once, so the lease only matters
@@ -95,6 +106,10 @@ public final class EtcdBackend implements LockBackend {
 
     private final ReleaseWatches watches;
 
+    private final EtcdAcquisitions acquisitions;
+
+    private final Duration minimumLeaseTtl;
+
     private volatile boolean closed;
 
     /**
@@ -113,24 +128,39 @@ public final class EtcdBackend implements LockBackend {
      * @throws LockConfigurationException if an argument is null or the timeout is not positive
      */
     public EtcdBackend(Client client, Duration requestTimeout) {
-        this(client, requestTimeout, false);
+        this(client, requestTimeout, DEFAULT_MINIMUM_LEASE_TTL);
     }
 
-    private EtcdBackend(@Nullable Client client, @Nullable Duration requestTimeout, boolean ownsClient) {
+    /**
+     * Creates the backend over the application's client, for a cluster whose minimum lease TTL is not etcd's default.
+     * {@link #close()} leaves the client open.
+     * @param client the jetcd client
+     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
+     * @param minimumLeaseTtl the cluster's minimum lease TTL: 1.5 times its election timeout, rounded up to whole
+     *     seconds (2 s with etcd's defaults); shorter expiries are refused
+     * @throws LockConfigurationException if an argument is null or a duration is not positive
+     * @since 0.1.0
+     */
+    public EtcdBackend(Client client, Duration requestTimeout, Duration minimumLeaseTtl) {
+        this(client, requestTimeout, minimumLeaseTtl, false);
+    }
+
+    private EtcdBackend(@Nullable Client client, @Nullable Duration requestTimeout,
+            @Nullable Duration minimumLeaseTtl, boolean ownsClient) {
         if (client == null) {
             throw new LockConfigurationException("Backend etcd: 'client' must not be null");
         }
-        if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
-            throw new LockConfigurationException("Backend etcd: 'requestTimeout' must be positive but was "
-                    + requestTimeout);
-        }
+        requirePositive("requestTimeout", requestTimeout);
+        requirePositive("minimumLeaseTtl", minimumLeaseTtl);
         this.client = client;
         this.ownsClient = ownsClient;
+        this.minimumLeaseTtl = minimumLeaseTtl;
         this.kv = client.getKVClient();
         this.requests = new EtcdRequests(requestTimeout);
-        this.leases = new EtcdLeases(client.getLeaseClient(), requests);
+        this.leases = new EtcdLeases(client.getLeaseClient(), requests, minimumLeaseTtl);
         this.safetyLeaseSeconds = Math.max(MIN_SAFETY_LEASE_SECONDS, 2 * leaseSeconds(requestTimeout));
         this.watches = new ReleaseWatches(client.getWatchClient());
+        this.acquisitions = new EtcdAcquisitions(kv, requests, leases, watches, safetyLeaseSeconds);
     }
 
     /**
@@ -163,10 +193,29 @@ public final class EtcdBackend implements LockBackend {
      *     positive
      */
     public static EtcdBackend connect(Collection<String> endpoints, Duration requestTimeout) {
-        List<URI> uris = endpoints(endpoints);
+        return connect(endpoints, requestTimeout, DEFAULT_MINIMUM_LEASE_TTL);
+    }
+
+    /**
+     * Connects to etcd with a client of its own, for a cluster whose minimum lease TTL is not etcd's default;
+     * {@link #close()} closes the client.
+     * @param endpoints the members' client URLs; an element may itself be a comma-separated list
+     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
+     * @param minimumLeaseTtl the cluster's minimum lease TTL: 1.5 times its election timeout, rounded up to whole
+     *     seconds (2 s with etcd's defaults); shorter expiries are refused
+     * @return the backend
+     * @throws LockConfigurationException if there is no endpoint, one is not an http(s) URL, or a duration is not
+     *     positive
+     * @since 0.1.0
+     */
+    public static EtcdBackend connect(Collection<String> endpoints, Duration requestTimeout,
+            Duration minimumLeaseTtl) {
+        List<URI> uris = EtcdEndpoints.parse(endpoints);
+        requirePositive("requestTimeout", requestTimeout);
+        requirePositive("minimumLeaseTtl", minimumLeaseTtl);
         Client client = Client.builder().endpoints(uris.toArray(URI[]::new)).build();
         try {
-            return new EtcdBackend(client, requestTimeout, true);
+            return new EtcdBackend(client, requestTimeout, minimumLeaseTtl, true);
         }
         catch (RuntimeException ex) {
             client.close();
@@ -174,38 +223,10 @@ public final class EtcdBackend implements LockBackend {
         }
     }
 
-    private static List<URI> endpoints(@Nullable Collection<String> endpoints) {
-        List<URI> uris = new ArrayList<>();
-        if (endpoints != null) {
-            for (String element : endpoints) {
-                for (String endpoint : element == null ? new String[0] : element.split(",")) {
-                    if (!endpoint.isBlank()) {
-                        uris.add(endpoint(endpoint.strip()));
-                    }
-                }
-            }
+    private static void requirePositive(String field, @Nullable Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new LockConfigurationException("Backend etcd: '" + field + "' must be positive but was " + value);
         }
-        if (uris.isEmpty()) {
-            throw new LockConfigurationException("Backend etcd: 'endpoints' must name at least one etcd member, e.g."
-                    + " http://etcd-0:2379");
-        }
-        return uris;
-    }
-
-    private static URI endpoint(String text) {
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme();
-            if (("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null
-                    && uri.getPort() > 0) {
-                return uri;
-            }
-        }
-        catch (URISyntaxException ex) {
-            // reported below with the expected form
-        }
-        throw new LockConfigurationException("Backend etcd: 'endpoints' contains '" + text + "', which is not an etcd"
-                + " client URL. Use the form http://host:2379 (or https://)");
     }
 
     /**
@@ -224,9 +245,26 @@ public final class EtcdBackend implements LockBackend {
         return requests.timeout();
     }
 
+    /**
+     * The minimum lease TTL this backend assumes the cluster has; shorter expiries are refused.
+     * @return the minimum lease TTL
+     */
+    public Duration minimumLeaseTtl() {
+        return minimumLeaseTtl;
+    }
+
     @Override
     public String name() {
         return "etcd";
+    }
+
+    /**
+     * Refuses expiries below the cluster's minimum lease TTL, which etcd would lengthen, and beyond its longest
+     * lease.
+     */
+    @Override
+    public @Nullable String unsupportedExpire(Duration expire) {
+        return EtcdLeaseTtls.unsupported(expire, minimumLeaseTtl);
     }
 
     @Override
@@ -236,76 +274,7 @@ public final class EtcdBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        ByteSequence k = bytes(key);
-        KeyWatch waited = watches.heldAfterWait(key);
-        if (waited != null) {
-            AcquireResult stillHeld = stillHeld(k, key, waited);
-            if (stillHeld != null) {
-                return stillHeld;
-            }
-        }
-        EtcdLeases.Attempt lease = leases.forAttempt(expire == null ? safetyLeaseSeconds : leaseSeconds(expire), key);
-        TxnResponse created;
-        try {
-            created = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease.id).build())).commit(),
-                    "create-if-absent txn", key);
-        }
-        catch (RuntimeException ex) {
-            // The txn may have been applied, or may be applied later: without its lease the key cannot outlive this.
-            leases.abandon(lease, key);
-            throw ex;
-        }
-        long revision = created.getHeader().getRevision();
-        if (!created.isSucceeded()) {
-            leases.unused(lease);
-            watches.observedHeld(key, revision);
-            return AcquireResult.held(null, revision);
-        }
-        leases.confirm(lease, key);
-        if (expire == null) {
-            makePermanent(k, key, owner, revision, lease);
-        }
-        return AcquireResult.acquired(revision);
-    }
-
-    /**
-     * A retry right after a wait that saw no deletion: answered from the watch when it was confirmed within the
-     * last second, otherwise by a read, which is cheaper for etcd than a failed transaction (no Raft proposal).
-     * @return the held result, or {@code null} when the key may be free and the caller should try to create it
-     */
-    private @Nullable AcquireResult stillHeld(ByteSequence k, String key, KeyWatch watch) {
-        long held = watch.heldRevision();
-        if (held > 0 && watch.confirmedSince(System.nanoTime())) {
-            return AcquireResult.held(null, held);
-        }
-        GetResponse read = await(kv.get(k, COUNT_ONLY), "get", key);
-        if (read.getCount() == 0) {
-            return null;
-        }
-        long revision = read.getHeader().getRevision();
-        watch.observedHeld(revision);
-        return AcquireResult.held(null, revision);
-    }
-
-    /** Detaches a freshly created never-expiring key from the lease it was created on. */
-    private void makePermanent(ByteSequence k, String key, String owner, long createRevision,
-            EtcdLeases.Attempt lease) {
-        TxnResponse detached;
-        try {
-            detached = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(createRevision)),
-                    ownedBy(k, owner)).Then(Op.put(k, bytes(owner), PutOption.DEFAULT)).commit(), "detach txn", key);
-        }
-        catch (RuntimeException ex) {
-            leases.abandon(lease, key);
-            throw ex;
-        }
-        if (!detached.isSucceeded()) {
-            leases.abandon(lease, key);
-            throw new EtcdRequestException("the new lock key '" + key + "' was changed or deleted by someone else"
-                    + " before it could be made permanent", null);
-        }
-        leases.unused(lease);
+        return acquisitions.tryAcquire(key, owner, expire);
     }
 
     @Override
@@ -427,13 +396,11 @@ public final class EtcdBackend implements LockBackend {
     }
 
     private static Cmp ownedBy(ByteSequence k, String owner) {
-        return new Cmp(k, Cmp.Op.EQUAL, CmpTarget.value(bytes(owner)));
+        return EtcdAcquisitions.ownedBy(k, owner);
     }
 
-    /** A lease TTL in whole seconds, rounded up so the lease never ends before the expiry. */
-    static long leaseSeconds(Duration expire) {
-        long seconds = expire.getSeconds() + (expire.getNano() > 0 ? 1 : 0);
-        return Math.max(1, seconds);
+    private static long leaseSeconds(Duration expire) {
+        return EtcdLeaseTtls.seconds(expire);
     }
 
     private static ByteSequence bytes(String text) {

@@ -1,5 +1,6 @@
 package dev.sherlock.etcd;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -8,6 +9,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
@@ -41,9 +43,15 @@ final class EtcdLeases implements AutoCloseable {
     /** The TTL etcd granted for each requested TTL: it raises TTLs below its minimum. */
     private final ConcurrentMap<Long, Long> grantedTtls = new ConcurrentHashMap<>();
 
-    EtcdLeases(Lease client, EtcdRequests requests) {
+    /** The minimum lease TTL the backend assumes, for the warning when etcd's is longer. */
+    private final Duration minimumTtl;
+
+    private final AtomicBoolean warnedLongerGrant = new AtomicBoolean();
+
+    EtcdLeases(Lease client, EtcdRequests requests, Duration minimumTtl) {
         this.client = client;
         this.requests = requests;
+        this.minimumTtl = minimumTtl;
     }
 
     /** The lease of one acquisition attempt. */
@@ -93,8 +101,7 @@ final class EtcdLeases implements AutoCloseable {
             }
         }
         long sent = System.nanoTime();
-        LeaseGrantResponse granted = requests.await(client.grant(ttl), "lease grant", key);
-        grantedTtls.put(ttl, granted.getTTL());
+        LeaseGrantResponse granted = granted(requests.await(client.grant(ttl), "lease grant", key), ttl, key);
         return new Attempt(granted.getID(), ttl, granted.getTTL(), sent, false);
     }
 
@@ -160,9 +167,23 @@ final class EtcdLeases implements AutoCloseable {
     }
 
     long grant(long ttl, String key) {
-        LeaseGrantResponse granted = requests.await(client.grant(ttl), "lease grant", key);
+        return granted(requests.await(client.grant(ttl), "lease grant", key), ttl, key).getID();
+    }
+
+    /**
+     * Records the TTL etcd granted for a requested one. A longer grant means the cluster's minimum lease TTL is above
+     * the one the backend assumes, so expiries between the two are accepted but outlived: said once, as a warning.
+     */
+    private LeaseGrantResponse granted(LeaseGrantResponse granted, long ttl, String key) {
         grantedTtls.put(ttl, granted.getTTL());
-        return granted.getID();
+        if (granted.getTTL() > ttl && warnedLongerGrant.compareAndSet(false, true)) {
+            logger.warn("Backend etcd: etcd granted lease {} of key '{}' for {} s where {} s was asked: the cluster's"
+                    + " minimum lease TTL is above the {} this backend assumes, so locks with shorter expiries live"
+                    + " longer than asked and a crashed holder blocks others longer. Configure the backend's"
+                    + " minimumLeaseTtl as {}s", granted.getID(), key, granted.getTTL(), ttl,
+                    EtcdLeaseTtls.text(minimumTtl), granted.getTTL());
+        }
+        return granted;
     }
 
     /** Keeps the lease alive once; returns its granted TTL. */

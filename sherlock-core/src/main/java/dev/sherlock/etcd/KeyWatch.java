@@ -2,6 +2,7 @@ package dev.sherlock.etcd;
 
 import java.util.concurrent.TimeUnit;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
@@ -31,6 +32,11 @@ final class KeyWatch implements Watch.Listener {
     private long heldAt;
 
     private long deletedAt;
+
+    /** The value of the latest write the watch saw, or {@code null} if it saw none. */
+    private @Nullable ByteSequence lastValue;
+
+    private long lastWriteAt;
 
     /** When the server last told us something about the key, in {@link System#nanoTime()}. */
     private long confirmedAt;
@@ -98,6 +104,14 @@ final class KeyWatch implements Watch.Listener {
         return !broken && !closed && heldAt > deletedAt ? heldAt : 0;
     }
 
+    /**
+     * Whether the latest write the watch saw put this value: the holder may then be the asking acquisition itself
+     * (an earlier run of it whose answer was lost), which the watch cannot answer for.
+     */
+    synchronized boolean lastWrittenBy(ByteSequence value) {
+        return value.equals(lastValue);
+    }
+
     /** Whether the server confirmed the watch's knowledge recently enough to answer without asking it. */
     synchronized boolean confirmedSince(long now) {
         return now - confirmedAt < TRUST_NANOS;
@@ -133,6 +147,10 @@ final class KeyWatch implements Watch.Listener {
                 }
                 else if (event.getEventType() == WatchEvent.EventType.PUT) {
                     heldAt = Math.max(heldAt, revision);
+                    if (revision > lastWriteAt) {
+                        lastWriteAt = revision;
+                        lastValue = event.getKeyValue().getValue();
+                    }
                 }
             }
             confirmedAt = System.nanoTime();

@@ -1,12 +1,9 @@
 package dev.sherlock.memcached;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -16,18 +13,14 @@ import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockInterruptedException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
-import net.spy.memcached.AddrUtil;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
 import net.spy.memcached.ConnectionFactoryBuilder;
-import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.MemcachedClient;
-import net.spy.memcached.MemcachedNode;
 import net.spy.memcached.internal.OperationFuture;
 import net.spy.memcached.ops.OperationStatus;
 import net.spy.memcached.ops.StatusCode;
-import net.spy.memcached.protocol.binary.BinaryMemcachedNodeImpl;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +69,18 @@ import org.slf4j.LoggerFactory;
  * <li>A late holder, whose item expired or was evicted between its {@code add} and its {@code gets}, does not find
  * its item and fails without a token. If it incremented the counter, numbers are only skipped.</li>
  * </ol>
- * Uncontended, acquire takes three round trips and release two; an attempt on a held lock takes one.
+ * Uncontended, acquire takes three round trips and release two; an attempt on a held lock takes two (the
+ * {@code add}, and a {@code gets} that tells another holder from an earlier run of this same acquisition).
+ *
+ * <p><b>Requests run twice.</b> The core retries an attempt that failed (a timeout, a dropped connection) with the
+ * same owner token, although the first may have been applied. An {@code add} that fails on an item holding our owner
+ * token continues as if it had succeeded: the item's lifetime is restarted from this request with a CAS-guarded
+ * update, then {@code incr} and {@code gets} as above, so the hold gets a new token, larger than every earlier one
+ * (the first run's token, if it drew one, was never delivered). A release whose {@code gets} found our item has
+ * released the lock even if the CAS-guarded {@code delete} then finds nothing: our own delete ran twice, or the
+ * item expired after the release was asked. spymemcached itself does not resend an operation that may have been
+ * applied: when a connection drops it cancels the operations in flight (only one it had not finished writing is
+ * written again on the new connection).
  *
  * <p><b>Restart, flush and eviction.</b> memcached keeps nothing on disk. A restart or {@code flush_all} loses every
  * lock: other processes can acquire at once while the old holders still believe they hold until their next renewal
@@ -117,7 +121,7 @@ public final class MemcachedBackend implements LockBackend {
         if (client == null) {
             throw new LockConfigurationException("Backend memcached: 'client' must not be null");
         }
-        requireBinary(client);
+        MemcachedClients.requireBinary(client);
         this.client = client;
         this.ownsClient = ownsClient;
     }
@@ -152,46 +156,7 @@ public final class MemcachedBackend implements LockBackend {
      * @throws LockConfigurationException if the list is empty or malformed
      */
     public static MemcachedClient createClient(String servers) {
-        List<InetSocketAddress> addresses = addresses(servers);
-        ConnectionFactoryBuilder factory = new ConnectionFactoryBuilder()
-                .setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
-                .setLocatorType(ConnectionFactoryBuilder.Locator.CONSISTENT)
-                .setHashAlg(DefaultHashAlgorithm.KETAMA_HASH)
-                .setFailureMode(FailureMode.Retry)
-                .setDaemon(true);
-        try {
-            return new MemcachedClient(factory.build(), addresses);
-        }
-        catch (IOException | RuntimeException ex) {
-            // An unresolvable host name surfaces here as UnresolvedAddressException.
-            throw new LockConfigurationException("Backend memcached: cannot create a client for 'servers' '" + servers
-                    + "': " + ex + ". Check the host names and ports");
-        }
-    }
-
-    private static List<InetSocketAddress> addresses(@Nullable String servers) {
-        if (servers == null || servers.isBlank()) {
-            throw new LockConfigurationException("Backend memcached: 'servers' must not be empty. Give host:port"
-                    + " pairs separated by commas, e.g. cache1:11211,cache2:11211");
-        }
-        try {
-            return AddrUtil.getAddresses(servers.trim());
-        }
-        catch (IllegalArgumentException ex) {
-            throw new LockConfigurationException("Backend memcached: 'servers' '" + servers + "' is not a list of"
-                    + " host:port pairs (" + ex.getMessage() + "). Use e.g. cache1:11211,cache2:11211");
-        }
-    }
-
-    private static void requireBinary(MemcachedClient client) {
-        for (MemcachedNode node : client.getConnection().getLocator().getAll()) {
-            if (!(node instanceof BinaryMemcachedNodeImpl)) {
-                throw new LockConfigurationException("Backend memcached: the MemcachedClient speaks the ASCII"
-                        + " protocol, which cannot delete or renew a lock only if it is still ours. Build it with"
-                        + " new BinaryConnectionFactory() or ConnectionFactoryBuilder.setProtocol(Protocol.BINARY),"
-                        + " or use MemcachedBackend.createClient(servers)");
-            }
-        }
+        return MemcachedClients.create(servers);
     }
 
     /**
@@ -216,11 +181,23 @@ public final class MemcachedBackend implements LockBackend {
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
         int exptime = MemcachedExpiry.exptime(expire, clock.instant().getEpochSecond());
         OperationFuture<Boolean> add = client.add(key, exptime, owner, OwnerTranscoder.INSTANCE);
-        if (!await(add, "add", key)) {
-            requireStatus(add, "add", key, StatusCode.ERR_EXISTS, StatusCode.ERR_NOT_STORED);
-            return AcquireResult.held(null, 0);
+        Long created;
+        if (await(add, "add", key)) {
+            created = add.getCas();
         }
-        Long added = add.getCas();
+        else {
+            requireStatus(add, "add", key, StatusCode.ERR_EXISTS, StatusCode.ERR_NOT_STORED);
+            CASValue<String> holder = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
+            if (holder == null || !owner.equals(holder.getValue())) {
+                // Someone else's; or gone since the add (released or expired just now): then try again at once.
+                return AcquireResult.held(holder == null ? Duration.ZERO : null, 0);
+            }
+            OperationFuture<CASResponse> restarted = restart(key, holder, exptime);
+            if (restarted == null) {
+                return AcquireResult.held(Duration.ZERO, 0);
+            }
+            created = restarted.getCas();
+        }
         String fenceKey = MemcachedKeys.fenceKey(key);
         OperationFuture<Long> incr = client.asyncIncr(fenceKey, 1L, nowMicros(), 0);
         long token = await(incr, "incr", fenceKey);
@@ -232,7 +209,7 @@ public final class MemcachedBackend implements LockBackend {
         }
         CASValue<String> item = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
         // The owner token alone identifies the item our add created; the CAS value confirms it.
-        if (item != null && owner.equals(item.getValue()) && (added == null || item.getCas() == added)) {
+        if (item != null && owner.equals(item.getValue()) && (created == null || item.getCas() == created)) {
             return AcquireResult.acquired(token);
         }
         // Our item is gone: it expired, was evicted or flushed before the acquisition completed.
@@ -244,20 +221,40 @@ public final class MemcachedBackend implements LockBackend {
         return AcquireResult.held(null, 0);
     }
 
+    /**
+     * After a failed {@code add} that found our own item, created by an earlier run of this acquisition (the core
+     * retries a failed attempt with the same owner): restarts its lifetime from this request, as the caller counts it,
+     * guarded by its CAS value. Returns the successful update, whose CAS value identifies the item from now on, or
+     * {@code null} if the item changed or went meanwhile.
+     */
+    private @Nullable OperationFuture<CASResponse> restart(String key, CASValue<String> own, int exptime) {
+        OperationFuture<CASResponse> restarted = client.asyncCAS(key, own.getCas(), exptime, own.getValue(),
+                OwnerTranscoder.INSTANCE);
+        return await(restarted, "cas", key) == CASResponse.OK ? restarted : null;
+    }
+
+    /**
+     * Deletes the item if it holds our owner token, guarded by its CAS value. Once a {@code gets} of this call has
+     * found our item, the lock was still ours when the release was asked: if the item is then gone or someone
+     * else's, it was deleted by our own delete sent twice or it expired after the release was asked, and either way
+     * the release is done, not lost.
+     */
     @Override
     public boolean release(String key, String owner) {
+        boolean seenOurs = false;
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             CASValue<String> item = await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
             if (item == null || !owner.equals(item.getValue())) {
-                return false;
+                return seenOurs;
             }
+            seenOurs = true;
             OperationFuture<Boolean> delete = client.delete(key, item.getCas());
             if (await(delete, "delete", key)) {
                 return true;
             }
             if (requireStatus(delete, "delete", key, StatusCode.ERR_EXISTS, StatusCode.ERR_NOT_FOUND)
                     == StatusCode.ERR_NOT_FOUND) {
-                return false;
+                return true;
             }
         }
         throw casContention("delete", key);
@@ -280,6 +277,15 @@ public final class MemcachedBackend implements LockBackend {
             case EXISTS -> owner.equals(await(client.asyncGet(key, OwnerTranscoder.INSTANCE), "get", key));
             default -> throw new IllegalStateException("memcached 'cas' of key '" + key + "' answered " + response);
         };
+    }
+
+    /**
+     * Refuses expiries below one second, which memcached cannot count, and expiries that would end after
+     * 2038-01-19T03:14:07Z, the latest time it can store.
+     */
+    @Override
+    public @Nullable String unsupportedExpire(Duration expire) {
+        return MemcachedExpiry.unsupported(expire, clock.instant().getEpochSecond());
     }
 
     @Override

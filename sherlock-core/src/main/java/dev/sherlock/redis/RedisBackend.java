@@ -12,7 +12,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.ReturnType;
-import org.springframework.data.redis.core.script.RedisScript;
 
 /**
  * Locks on Redis through Spring Data Redis, for standalone, Sentinel and Cluster connection factories.
@@ -27,6 +26,12 @@ import org.springframework.data.redis.core.script.RedisScript;
  * fencing counter update; release and renew act only if the key still holds the caller's owner token, so a holder
  * whose lock expired and was taken over never deletes or extends the new holder's lock. An uncontended acquire and
  * release cost one round trip each.
+ *
+ * <p><b>Requests run twice.</b> Lettuce resends a command that was in flight when its connection closed, and the core
+ * retries a failed attempt with the same owner token, so a script may run twice for one call. An acquire that finds
+ * the lock holding its own owner token is acquired, with the token the first run drew and the TTL restarted; a
+ * release that finds its owner among the last 8 releasers, which the fence key remembers, answers that it released.
+ * Neither costs a command on the uncontended path.
  *
  * <p><b>Fencing.</b> The next token is {@code max(counter + 1, server TIME in microseconds)}: strictly increasing
  * across release and re-acquire, and even across a restart of a Redis without persistence (as long as the server
@@ -60,79 +65,7 @@ public final class RedisBackend implements LockBackend {
 
     private static final byte[] WAITING = {'1'};
 
-    /**
-     * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none,
-     * '1' if the caller waits for notifications. A failed attempt marks the lock as awaited, for longer than the
-     * caller can wait before its next attempt (which marks it again). {@code redis.replicate_commands()} lets
-     * Redis 3.2 to 4 write after reading TIME; later versions replicate effects anyway.
-     */
-    private static final RedisScript<Object> acquireScript = RedisScript.of("""
-            if redis.replicate_commands then redis.replicate_commands() end
-            local acquired
-            if ARGV[2] == '0' then
-                acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX')
-            else
-                acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-            end
-            local counter = tonumber(redis.call('GET', KEYS[2])) or 0
-            if not acquired then
-                local remaining = redis.call('PTTL', KEYS[1])
-                if ARGV[4] == '1' then
-                    if remaining < 0 then
-                        redis.call('SET', KEYS[3], '1')
-                    else
-                        redis.call('SET', KEYS[3], '1', 'PX', remaining + 60000)
-                    end
-                end
-                return {0, remaining, counter}
-            end
-            local time = redis.call('TIME')
-            local token = math.max(counter + 1, tonumber(time[1]) * 1000000 + tonumber(time[2]))
-            if ARGV[3] == '0' then
-                redis.call('SET', KEYS[2], string.format('%.0f', token))
-            else
-                redis.call('SET', KEYS[2], string.format('%.0f', token), 'PX', ARGV[3])
-            end
-            return {1, token}
-            """);
-
-    /**
-     * KEYS: lock, fence, waiting. ARGV: owner, channel or '' for none, counter TTL in ms or '0' for none. Publishes
-     * only when somebody waits, and clears the mark: every woken waiter tries again, and marks it again if it fails.
-     */
-    private static final RedisScript<Object> releaseScript = RedisScript.of("""
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-                return 0
-            end
-            redis.call('DEL', KEYS[1])
-            local version = string.format('%.0f', (tonumber(redis.call('GET', KEYS[2])) or 0) + 1)
-            if ARGV[3] == '0' then
-                redis.call('SET', KEYS[2], version)
-            else
-                redis.call('SET', KEYS[2], version, 'PX', ARGV[3])
-            end
-            if ARGV[2] ~= '' and redis.call('DEL', KEYS[3]) == 1 then
-                redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
-            end
-            return 1
-            """);
-
-    /** KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none. */
-    private static final RedisScript<Object> renewScript = RedisScript.of("""
-            if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-                return 0
-            end
-            if ARGV[2] == '0' then
-                redis.call('PERSIST', KEYS[1])
-                redis.call('PERSIST', KEYS[2])
-            else
-                redis.call('PEXPIRE', KEYS[1], ARGV[2])
-                if ARGV[3] ~= '0' then
-                    redis.call('PEXPIRE', KEYS[2], ARGV[3])
-                end
-            end
-            return 1
-            """);
+    private static final byte[] REMEMBERED_RELEASES = bytes(Integer.toString(RedisScripts.REMEMBERED_RELEASES));
 
     private final RedisConnectionFactory connectionFactory;
 
@@ -187,6 +120,9 @@ public final class RedisBackend implements LockBackend {
      *
      * <p>As in py-sherlock, ({@code "a_b"}, {@code "c"}) and ({@code "a"}, {@code "b_c"}) share a key; names within
      * one namespace never do.
+     *
+     * @throws IllegalArgumentException if the key would start with <code>sherlock:&#123;</code>, the prefix of the
+     *     backend's own keys (fencing counters, waiting marks), which a lock must never touch
      */
     @Override
     public String key(@Nullable String namespace, String name) {
@@ -214,7 +150,7 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        List<?> result = scripts.eval(acquireScript, ReturnType.MULTI, key, bytes(owner), millis(expire),
+        List<?> result = scripts.eval(RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner), millis(expire),
                 counterTtl(expire), notifications == null ? NO_CHANNEL : WAITING);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(((Number) result.get(1)).longValue());
@@ -226,14 +162,14 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public boolean release(String key, String owner) {
-        Long released = scripts.eval(releaseScript, ReturnType.INTEGER, key, bytes(owner), channel,
-                releasedCounterTtl);
+        Long released = scripts.eval(RedisScripts.release, ReturnType.INTEGER, key, bytes(owner), channel,
+                releasedCounterTtl, REMEMBERED_RELEASES);
         return released != null && released == 1;
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
-        Long renewed = scripts.eval(renewScript, ReturnType.INTEGER, key, bytes(owner), millis(expire),
+        Long renewed = scripts.eval(RedisScripts.renew, ReturnType.INTEGER, key, bytes(owner), millis(expire),
                 counterTtl(expire));
         return renewed != null && renewed == 1;
     }

@@ -17,16 +17,41 @@ import org.jspecify.annotations.Nullable;
  * to fall into the same Redis Cluster slot as the lock key, so all three keys can be used by one script on a
  * cluster. Deriving the tag from the slot, rather than wrapping the lock key in braces, keeps this right for
  * names that contain braces themselves: {@code orders{eu}}, {@code a}b} or {@code {}x} each hash differently.
+ *
+ * <p>Lock keys starting with <code>sherlock:&#123;</code> are refused: without that, the lock named
+ * {@code sherlock:{78f}:fence:orders} would be the fencing counter of the lock {@code orders}. Every other name keeps
+ * py-sherlock's key.
  */
 final class RedisKeys {
+
+    /**
+     * The start of every companion key. Lock keys never start with it, so no lock key equals a companion key; and
+     * companion keys of different lock keys differ, since each ends in its lock key after a prefix of its own kind.
+     */
+    static final String RESERVED = "sherlock:{";
 
     private static final int SLOTS = 16384;
 
     private RedisKeys() {
     }
 
+    /**
+     * The lock key.
+     * @throws IllegalArgumentException if the key would start with {@link #RESERVED}, where it could be a companion
+     *     key of another lock
+     */
     static String lockKey(@Nullable String namespace, String name) {
-        return namespace == null ? name : namespace + "_" + name;
+        String key = namespace == null ? name : namespace + "_" + name;
+        if (key.startsWith(RESERVED)) {
+            throw new IllegalArgumentException("its Redis key '" + shorten(key) + "' starts with '" + RESERVED
+                    + "', which Sherlock reserves for its own keys (fencing counters and waiting marks), so it could be"
+                    + " another lock's fencing counter. Use a name (and namespace) whose key does not start so");
+        }
+        return key;
+    }
+
+    private static String shorten(String key) {
+        return key.length() > 80 ? key.substring(0, 80) + "…" : key;
     }
 
     static String fenceKey(String lockKey) {
@@ -39,7 +64,7 @@ final class RedisKeys {
 
     /** {@code sherlock:{<tag>}:}, the start of every companion key of the lock key (given as UTF-8). */
     static String companionPrefix(byte[] lockKey) {
-        return "sherlock:{" + Integer.toString(SlotTags.tags[slot(lockKey)], 36) + "}:";
+        return RESERVED + Integer.toString(SlotTags.tags[slot(lockKey)], 36) + "}:";
     }
 
     /** The Redis Cluster slot of a key: CRC16 of its hash tag if it has a non-empty one, else of the whole key. */

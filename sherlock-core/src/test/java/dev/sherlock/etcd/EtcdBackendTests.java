@@ -8,6 +8,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockSettings;
@@ -20,6 +24,7 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -271,6 +276,47 @@ class EtcdBackendTests {
                     .hasMessageStartingWith("Lock 'orders' (backend etcd, namespace 'billing'): acquire failed:")
                     .hasMessageContaining("got no answer within PT0.5S");
         }
+    }
+
+    @Test
+    void expiriesBelowTheMinimumLeaseTtlAreUnsupportedTwoSecondsUnlessConfigured() {
+        assertThat(backend.minimumLeaseTtl()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(backend.unsupportedExpire(Duration.ofMillis(1500))).startsWith("is shorter than etcd's minimum");
+        assertThat(backend.unsupportedExpire(Duration.ofSeconds(2))).isNull();
+        try (EtcdBackend slower = EtcdBackend.connect(List.of(endpoint()), EtcdBackend.DEFAULT_REQUEST_TIMEOUT,
+                Duration.ofSeconds(5))) {
+            assertThat(slower.unsupportedExpire(Duration.ofSeconds(4))).contains("use at least 5s");
+            assertThat(slower.unsupportedExpire(Duration.ofSeconds(5))).isNull();
+        }
+        assertThatThrownBy(() -> EtcdBackend.connect(List.of(endpoint()), Duration.ofSeconds(1), Duration.ZERO))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("Backend etcd: 'minimumLeaseTtl' must be positive but was PT0S");
+    }
+
+    @Test
+    void aGrantLongerThanAskedIsLoggedOnceAsAWarning() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(EtcdLeases.class);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+        try (EtcdBackend assumingOneSecond = EtcdBackend.connect(List.of(endpoint()),
+                EtcdBackend.DEFAULT_REQUEST_TIMEOUT, Duration.ofSeconds(1))) {
+            assertThat(assumingOneSecond.unsupportedExpire(Duration.ofSeconds(1))).isNull();
+            for (int i = 0; i < 3; i++) {
+                String key = uniqueKey();
+                assertThat(assumingOneSecond.tryAcquire(key, "owner", Duration.ofSeconds(1)).acquired()).isTrue();
+                // etcd raised the lease to its minimum of 2 s.
+                assertThat(probe.grantedTtl(probe.get(key).getLease())).isEqualTo(2);
+                assertThat(assumingOneSecond.release(key, "owner")).isTrue();
+            }
+        }
+        finally {
+            logger.detachAppender(events);
+        }
+        assertThat(events.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
+                .extracting(ILoggingEvent::getFormattedMessage).asString()
+                .contains("for 2 s where 1 s was asked").contains("above the 1s this backend assumes")
+                .contains("Configure the backend's minimumLeaseTtl as 2s");
     }
 
     @Test

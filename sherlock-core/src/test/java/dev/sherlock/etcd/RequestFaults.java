@@ -27,7 +27,9 @@ import io.grpc.Status;
  * <li>{@link #loseNextTxnAnswers}: the server applies the transaction, but the client sees UNAVAILABLE, as when the
  * connection breaks after the request was sent;</li>
  * <li>{@link #delayNextTxns}: the request leaves the client only after a delay, as when it is stuck in a slow
- * network, so it reaches the server after the client has given up.</li>
+ * network, so it reaches the server after the client has given up;</li>
+ * <li>{@link #failLeaseRevokes}: lease revocations fail with UNAVAILABLE without reaching the server, as while the
+ * network is down.</li>
  * </ul>
  */
 final class RequestFaults implements ClientInterceptor {
@@ -39,6 +41,8 @@ final class RequestFaults implements ClientInterceptor {
     private final AtomicInteger txnsToDelay = new AtomicInteger();
 
     private volatile long delayMillis;
+
+    private volatile boolean failRevokes;
 
     /** Delayed transactions whose (real) answer has arrived. */
     private final AtomicInteger delayedAnswered = new AtomicInteger();
@@ -65,6 +69,10 @@ final class RequestFaults implements ClientInterceptor {
         txnsToDelay.set(count);
     }
 
+    void failLeaseRevokes(boolean fail) {
+        failRevokes = fail;
+    }
+
     int delayedAnswered() {
         return delayedAnswered.get();
     }
@@ -78,6 +86,9 @@ final class RequestFaults implements ClientInterceptor {
         String name = method.getBareMethodName();
         calls.computeIfAbsent(name, key -> new AtomicInteger()).incrementAndGet();
         ClientCall<Q, R> call = next.newCall(method, options);
+        if ("LeaseRevoke".equals(name) && failRevokes) {
+            return new FailingCall<>();
+        }
         if (!"Txn".equals(name)) {
             return call;
         }
@@ -111,6 +122,34 @@ final class RequestFaults implements ClientInterceptor {
                             new Metadata());
                 }
             }, headers);
+        }
+    }
+
+    /** Fails at once with UNAVAILABLE; nothing reaches the server. */
+    private static final class FailingCall<Q, R> extends ClientCall<Q, R> {
+
+        private Listener<R> listener;
+
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void request(int count) {
+        }
+
+        @Override
+        public void cancel(String message, Throwable cause) {
+        }
+
+        @Override
+        public void halfClose() {
+            listener.onClose(Status.UNAVAILABLE.withDescription("injected fault: the network is down"), new Metadata());
+        }
+
+        @Override
+        public void sendMessage(Q message) {
         }
     }
 

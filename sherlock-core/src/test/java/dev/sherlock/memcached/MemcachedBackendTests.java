@@ -189,6 +189,32 @@ class MemcachedBackendTests {
     }
 
     @Test
+    void theBackendReportsTheExpiriesItCannotHonour() {
+        assertThat(backend.unsupportedExpire(Duration.ofMillis(500))).startsWith("is shorter than the 1 s");
+        assertThat(backend.unsupportedExpire(Duration.ofDays(365L * 20))).startsWith("would end after 2038");
+        assertThat(backend.unsupportedExpire(Duration.ofSeconds(1))).isNull();
+        assertThat(backend.unsupportedExpire(Duration.ofDays(365))).isNull();
+    }
+
+    @Test
+    void aLockNamedLikeAnotherLocksCounterLeavesThatCounterAlone() throws Exception {
+        String name = "counted-" + UUID.randomUUID();
+        String key = backend.key(null, name);
+        long first = backend.tryAcquire(key, "holder", MINUTE).fencingToken();
+        assertThat(backend.release(key, "holder")).isTrue();
+
+        String lookalike = backend.key(null, MemcachedKeys.fenceKey(key));
+        assertThat(lookalike).isNotEqualTo(MemcachedKeys.fenceKey(key)).startsWith("~e~");
+        assertThat(backend.tryAcquire(lookalike, "other", MINUTE).acquired()).isTrue();
+        assertThat(backend.tryAcquire(lookalike, "third", MINUTE).acquired()).isFalse();
+        assertThat(backend.release(lookalike, "other")).isTrue();
+
+        // The counter went up by exactly one: nobody else touched it.
+        assertThat(backend.tryAcquire(key, "holder", MINUTE).fencingToken()).isEqualTo(first + 1);
+        assertThat(backend.release(key, "holder")).isTrue();
+    }
+
+    @Test
     void anAsciiClientIsRefusedWithWhatToUseInstead() throws IOException {
         MemcachedClient ascii = new MemcachedClient(new DefaultConnectionFactory(), AddrUtil.getAddresses(servers()));
         try {

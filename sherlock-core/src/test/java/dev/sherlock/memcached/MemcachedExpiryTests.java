@@ -48,4 +48,27 @@ class MemcachedExpiryTests {
         assertThatThrownBy(() -> MemcachedExpiry.exptime(Duration.ofDays(365L * 100), NOW))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void expiriesBelowOneSecondAreUnsupportedWithTheLimitAndTheFix() {
+        assertThat("'expire' PT0.5S " + MemcachedExpiry.unsupported(Duration.ofMillis(500), NOW))
+                .isEqualTo("'expire' PT0.5S is shorter than the 1 s memcached can keep (it counts whole seconds);"
+                        + " use at least 1s");
+        assertThat(MemcachedExpiry.unsupported(Duration.ofMillis(999), NOW)).isNotNull();
+        assertThat(MemcachedExpiry.unsupported(Duration.ofNanos(1), NOW)).isNotNull();
+        assertThat(MemcachedExpiry.unsupported(Duration.ofSeconds(1), NOW)).isNull();
+        assertThat(MemcachedExpiry.unsupported(Duration.ofMillis(1500), NOW)).isNull();
+    }
+
+    @Test
+    void expiriesEndingAfter2038AreUnsupportedWithTheLongestThatFits() {
+        long days = (Integer.MAX_VALUE - NOW - 1) / 86_400;
+        assertThat(MemcachedExpiry.unsupported(Duration.ofDays(days + 1), NOW))
+                .isEqualTo("would end after 2038-01-19T03:14:07Z, the latest time memcached can store (a signed"
+                        + " 32-bit Unix time); use at most " + days + " days, or no expiry");
+        assertThat(MemcachedExpiry.unsupported(Duration.ofDays(days), NOW)).isNull();
+        assertThat(MemcachedExpiry.exptime(Duration.ofDays(days), NOW)).isPositive();
+        assertThat(MemcachedExpiry.unsupported(Duration.ofDays(30), NOW)).isNull();
+        assertThat(MemcachedExpiry.unsupported(Duration.ofDays(365L * 100), NOW)).isNotNull();
+    }
 }

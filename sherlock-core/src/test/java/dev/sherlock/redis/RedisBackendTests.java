@@ -259,6 +259,33 @@ class RedisBackendTests {
     }
 
     @Test
+    void aLockNamedLikeAnotherLocksFencingCounterIsRefusedNamingTheLockAndTheBackend() {
+        String name = uniqueKey();
+        RedisLock orders = new RedisLock(name, backend, null, LockSettings.defaults());
+        String counter = backend.fenceKey(name);
+
+        assertThatThrownBy(() -> new RedisLock(counter, backend, null, LockSettings.defaults()))
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessageStartingWith("Lock '" + counter + "' (backend redis): its Redis key '" + counter
+                        + "' starts with 'sherlock:{'");
+        orders.acquire();
+        long token = orders.fencingToken();
+        orders.release();
+        assertThat(raw.opsForValue().get(counter)).startsWith((token + 1) + " ");
+    }
+
+    @Test
+    void everyExpiryFromAMillisecondToTheCoresHundredYearsIsSupported() {
+        Duration century = Duration.ofDays(365L * 100);
+        assertThat(backend.unsupportedExpire(Duration.ofMillis(1))).isNull();
+        assertThat(backend.unsupportedExpire(century)).isNull();
+        String key = uniqueKey();
+        assertThat(backend.tryAcquire(key, "owner", century).acquired()).isTrue();
+        assertThat(raw.getExpire(key, TimeUnit.DAYS)).isGreaterThan(365L * 99);
+        assertThat(backend.release(key, "owner")).isTrue();
+    }
+
+    @Test
     void builderRejectsAnEmptyChannelAndANonPositiveRetention() {
         RedisBackend.Builder builder = RedisBackend.builder(RedisTestSupport.factory());
         assertThatThrownBy(() -> builder.channel("")).isInstanceOf(LockConfigurationException.class)

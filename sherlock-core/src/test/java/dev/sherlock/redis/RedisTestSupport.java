@@ -151,6 +151,11 @@ final class RedisTestSupport {
         return started(new LettuceConnectionFactory(new RedisStandaloneConfiguration(server.host(), server.port())));
     }
 
+    /** A started connection factory for a server at an address (a proxy); the caller closes it with {@code destroy()}. */
+    static LettuceConnectionFactory factory(String host, int port) {
+        return started(new LettuceConnectionFactory(new RedisStandaloneConfiguration(host, port)));
+    }
+
     /** A started connection factory for the cluster; the caller closes it with {@code destroy()}. */
     static LettuceConnectionFactory factory(RedisCluster cluster) {
         return started(new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.addresses())));

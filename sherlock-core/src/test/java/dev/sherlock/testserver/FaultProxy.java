@@ -40,6 +40,9 @@ public final class FaultProxy implements AutoCloseable {
 
     private volatile Predicate<String> dropAfter;
 
+    /** Whether the armed drop closes the client's connection in good order rather than resetting it. */
+    private volatile boolean closeGracefully;
+
     private volatile CountDownLatch dropped = new CountDownLatch(1);
 
     private volatile boolean closed;
@@ -96,7 +99,24 @@ public final class FaultProxy implements AutoCloseable {
      * @param request what the request to hit contains
      */
     public void dropReplyAndReset(Predicate<String> request) {
+        arm(request, false);
+    }
+
+    /**
+     * Arms one fault: the next request whose text (ISO-8859-1) matches {@code request} is forwarded to the server,
+     * but its reply is dropped and the client's connection is closed in good order (FIN, not RST), as a server or a
+     * proxy in between does when it closes a connection ({@code CLIENT KILL}, a failover, an idle timeout). A client
+     * with at-least-once delivery (Lettuce) then sends the request again on a new connection, where
+     * {@link #dropReplyAndReset} makes it fail the request instead. Later requests pass.
+     * @param request what the request to hit contains
+     */
+    public void dropReplyAndClose(Predicate<String> request) {
+        arm(request, true);
+    }
+
+    private void arm(Predicate<String> request, boolean graceful) {
         dropped = new CountDownLatch(1);
+        closeGracefully = graceful;
         dropAfter = request;
     }
 
@@ -195,7 +215,12 @@ public final class FaultProxy implements AutoCloseable {
                         if (dropNextReply) {
                             dropNextReply = false;
                             drops.incrementAndGet();
-                            reset();
+                            if (closeGracefully) {
+                                close();
+                            }
+                            else {
+                                reset();
+                            }
                             dropped.countDown();
                             return;
                         }
@@ -212,6 +237,19 @@ public final class FaultProxy implements AutoCloseable {
                 // the link ends
             }
             reset();
+        }
+
+        /** Closes both connections in good order: the client reads the end of the stream, not an error. */
+        void close() {
+            links.remove(this);
+            for (Socket socket : new Socket[] {server, client}) {
+                try {
+                    socket.close();
+                }
+                catch (IOException ignored) {
+                    // already closed
+                }
+            }
         }
 
         void reset() {

@@ -1,0 +1,100 @@
+package dev.sherlock.redis;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import dev.sherlock.testserver.LocalServer;
+import dev.sherlock.testserver.TestServers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the scripts cost the server, counted by Redis itself ({@code INFO commandstats}) on a server of its own: every
+ * command inside a script is server time on the hot path, so a change that adds one shows up here.
+ */
+class RedisCommandCountTests {
+
+    private static final int PAIRS = 50;
+
+    private final LocalServer server = LocalServer.start(TestServers.REDIS);
+
+    private final LettuceConnectionFactory factory = RedisTestSupport.factory(server);
+
+    private final RedisBackend backend = RedisBackend.of(factory);
+
+    private final StringRedisTemplate raw = new StringRedisTemplate(factory);
+
+    @AfterEach
+    void stop() {
+        backend.close();
+        factory.destroy();
+        server.close();
+    }
+
+    @Test
+    void anUncontendedAcquireAndReleaseRunTwoScriptsOfNineCommands() {
+        String key = "count-" + UUID.randomUUID();
+        // Loads the scripts (a NOSCRIPT and an EVAL each on first use).
+        pair(key, "warm-up");
+        resetStats();
+
+        for (int i = 0; i < PAIRS; i++) {
+            pair(key, "owner-" + i);
+        }
+
+        assertThat(callsPerPair()).isEqualTo(Map.of("evalsha", 2L, "get", 3L, "set", 3L, "del", 2L, "time", 1L));
+    }
+
+    @Test
+    void aFailedAttemptRunsOneScriptOfFiveCommands() {
+        String key = "count-" + UUID.randomUUID();
+        pair(key, "warm-up");
+        assertThat(backend.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
+        resetStats();
+
+        for (int i = 0; i < PAIRS; i++) {
+            assertThat(backend.tryAcquire(key, "waiter-" + i, Duration.ofMinutes(1)).acquired()).isFalse();
+        }
+
+        // SET NX, GET of the holder (is it our own earlier attempt?), GET of the counter, PTTL, SET of the mark.
+        assertThat(callsPerPair()).isEqualTo(Map.of("evalsha", 1L, "get", 2L, "set", 2L, "pttl", 1L));
+    }
+
+    private void pair(String key, String owner) {
+        assertThat(backend.tryAcquire(key, owner, Duration.ofMinutes(1)).acquired()).isTrue();
+        assertThat(backend.release(key, owner)).isTrue();
+    }
+
+    private void resetStats() {
+        raw.execute((RedisCallback<Object>) connection -> {
+            connection.serverCommands().resetConfigStats();
+            return null;
+        });
+    }
+
+    /** Calls per iteration of each command, without the commands this test itself sends. */
+    private Map<String, Long> callsPerPair() {
+        Properties stats = raw.execute((RedisCallback<Properties>) connection -> connection.serverCommands()
+                .info("commandstats"));
+        Map<String, Long> calls = new TreeMap<>();
+        for (String name : stats.stringPropertyNames()) {
+            String command = name.replaceFirst("^cmdstat_", "");
+            if (command.equals("info") || command.equals("config|resetstat") || command.equals("config")) {
+                continue;
+            }
+            String value = stats.getProperty(name);
+            long count = Long.parseLong(value.replaceFirst("^calls=(\\d+),.*$", "$1"));
+            calls.put(command, count / PAIRS);
+            assertThat(count % PAIRS).as("calls of %s: %s", command, value).isZero();
+        }
+        return calls;
+    }
+}
