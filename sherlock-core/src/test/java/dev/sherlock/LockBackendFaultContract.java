@@ -71,7 +71,7 @@ abstract class LockBackendFaultContract {
     }
 
     @Test
-    @DisplayName("a repeated acquire of one owner is the same hold with the same token")
+    @DisplayName("a repeated acquire of one owner is the same hold, with a token no lower than the first answer's")
     void acquireIsIdempotentPerOwner() {
         String key = backend().key(NAMESPACE, uniqueName());
         String owner = "owner-" + UUID.randomUUID();
@@ -79,7 +79,8 @@ abstract class LockBackendFaultContract {
         AcquireResult again = backend().tryAcquire(key, owner, Duration.ofSeconds(30));
         assertThat(first.acquired()).isTrue();
         assertThat(again.acquired()).isTrue();
-        assertThat(again.fencingToken()).isEqualTo(first.fencingToken());
+        // Memcached draws a new, larger token (the first answer may never have reached the caller); others repeat it.
+        assertThat(again.fencingToken()).isGreaterThanOrEqualTo(first.fencingToken());
         assertThat(backend().tryAcquire(key, "someone-else", Duration.ofSeconds(30)).acquired()).isFalse();
         assertThat(backend().release(key, owner)).isTrue();
         assertThat(backend().isLocked(key)).isFalse();

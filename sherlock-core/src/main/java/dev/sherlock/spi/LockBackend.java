@@ -46,7 +46,9 @@ public interface LockBackend extends AutoCloseable {
      *
      * <p>Idempotent for one owner: if the lock is already held by {@code owner} (a request resent by the client
      * library after a connection failure, or the core retrying an attempt whose answer it never got), the lock is
-     * acquired and the result carries the fencing token of that hold. The core uses one owner token for all attempts
+     * acquired and the result carries the fencing token of that hold, or a larger one where the store cannot tell
+     * the earlier one (the earlier answer may never have reached the caller). The lock then lives at least
+     * {@code expire} from the earliest of these requests. The core uses one owner token for all attempts
      * of one acquire call, so an attempt that reached the store without an answer never leaves a lock held by
      * nobody.
      * @param key the lock's key
