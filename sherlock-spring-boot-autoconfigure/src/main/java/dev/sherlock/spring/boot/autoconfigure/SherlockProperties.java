@@ -339,6 +339,22 @@ public class SherlockProperties {
                     () -> "'sherlock.etcd.request-timeout' must be positive but was " + requestTimeout);
             this.requestTimeout = requestTimeout;
         }
+
+        /**
+         * The cluster's minimum lease TTL: 1.5 times its election timeout, rounded up to whole seconds (2s with
+         * etcd's defaults). Shorter expiries are refused, as etcd would make such locks live longer than asked.
+         */
+        private Duration minimumLeaseTtl = Duration.ofSeconds(2);
+
+        public Duration getMinimumLeaseTtl() {
+            return this.minimumLeaseTtl;
+        }
+
+        public void setMinimumLeaseTtl(Duration minimumLeaseTtl) {
+            Assert.isTrue(minimumLeaseTtl != null && !minimumLeaseTtl.isNegative() && !minimumLeaseTtl.isZero(),
+                    () -> "'sherlock.etcd.minimum-lease-ttl' must be positive but was " + minimumLeaseTtl);
+            this.minimumLeaseTtl = minimumLeaseTtl;
+        }
     }
 
     /**

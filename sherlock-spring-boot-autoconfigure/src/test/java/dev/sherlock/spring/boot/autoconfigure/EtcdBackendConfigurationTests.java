@@ -65,4 +65,17 @@ class EtcdBackendConfigurationTests {
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("Backend etcd: 'endpoints'"));
     }
+
+    @Test
+    void expireBelowTheMinimumLeaseTtlFailsAtStartupNamingTheProperty() {
+        contextRunner.withPropertyValues("sherlock.etcd.endpoints=" + endpoint(), "sherlock.expire=3s",
+                "sherlock.etcd.minimum-lease-ttl=5s")
+            .run(context -> assertThat(context).hasFailed()
+                .getFailure()
+                .rootCause()
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessageStartingWith("'sherlock.expire' PT3S is shorter than")
+                .hasMessageContaining("use at least 5s")
+                .hasMessageEndingWith("(backend etcd)"));
+    }
 }

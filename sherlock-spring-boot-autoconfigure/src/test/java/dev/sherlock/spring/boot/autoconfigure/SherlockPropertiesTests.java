@@ -124,8 +124,8 @@ class SherlockPropertiesTests {
             .containsExactlyInAnyOrder("sherlock.backend", "sherlock.namespace", "sherlock.expire", "sherlock.timeout",
                     "sherlock.retry-interval", "sherlock.auto-renew", "sherlock.file.directory",
                     "sherlock.redis.notifications", "sherlock.redis.channel", "sherlock.redis.fencing-retention",
-                    "sherlock.memcached.servers", "sherlock.etcd.endpoints", "sherlock.etcd.request-timeout",
-                    "sherlock.kubernetes.namespace");
+                    "sherlock.file.shared-directory", "sherlock.memcached.servers", "sherlock.etcd.endpoints",
+                    "sherlock.etcd.request-timeout", "sherlock.etcd.minimum-lease-ttl", "sherlock.kubernetes.namespace");
         assertThat(properties).allSatisfy(property -> assertThat(property.get("description")).asString().isNotBlank());
         assertThat(properties).filteredOn(property -> property.get("name").equals("sherlock.expire"))
             .singleElement()
