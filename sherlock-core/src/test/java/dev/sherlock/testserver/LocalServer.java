@@ -180,8 +180,8 @@ public final class LocalServer implements AutoCloseable {
      * @throws IllegalStateException for a Docker container, or if the server does not come back
      */
     public void restart() {
-        kill();
         requireProcess("be restarted");
+        kill();
         process = launch(name, command, directory);
         awaitPort(ports[0], Duration.ofSeconds(30), command);
     }
@@ -258,8 +258,13 @@ public final class LocalServer implements AutoCloseable {
         }
         Process current = process;
         if (current != null && current.isAlive()) {
-            // A paused server ignores SIGTERM until it runs again.
-            ProcessSignals.resume(current.pid());
+            try {
+                // A paused server ignores SIGTERM until it runs again.
+                ProcessSignals.resume(current.pid());
+            }
+            catch (RuntimeException ex) {
+                // SIGKILL below stops it either way
+            }
             current.destroy();
             try {
                 if (!current.waitFor(java.util.concurrent.TimeUnit.SECONDS.toMillis(10),
