@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +69,9 @@ final class FaultRun implements AutoCloseable {
             case "file" -> {
                 server = null;
                 serverKeepsData = true;
-                address = Files.createDirectories(directory.resolve("locks")).toString();
+                // Private to this user whatever the umask: the File backend refuses a directory others can write.
+                address = Files.createDirectory(directory.resolve("locks"), PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------"))).toString();
             }
             case "redis" -> {
                 server = LocalServer.startOnPorts(TestServers.REDIS, LocalServer.freePorts(1));
