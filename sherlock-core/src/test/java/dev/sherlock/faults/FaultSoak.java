@@ -56,7 +56,6 @@ class FaultSoak {
         }
         String table = Summary.table(summaries);
         System.out.println("Fault soak summary (seed " + seed + ")\n" + table);
-        summaries.forEach(summary -> System.out.println(summary.details()));
         Path file = Path.of("target", "fault-runs", "soak-summary.txt");
         Files.createDirectories(file.getParent());
         Files.writeString(file, "seed " + seed + "\n" + table);
