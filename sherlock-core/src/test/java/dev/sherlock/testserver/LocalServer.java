@@ -23,7 +23,11 @@ public final class LocalServer implements AutoCloseable {
 
     private final String name;
 
-    private final Process process;
+    /** Replaced by {@link #restart()}; null for a container. */
+    private volatile Process process;
+
+    /** How to start the process again, or null for a container. */
+    private final List<String> command;
 
     private final Path directory;
 
@@ -33,9 +37,10 @@ public final class LocalServer implements AutoCloseable {
 
     private final AutoCloseable container;
 
-    private LocalServer(String name, Process process, Path directory, int[] ports) {
+    private LocalServer(String name, Process process, List<String> command, Path directory, int[] ports) {
         this.name = name;
         this.process = process;
+        this.command = command;
         this.directory = directory;
         this.ports = ports;
         this.host = "127.0.0.1";
@@ -45,6 +50,7 @@ public final class LocalServer implements AutoCloseable {
     private LocalServer(String name, DockerServer container, Path directory) {
         this.name = name;
         this.process = null;
+        this.command = null;
         this.directory = directory;
         this.ports = container.ports();
         this.host = container.host();
@@ -140,19 +146,53 @@ public final class LocalServer implements AutoCloseable {
     private static LocalServer startProcess(Spec spec, String binary, int[] ports) {
         Path directory = temporaryDirectory(spec);
         List<String> command = spec.command().build(binary, ports, directory);
-        Path log = directory.resolve("server.log");
-        Process process;
-        try {
-            process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
-        }
-        catch (IOException ex) {
-            throw new IllegalStateException("Cannot start " + spec.name() + " with " + command, ex);
-        }
-        LocalServer server = new LocalServer(spec.name(), process, directory, ports);
+        Process process = launch(spec.name(), command, directory);
+        LocalServer server = new LocalServer(spec.name(), process, command, directory, ports);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-" + spec.name()));
         server.awaitPort(ports[0], Duration.ofSeconds(30), command);
         return server;
+    }
+
+    private static Process launch(String name, List<String> command, Path directory) {
+        try {
+            return new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("server.log").toFile()))
+                    .start();
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("Cannot start " + name + " with " + command, ex);
+        }
+    }
+
+    /**
+     * The server process's id, e.g. to pause it with {@code kill -STOP}.
+     * @return the pid
+     * @throws IllegalStateException for a Docker container
+     */
+    public long pid() {
+        return requireProcess("have a pid").pid();
+    }
+
+    /**
+     * Kills the process at once (SIGKILL) if it still runs, as a crash would, and starts the same command again on
+     * the same ports and in the same directory, waiting until it accepts connections. A server that keeps its data
+     * there (etcd) comes back with it; redis-server and memcached as started by {@link TestServers} come back empty.
+     * @throws IllegalStateException for a Docker container, or if the server does not come back
+     */
+    public void restart() {
+        requireProcess("be restarted");
+        kill();
+        process = launch(name, command, directory);
+        awaitPort(ports[0], Duration.ofSeconds(30), command);
+    }
+
+    private Process requireProcess(String action) {
+        Process current = process;
+        if (current == null) {
+            throw new IllegalStateException(name + " runs in a Docker container and cannot " + action
+                    + "; install the server binary");
+        }
+        return current;
     }
 
     private static Path temporaryDirectory(Spec spec) {
@@ -186,18 +226,20 @@ public final class LocalServer implements AutoCloseable {
 
     /** Whether the process still runs. */
     public boolean isAlive() {
-        return process == null || process.isAlive();
+        Process current = process;
+        return current == null || current.isAlive();
     }
 
     /** Kills the process at once (SIGKILL), as a crash would, leaving its directory. */
     public void kill() {
-        if (process == null) {
+        Process current = process;
+        if (current == null) {
             close();
             return;
         }
-        process.destroyForcibly();
+        current.destroyForcibly();
         try {
-            process.waitFor();
+            current.waitFor();
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -214,16 +256,24 @@ public final class LocalServer implements AutoCloseable {
                 // stopping a test container is best effort
             }
         }
-        if (process != null && process.isAlive()) {
-            process.destroy();
+        Process current = process;
+        if (current != null && current.isAlive()) {
             try {
-                if (!process.waitFor(java.util.concurrent.TimeUnit.SECONDS.toMillis(10),
+                // A paused server ignores SIGTERM until it runs again.
+                ProcessSignals.resume(current.pid());
+            }
+            catch (RuntimeException ex) {
+                // SIGKILL below stops it either way
+            }
+            current.destroy();
+            try {
+                if (!current.waitFor(java.util.concurrent.TimeUnit.SECONDS.toMillis(10),
                         java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly().waitFor();
+                    current.destroyForcibly().waitFor();
                 }
             }
             catch (InterruptedException ex) {
-                process.destroyForcibly();
+                current.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
         }
@@ -232,9 +282,10 @@ public final class LocalServer implements AutoCloseable {
 
     private void awaitPort(int port, Duration timeout, List<String> command) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        Process current = process;
         while (System.nanoTime() - deadline < 0) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " right after "
+            if (!current.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + current.exitValue() + " right after "
                         + command + ":\n" + logTail());
             }
             try (Socket socket = new Socket()) {
