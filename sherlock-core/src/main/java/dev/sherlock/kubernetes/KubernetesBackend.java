@@ -2,13 +2,8 @@ package dev.sherlock.kubernetes;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.kubernetes.LeaseObservations.Observation;
@@ -16,15 +11,10 @@ import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
-import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
 import io.kubernetes.client.openapi.models.V1Lease;
-import io.kubernetes.client.openapi.models.V1LeaseSpec;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.Config;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Locks as {@code coordination.k8s.io/v1} Lease objects in one Kubernetes namespace, through client-java.
@@ -42,11 +32,20 @@ import org.slf4j.LoggerFactory;
  * rounded <em>up</em> to whole seconds; a client that first sees a crashed holder's Lease waits a whole duration
  * from then; a lock that never expires has no {@code leaseDurationSeconds}.
  *
+ * <p><b>Resent requests.</b> The HTTP client may send a request again on a new connection when the first one's reply
+ * was lost although the API server applied it (OkHttp does so on a reused connection). The resent write then gets
+ * 409; the backend reads the Lease and recognises its own work: an acquisition finds the Lease held by its owner token
+ * and answers "acquired" with the token it wrote; a release finds the annotation {@value #RELEASED_BY_ANNOTATION},
+ * written by the release itself, naming its owner token, and answers {@code true}.
+ *
  * <p><b>Fencing.</b> Release clears the holder but keeps the Lease, so each Lease carries its lock's history: the
  * fencing token of each acquisition, stored in the annotation {@value #FENCING_TOKEN_ANNOTATION}, is
  * {@code max(previous token + 1, current time in microseconds)}: strictly increasing, and still increasing if
  * someone deletes the Lease (unless clocks differ by more than the time between the two acquisitions).
  * {@code leaseTransitions} counts the acquisitions of the Lease object.
+ *
+ * <p><b>Expiry limits.</b> {@code leaseDurationSeconds} is a whole number of seconds in an int32: an expiry below
+ * 1 s or above {@value Integer#MAX_VALUE} s is refused ({@link #unsupportedExpire(Duration)}).
  *
  * <p><b>Names.</b> The Lease of lock {@code orders} in Sherlock namespace {@code billing} is
  * {@code sherlock.billing.orders}; names that are not lowercase DNS labels get a readable prefix and a hash, so any
@@ -66,13 +65,17 @@ public final class KubernetesBackend implements LockBackend {
     /** Annotation holding the fencing token of the Lease's latest acquisition. */
     public static final String FENCING_TOKEN_ANNOTATION = "sherlock.dev/fencing-token";
 
+    /**
+     * Annotation naming the owner token whose release freed the Lease last, so that a resent release of that owner
+     * is recognised as done.
+     */
+    public static final String RELEASED_BY_ANNOTATION = "sherlock.dev/released-by";
+
     /** Label put on every Lease the backend creates, with the value {@value #MANAGED_BY}. */
     public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 
     /** Value of {@link #MANAGED_BY_LABEL}. */
     public static final String MANAGED_BY = "sherlock";
-
-    private static final Logger logger = LoggerFactory.getLogger(KubernetesBackend.class);
 
     private static final int OBSERVATIONS = 4096;
 
@@ -179,7 +182,7 @@ public final class KubernetesBackend implements LockBackend {
                 }
             }
             if (seen.heldBy(owner)) {
-                return AcquireResult.acquired(fencingToken(seen.lease()));
+                return AcquireResult.acquired(LeaseContents.fencingToken(seen.lease()));
             }
             long now = System.nanoTime();
             if (seen.heldAt(now)) {
@@ -191,17 +194,15 @@ public final class KubernetesBackend implements LockBackend {
                 }
                 return AcquireResult.held(seen.remainingAt(now), ResourceVersions.number(seen.resourceVersion()));
             }
-            long token = nextToken(seen.lease());
-            switch (replace(key, taken(seen.lease(), owner, expire, token))) {
+            long token = LeaseContents.nextToken(seen.lease());
+            switch (replace(key, LeaseContents.taken(seen.lease(), owner, expire, token))) {
                 case DONE -> {
                     return AcquireResult.acquired(token);
                 }
                 case CONFLICT -> {
-                    if (fresh) {
-                        // Somebody changed the Lease between our read and our write: they won.
-                        return AcquireResult.held(null, ResourceVersions.number(seen.resourceVersion()));
-                    }
-                    // A waiter's watch has often delivered the write that beat us already: no need to read it.
+                    // Somebody changed the Lease between our read and our write, or this 409 answers the client's
+                    // resend of our own write, which was applied: the next round tells which. A waiter's watch has
+                    // often delivered the newer version already: no need to read it then.
                     Observation newer = observations.get(key);
                     seen = newer != null && ResourceVersions.isOlder(seen.resourceVersion(), newer.resourceVersion())
                             ? newer : read(key);
@@ -213,30 +214,56 @@ public final class KubernetesBackend implements LockBackend {
         return AcquireResult.held(null, 0);
     }
 
-    /** An expired hold is still cleared, so others need not wait out its expiry, but reported as lost. */
+    /**
+     * An expired hold is still cleared, so others need not wait out its expiry, but reported as lost. A release of a
+     * current hold records its owner in {@value #RELEASED_BY_ANNOTATION}, so a resent copy that finds the Lease freed
+     * by that very owner answers {@code true}.
+     */
     @Override
     public boolean release(String key, String owner) {
-        return writeOwned(key, owner, KubernetesBackend::freed, true);
+        return writeOwned(key, owner, (current, expired) -> LeaseContents.freed(current, expired ? null : owner),
+                true, lease -> owner.equals(LeaseContents.annotation(lease, RELEASED_BY_ANNOTATION)));
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
-        return writeOwned(key, owner, current -> renewed(current, expire), false);
+        return writeOwned(key, owner, (current, expired) -> LeaseContents.renewed(current, expire), false,
+                lease -> false);
+    }
+
+    /**
+     * Leases express whole seconds in an int32: below 1 s the duration would be rounded up, beyond
+     * {@value Integer#MAX_VALUE} s it cannot be written.
+     */
+    @Override
+    public @Nullable String unsupportedExpire(Duration expire) {
+        if (expire.compareTo(Duration.ofSeconds(1)) < 0) {
+            return "is shorter than the 1 s Kubernetes Leases can express; use at least 1s";
+        }
+        if (expire.compareTo(Duration.ofSeconds(Integer.MAX_VALUE)) > 0) {
+            return "is longer than the " + Integer.MAX_VALUE + " s (about 68 years) a Kubernetes Lease can express"
+                    + " (leaseDurationSeconds is an int32); use at most " + Integer.MAX_VALUE + "s, or no expiry";
+        }
+        return null;
     }
 
     /**
      * Replaces the Lease with {@code change} of it while {@code owner} holds it, at the resource version read.
      * A conflict with our holder identity still in place (someone edited a label) is read again and retried.
+     * @param change the new Lease from the current one and whether the hold had expired by this client's clock
      * @param whenExpired whether an expired hold of {@code owner} is still written (and reported as lost)
+     * @param done whether a Lease no longer held by {@code owner} shows this very write applied already (by a copy
+     *     of it the client resent)
      * @return whether the hold was current and the write succeeded
      */
-    private boolean writeOwned(String key, String owner, UnaryOperator<V1Lease> change, boolean whenExpired) {
+    private boolean writeOwned(String key, String owner, BiFunction<V1Lease, Boolean, V1Lease> change,
+            boolean whenExpired, Predicate<V1Lease> done) {
         Observation seen = observations.get(key);
         boolean fresh = false;
         for (int round = 0; round < ROUNDS; round++) {
             if (seen == null || !seen.heldBy(owner)) {
                 if (fresh) {
-                    return false;
+                    return seen != null && done.test(seen.lease());
                 }
                 seen = read(key);
                 fresh = true;
@@ -246,7 +273,7 @@ public final class KubernetesBackend implements LockBackend {
             if (expired && !whenExpired) {
                 return false;
             }
-            Write write = replace(key, change.apply(seen.lease()));
+            Write write = replace(key, change.apply(seen.lease(), expired));
             if (write == Write.DONE) {
                 return !expired;
             }
@@ -289,11 +316,8 @@ public final class KubernetesBackend implements LockBackend {
     }
 
     private @Nullable AcquireResult create(String key, String owner, @Nullable Duration expire) {
-        long token = nextToken(null);
-        V1Lease lease = new V1Lease().metadata(new V1ObjectMeta().name(key)
-            .labels(Map.of(MANAGED_BY_LABEL, MANAGED_BY))
-            .annotations(Map.of(FENCING_TOKEN_ANNOTATION, Long.toString(token))));
-        lease.setSpec(holding(new V1LeaseSpec().leaseTransitions(0), owner, expire));
+        long token = LeaseContents.nextToken(null);
+        V1Lease lease = LeaseContents.created(key, owner, expire, token);
         long sent = System.nanoTime();
         try {
             V1Lease created = api.createNamespacedLease(namespace, lease).execute();
@@ -343,100 +367,6 @@ public final class KubernetesBackend implements LockBackend {
 
     private LeaseRequestException failure(String verb, String key, ApiException ex) {
         return LeaseRequestException.of(verb, client.getBasePath(), namespace, key, ex);
-    }
-
-    /** A copy of the Lease, taken by {@code owner}; the copy carries the resource version it was read at. */
-    private static V1Lease taken(V1Lease current, String owner, @Nullable Duration expire, long token) {
-        V1Lease lease = copy(current);
-        V1ObjectMeta metadata = lease.getMetadata();
-        Map<String, String> annotations = new HashMap<>(metadata.getAnnotations() == null ? Map.of()
-                : metadata.getAnnotations());
-        annotations.put(FENCING_TOKEN_ANNOTATION, Long.toString(token));
-        metadata.setAnnotations(annotations);
-        Map<String, String> labels = new HashMap<>(metadata.getLabels() == null ? Map.of() : metadata.getLabels());
-        labels.putIfAbsent(MANAGED_BY_LABEL, MANAGED_BY);
-        metadata.setLabels(labels);
-        V1LeaseSpec spec = lease.getSpec() == null ? new V1LeaseSpec() : lease.getSpec();
-        Integer transitions = spec.getLeaseTransitions();
-        spec.setLeaseTransitions(transitions == null ? 0 : (int) Math.min(Integer.MAX_VALUE, transitions + 1L));
-        lease.setSpec(holding(spec, owner, expire));
-        return lease;
-    }
-
-    private static V1LeaseSpec holding(V1LeaseSpec spec, String owner, @Nullable Duration expire) {
-        OffsetDateTime now = now();
-        spec.setHolderIdentity(owner);
-        spec.setLeaseDurationSeconds(durationSeconds(expire));
-        spec.setAcquireTime(now);
-        spec.setRenewTime(now);
-        return spec;
-    }
-
-    /**
-     * A copy of the Lease, renewed. The renewTime always moves forward, even if the wall clock stepped back: an
-     * update that changes nothing keeps its resourceVersion, and other clients would then not see the renewal.
-     */
-    private static V1Lease renewed(V1Lease current, @Nullable Duration expire) {
-        V1Lease lease = copy(current);
-        V1LeaseSpec spec = lease.getSpec();
-        spec.setLeaseDurationSeconds(durationSeconds(expire));
-        OffsetDateTime now = now();
-        OffsetDateTime previous = spec.getRenewTime();
-        spec.setRenewTime(previous != null && !now.isAfter(previous) ? previous.plus(1, ChronoUnit.MICROS) : now);
-        return lease;
-    }
-
-    /**
-     * A copy of the Lease with no holder. As client-go's release does, the duration becomes one second; the
-     * renewTime goes, as nobody renews a free Lease (readers that judge by it, such as py-sherlock, then see it free).
-     */
-    private static V1Lease freed(V1Lease current) {
-        V1Lease lease = copy(current);
-        V1LeaseSpec spec = lease.getSpec();
-        spec.setHolderIdentity(null);
-        spec.setLeaseDurationSeconds(1);
-        spec.setRenewTime(null);
-        return lease;
-    }
-
-    /** Whole seconds, rounded up; {@code null} (no duration) for never. */
-    static @Nullable Integer durationSeconds(@Nullable Duration expire) {
-        if (expire == null) {
-            return null;
-        }
-        long seconds = expire.getSeconds() + (expire.getNano() > 0 ? 1 : 0);
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, seconds));
-    }
-
-    static long fencingToken(V1Lease lease) {
-        Map<String, String> annotations = lease.getMetadata() == null ? null : lease.getMetadata().getAnnotations();
-        String value = annotations == null ? null : annotations.get(FENCING_TOKEN_ANNOTATION);
-        if (value != null) {
-            try {
-                return Math.max(0, Long.parseLong(value.trim()));
-            }
-            catch (NumberFormatException ex) {
-                logger.debug("Backend kubernetes: lease {} has an unreadable fencing token '{}'",
-                        lease.getMetadata().getName(), value);
-            }
-        }
-        Integer transitions = lease.getSpec() == null ? null : lease.getSpec().getLeaseTransitions();
-        return transitions == null ? 0 : Math.max(0, transitions);
-    }
-
-    private static long nextToken(@Nullable V1Lease lease) {
-        long previous = lease == null ? 0 : fencingToken(lease);
-        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-        return Math.max(previous + 1, micros);
-    }
-
-    private static OffsetDateTime now() {
-        // MicroTime: the API server keeps microseconds, in UTC.
-        return OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
-    }
-
-    private static V1Lease copy(V1Lease lease) {
-        return JSON.deserialize(JSON.serialize(lease), V1Lease.class);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.google.gson.reflect.TypeToken;
 import io.kubernetes.client.openapi.ApiClient;
@@ -23,11 +24,11 @@ import org.slf4j.LoggerFactory;
  * Wakes waiters when a Lease is released, by watching it.
  *
  * <p>One watch per Lease that somebody in this JVM waits for, started at the {@code resourceVersion} the failed
- * acquire saw, so a release right after that attempt is delivered too. The watch is kept while waiters come back
- * (each wait is short: at most the retry interval) and ends by itself once nobody has waited for a whole watch
- * session. Each session asks the server to end it after a few seconds, below the client's read timeout, and the
- * next one resumes from the last event. Events also refresh the {@link LeaseObservations}, so the woken waiter
- * usually takes the Lease with a single update.
+ * acquire saw, so a release right after that attempt is delivered too. The watch is kept while a waiter waits on it
+ * or came back during the last session, and ends by itself once nobody has waited for a whole watch session. Each
+ * session asks the server to end it after a few seconds, below the client's read timeout, and the next one resumes
+ * from the last event or bookmark. Events also refresh the {@link LeaseObservations}, so the woken waiter usually
+ * takes the Lease with a single update.
  *
  * <p>Watching is an optimisation: when it is not possible (a resource version that is not a number, too many
  * watches, a failure, no {@code watch} permission) waiters sleep until their retry interval passes and poll.
@@ -139,6 +140,9 @@ final class LeaseWatches implements AutoCloseable {
 
         volatile long lastUse;
 
+        /** Waiters inside {@link #await}: a wait may outlast a session (a retry interval longer than it). */
+        private final AtomicInteger waiting = new AtomicInteger();
+
         private volatile @Nullable Call call;
 
         KeyWatch(String leaseName, String position, long now) {
@@ -147,7 +151,18 @@ final class LeaseWatches implements AutoCloseable {
             this.lastUse = now;
         }
 
-        synchronized void await(long version, long deadline) throws InterruptedException {
+        void await(long version, long deadline) throws InterruptedException {
+            waiting.incrementAndGet();
+            try {
+                awaitRelease(version, deadline);
+            }
+            finally {
+                lastUse = System.nanoTime();
+                waiting.decrementAndGet();
+            }
+        }
+
+        private synchronized void awaitRelease(long version, long deadline) throws InterruptedException {
             while (released <= version && !freeInCache(version)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -181,11 +196,12 @@ final class LeaseWatches implements AutoCloseable {
             }
         }
 
-        /** Retires the watch, atomically with {@link #watchFor}, if nobody waited during the last session. */
+        /** Retires the watch, atomically with {@link #watchFor}, if nobody waits or waited during the last session. */
         private boolean retire() {
             boolean[] retired = new boolean[1];
             watches.computeIfPresent(leaseName, (name, current) -> {
-                if (current == this && System.nanoTime() - lastUse > TimeUnit.SECONDS.toNanos(sessionSeconds)) {
+                if (current == this && waiting.get() == 0
+                        && System.nanoTime() - lastUse > TimeUnit.SECONDS.toNanos(sessionSeconds)) {
                     retired[0] = true;
                     return null;
                 }
@@ -248,7 +264,8 @@ final class LeaseWatches implements AutoCloseable {
                     wake(ResourceVersions.number(version));
                 }
                 default -> {
-                    // BOOKMARK: only moves the position.
+                    // BOOKMARK: only moves the position, so the next session need not replay (or find compacted)
+                    // the changes of other Leases since the last event of this one.
                 }
             }
             return true;

@@ -1,5 +1,6 @@
 package dev.sherlock.kubernetes;
 
+import java.time.Duration;
 import java.util.EnumSet;
 
 import dev.sherlock.BackendLock;
@@ -36,6 +37,24 @@ class KubernetesBackendErrorTests {
                 .hasMessage("Backend kubernetes: 'client' must not be null");
             assertThatThrownBy(() -> new KubernetesLock("orders", "Bad Namespace"))
                 .isInstanceOf(LockConfigurationException.class).hasMessageContaining("'Bad Namespace'");
+        }
+    }
+
+    @Test
+    @DisplayName("an expiry below 1 s or beyond int32 seconds is reported as one a Lease cannot express, with the fix")
+    void expiriesLeasesCannotExpress() {
+        try (LeaseApiServer server = LeaseApiServer.start();
+                KubernetesBackend backend = new KubernetesBackend(server.client(), "default")) {
+            assertThat(backend.unsupportedExpire(Duration.ofMillis(999))).isEqualTo("is shorter than the 1 s"
+                    + " Kubernetes Leases can express; use at least 1s");
+            assertThat(backend.unsupportedExpire(Duration.ofNanos(1))).startsWith("is shorter than the 1 s");
+            assertThat(backend.unsupportedExpire(Duration.ofSeconds(Integer.MAX_VALUE).plusNanos(1)))
+                .isEqualTo("is longer than the 2147483647 s (about 68 years) a Kubernetes Lease can express"
+                        + " (leaseDurationSeconds is an int32); use at most 2147483647s, or no expiry");
+            assertThat(backend.unsupportedExpire(Duration.ofDays(36_500_000))).startsWith("is longer than");
+            assertThat(backend.unsupportedExpire(Duration.ofSeconds(1))).isNull();
+            assertThat(backend.unsupportedExpire(Duration.ofMillis(1500))).as("rounded up, which is safe").isNull();
+            assertThat(backend.unsupportedExpire(Duration.ofSeconds(Integer.MAX_VALUE))).isNull();
         }
     }
 

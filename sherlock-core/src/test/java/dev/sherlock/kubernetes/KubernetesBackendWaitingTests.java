@@ -66,6 +66,34 @@ class KubernetesBackendWaitingTests {
     }
 
     @Test
+    @DisplayName("a wait longer than a watch session keeps the watch, which resumes from the server's last bookmark")
+    void longWaitKeepsWatchAndResumesFromBookmark() throws Exception {
+        try (LeaseApiServer server = LeaseApiServer.start();
+                KubernetesBackend holding = new KubernetesBackend(server.client(), "default");
+                KubernetesBackend waiting = new KubernetesBackend(server.client(), "default")) {
+            String name = uniqueName();
+            BackendLock holder = new BackendLock(name, holding, null, LockSettings.defaults());
+            holder.acquire();
+            // One wait outlasts the watch sessions (5 s): only the watch can wake it in time.
+            Future<Boolean> waiter = waiter(waiting, name, LockSettings.defaults()
+                .withTimeout(Duration.ofSeconds(120)).withRetryInterval(Duration.ofSeconds(60)));
+            await().atMost(Duration.ofSeconds(20)).until(() -> waiting.activeWatches() == 1);
+            // Another Lease changes: the session's bookmark, 2 s before its end, carries that newer version.
+            String other = "sherlock.other-" + UUID.randomUUID();
+            holding.tryAcquire(other, "other", Duration.ofSeconds(30));
+            String latest = server.lease("default", other).getAsJsonObject("metadata").get("resourceVersion")
+                .getAsString();
+            await().atMost(Duration.ofSeconds(30)).until(() -> server.watchVersions().size() >= 2);
+            assertThat(server.bookmarks()).isPositive();
+            assertThat(server.watchVersions().get(1)).as("the second session starts at the bookmark's version")
+                .isEqualTo(latest);
+            assertThat(waiting.activeWatches()).isEqualTo(1);
+            holder.release();
+            assertThat(waiter.get(20, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     @DisplayName("without the watch permission waiters poll at their retry interval and still get the lock")
     void withoutWatchPermissionWaitersPoll() throws Exception {
         try (LeaseApiServer server = LeaseApiServer.start(EnumSet.of(Verb.GET, Verb.CREATE, Verb.UPDATE), 100);

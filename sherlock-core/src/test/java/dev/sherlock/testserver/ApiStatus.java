@@ -56,6 +56,19 @@ final class ApiStatus extends RuntimeException {
         return details;
     }
 
+    /** registry.Store.Delete of an object without graceful deletion: a Success status naming it. */
+    static JsonObject deleted(String name, String uid) {
+        JsonObject status = new JsonObject();
+        status.addProperty("kind", "Status");
+        status.addProperty("apiVersion", "v1");
+        status.add("metadata", new JsonObject());
+        status.addProperty("status", "Success");
+        JsonObject details = details(name, GROUP, "leases");
+        details.addProperty("uid", uid);
+        status.add("details", details);
+        return status;
+    }
+
     static ApiStatus notFound(String name) {
         return new ApiStatus(404, "NotFound", RESOURCE + " \"" + name + "\" not found", details(name, GROUP, "leases"));
     }
@@ -93,22 +106,91 @@ final class ApiStatus extends RuntimeException {
                 + expected + ", " + field + " in object meta: " + actual);
     }
 
-    static ApiStatus invalid(String name, List<String[]> fieldErrors) {
-        JsonObject details = details(name, GROUP, "Lease");
+    /**
+     * One field error of a validation, as {@code field.Error} renders it.
+     * @param field the field path, e.g. {@code spec.leaseDurationSeconds}
+     * @param reason the cause type, e.g. {@code FieldValueInvalid}
+     * @param body what {@code ErrorBody()} says, e.g. {@code Invalid value: 0: must be greater than 0}
+     */
+    record FieldError(String field, String reason, String body) {
+
+        static FieldError invalid(String field, String value, String detail) {
+            return new FieldError(field, "FieldValueInvalid", "Invalid value: " + value + ": " + detail);
+        }
+
+        static FieldError required(String field, String detail) {
+            return new FieldError(field, "FieldValueRequired", "Required value: " + detail);
+        }
+
+        static FieldError forbidden(String field, String detail) {
+            return new FieldError(field, "FieldValueForbidden", "Forbidden: " + detail);
+        }
+
+        static FieldError notSupported(String field, String value, String supported) {
+            return new FieldError(field, "FieldValueNotSupported", "Unsupported value: " + value
+                    + ": supported values: " + supported);
+        }
+    }
+
+    /** A Lease that fails validation: 422 Invalid naming the Lease. */
+    static ApiStatus invalid(String name, List<FieldError> errors) {
+        return invalid(GROUP, "Lease", name, errors);
+    }
+
+    /** errors.NewInvalid: 422 with one cause per field error and the aggregated message. */
+    static ApiStatus invalid(String group, String kind, String name, List<FieldError> errors) {
+        JsonObject details = new JsonObject();
+        if (!name.isEmpty()) {
+            details.addProperty("name", name);
+        }
+        if (!group.isEmpty()) {
+            details.addProperty("group", group);
+        }
+        if (!kind.isEmpty()) {
+            details.addProperty("kind", kind);
+        }
         JsonArray causes = new JsonArray();
         StringBuilder summary = new StringBuilder();
-        for (String[] error : fieldErrors) {
+        for (FieldError error : errors) {
             JsonObject cause = new JsonObject();
-            cause.addProperty("reason", "FieldValueInvalid");
-            cause.addProperty("message", error[1]);
-            cause.addProperty("field", error[0]);
+            cause.addProperty("reason", error.reason());
+            cause.addProperty("message", error.body());
+            cause.addProperty("field", error.field());
             causes.add(cause);
-            summary.append(summary.length() == 0 ? "" : ", ").append(error[0]).append(": ").append(error[1]);
+            summary.append(summary.length() == 0 ? "" : ", ").append(error.field()).append(": ").append(error.body());
         }
         details.add("causes", causes);
-        String message = "Lease." + GROUP + " \"" + name + "\" is invalid: "
-                + (fieldErrors.size() == 1 ? summary : "[" + summary + "]");
+        String qualified = group.isEmpty() ? kind : kind + "." + group;
+        String message = qualified + " \"" + name + "\" is invalid: "
+                + (errors.size() == 1 ? summary : "[" + summary + "]");
         return new ApiStatus(422, "Invalid", message, details);
+    }
+
+    /** A merge patch whose result does not decode: 422 on the field "patch", with no kind (patch.go). */
+    static ApiStatus invalidPatch(String patched, String cause) {
+        return invalid("", "", "", List.of(FieldError.invalid("patch", GoTime.quote(patched), cause)));
+    }
+
+    /** Request options that fail validation, e.g. ListOptions or CreateOptions of group meta.k8s.io. */
+    static ApiStatus invalidOptions(String kind, List<FieldError> errors) {
+        return invalid("meta.k8s.io", kind, "", errors);
+    }
+
+    /**
+     * storage.NewTooLargeResourceVersionError: 504 Timeout with a ResourceVersionTooLarge cause and a retry after 1 s,
+     * what a read at a resource version the watch cache has not reached gets after waiting for it.
+     */
+    static ApiStatus tooLargeResourceVersion(long requested, long current) {
+        JsonObject details = new JsonObject();
+        JsonArray causes = new JsonArray();
+        JsonObject cause = new JsonObject();
+        cause.addProperty("reason", "ResourceVersionTooLarge");
+        cause.addProperty("message", "Too large resource version");
+        causes.add(cause);
+        details.add("causes", causes);
+        details.addProperty("retryAfterSeconds", 1);
+        return new ApiStatus(504, "Timeout", "Timeout: Too large resource version: " + requested + ", current: "
+                + current, details);
     }
 
     static ApiStatus forbidden(String verb, String name, String namespace) {

@@ -5,25 +5,21 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -36,8 +32,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * A small Lease API server for the tests, speaking kube-apiserver's HTTP/JSON protocol for
  * {@code /apis/coordination.k8s.io/v1/namespaces/{namespace}/leases[/{name}]}: get, list, watch, create, update
- * (PUT), merge patch and delete, with kube-apiserver's status codes and {@code Status} bodies. Its semantics are
- * in {@link LeaseStore}; {@code LeaseApiServerTests} pins them against kube-apiserver's documented behaviour.
+ * (PUT), merge patch and delete, with kube-apiserver's status codes and {@code Status} bodies. It rejects what
+ * kube-apiserver rejects: bodies are decoded as the typed Lease ({@link LeaseBodies}), objects validated
+ * ({@link LeaseValidation}), query parameters converted and validated ({@link LeaseQuery}, {@link LabelSelector}).
+ * Storage semantics are in {@link LeaseStore}, watches in {@link LeaseWatchStream}; the {@code LeaseApiServer*Tests}
+ * pin all of it against kube-apiserver's code.
  *
  * <p>It can refuse verbs with HTTP 403, as RBAC does, so a test proves which permissions a client needs. It serves
  * plain HTTP on a free loopback port, without authentication, and counts requests per verb.
@@ -59,6 +58,12 @@ public final class LeaseApiServer implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
     }
 
+    /** How often the watch cache sends bookmarks to a watch that asks for them (cacher.go). */
+    public static final Duration BOOKMARK_FREQUENCY = Duration.ofMinutes(1);
+
+    /** How long a read waits for a resource version the watch cache has not reached (watch_cache.go). */
+    static final Duration BLOCK_TIMEOUT = Duration.ofSeconds(3);
+
     private static final Pattern PATH = Pattern
         .compile("/apis/coordination\\.k8s\\.io/v1/namespaces/([^/]+)/leases(?:/([^/]+))?/?");
 
@@ -70,14 +75,21 @@ public final class LeaseApiServer implements AutoCloseable {
 
     private final Set<Verb> allowed;
 
+    private final Duration bookmarkFrequency;
+
     private final Map<Verb, AtomicLong> requests = new EnumMap<>(Verb.class);
+
+    private final AtomicLong bookmarks = new AtomicLong();
+
+    private final List<String> watchVersions = new CopyOnWriteArrayList<>();
 
     private final Map<HttpExchange, Boolean> watches = new ConcurrentHashMap<>();
 
     private volatile boolean closed;
 
-    private LeaseApiServer(Set<Verb> allowed, int history) throws IOException {
+    private LeaseApiServer(Set<Verb> allowed, int history, Duration bookmarkFrequency) throws IOException {
         this.allowed = Set.copyOf(allowed);
+        this.bookmarkFrequency = bookmarkFrequency;
         this.store = new LeaseStore(history, Set.of("default"));
         for (Verb verb : Verb.values()) {
             requests.put(verb, new AtomicLong());
@@ -99,13 +111,23 @@ public final class LeaseApiServer implements AutoCloseable {
     }
 
     /**
-     * Starts a server.
+     * Starts a server with kube-apiserver's bookmark frequency.
      * @param allowed the verbs RBAC allows; others answer 403 Forbidden
      * @param history how many events watches can replay; older resource versions answer 410 Expired
      */
     public static LeaseApiServer start(Set<Verb> allowed, int history) {
+        return start(allowed, history, BOOKMARK_FREQUENCY);
+    }
+
+    /**
+     * Starts a server.
+     * @param allowed the verbs RBAC allows; others answer 403 Forbidden
+     * @param history how many events watches can replay; older resource versions answer 410 Expired
+     * @param bookmarkFrequency how often watches that allow bookmarks get one (besides 2 s before their end)
+     */
+    public static LeaseApiServer start(Set<Verb> allowed, int history, Duration bookmarkFrequency) {
         try {
-            return new LeaseApiServer(allowed, history);
+            return new LeaseApiServer(allowed, history, bookmarkFrequency);
         }
         catch (IOException ex) {
             throw new IllegalStateException("Cannot start the test Lease API server on a loopback port", ex);
@@ -115,6 +137,11 @@ public final class LeaseApiServer implements AutoCloseable {
     /** The base URL, e.g. {@code http://127.0.0.1:40123}. */
     public String url() {
         return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+    }
+
+    /** The loopback port the server listens on. */
+    public int port() {
+        return server.getAddress().getPort();
     }
 
     /** A new client-java client for this server, as an application would configure one. */
@@ -142,6 +169,16 @@ public final class LeaseApiServer implements AutoCloseable {
         return requests.get(verb).get();
     }
 
+    /** How many periodic BOOKMARK events watches were sent. */
+    public long bookmarks() {
+        return bookmarks.get();
+    }
+
+    /** The {@code resourceVersion} of every watch request, in order ("" when absent). */
+    public List<String> watchVersions() {
+        return List.copyOf(watchVersions);
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -155,44 +192,55 @@ public final class LeaseApiServer implements AutoCloseable {
             route(exchange);
         }
         catch (ApiStatus status) {
-            send(exchange, status.code, status.body);
+            send(exchange, status.code, status.body, List.of());
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
         }
         catch (RuntimeException ex) {
-            send(exchange, 500, ApiStatus.internal(ex.toString()).body);
+            send(exchange, 500, ApiStatus.internal(ex.toString()).body, List.of());
         }
         finally {
             exchange.close();
         }
     }
 
-    private void route(HttpExchange exchange) throws IOException {
+    private void route(HttpExchange exchange) throws IOException, InterruptedException {
         Matcher path = PATH.matcher(exchange.getRequestURI().getRawPath());
         if (!path.matches()) {
             throw ApiStatus.noSuchPath();
         }
-        String namespace = decode(path.group(1));
-        String name = path.group(2) == null ? "" : decode(path.group(2));
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        String namespace = LeaseQuery.decode(path.group(1));
+        String name = path.group(2) == null ? "" : LeaseQuery.decode(path.group(2));
+        LeaseQuery query = LeaseQuery.parse(exchange.getRequestURI().getRawQuery());
         Verb verb = verb(exchange.getRequestMethod(), name, query);
         requests.get(verb).incrementAndGet();
         if (!allowed.contains(verb)) {
             throw ApiStatus.forbidden(verb.rbac(), name, namespace);
         }
+        List<String> warnings = new ArrayList<>();
         switch (verb) {
-            case GET -> send(exchange, 200, store.read(namespace, name));
-            case LIST -> send(exchange, 200, list(namespace, selector(query)));
-            case WATCH -> watch(exchange, namespace, query);
-            case CREATE -> send(exchange, 201, store.create(namespace, body(exchange)));
-            case UPDATE -> send(exchange, 200, store.update(namespace, name, body(exchange)));
-            case PATCH -> send(exchange, 200, patch(exchange, namespace, name));
-            case DELETE -> send(exchange, 200, delete(exchange, namespace, name));
+            case GET -> send(exchange, 200, store.read(namespace, name), warnings);
+            case LIST -> send(exchange, 200, list(namespace, query.listOptions()), warnings);
+            case WATCH -> watch(exchange, namespace, query.listOptions());
+            case CREATE -> {
+                String validation = query.fieldValidation("CreateOptions");
+                send(exchange, 201, store.create(namespace, LeaseBodies.body(body(exchange), validation, warnings)),
+                        warnings);
+            }
+            case UPDATE -> {
+                String validation = query.fieldValidation("UpdateOptions");
+                send(exchange, 200, store.update(namespace, name, LeaseBodies.body(body(exchange), validation,
+                        warnings)), warnings);
+            }
+            case PATCH -> send(exchange, 200, patch(exchange, namespace, name, query, warnings), warnings);
+            case DELETE -> send(exchange, 200, delete(exchange, namespace, name), warnings);
         }
     }
 
-    private static Verb verb(String method, String name, Map<String, String> query) {
-        boolean watch = "true".equals(query.get("watch")) || "1".equals(query.get("watch"));
+    private static Verb verb(String method, String name, LeaseQuery query) {
         return switch (method) {
-            case "GET" -> name.isEmpty() ? (watch ? Verb.WATCH : Verb.LIST) : Verb.GET;
+            case "GET" -> name.isEmpty() ? (query.flag("watch") ? Verb.WATCH : Verb.LIST) : Verb.GET;
             case "POST" -> {
                 if (!name.isEmpty()) {
                     throw ApiStatus.methodNotAllowed();
@@ -206,164 +254,86 @@ public final class LeaseApiServer implements AutoCloseable {
         };
     }
 
-    private JsonObject list(String namespace, Predicate<JsonObject> selector) {
-        JsonObject list = new JsonObject();
-        list.addProperty("kind", "LeaseList");
-        list.addProperty("apiVersion", ApiStatus.GROUP + "/v1");
-        JsonObject metadata = new JsonObject();
-        metadata.addProperty("resourceVersion", Long.toString(store.revision()));
-        list.add("metadata", metadata);
-        JsonArray items = new JsonArray();
-        store.list(namespace, selector).forEach(items::add);
-        list.add("items", items);
-        return list;
+    /** A list is served at or after its resourceVersion; one the store does not reach in time is a 504. */
+    private JsonObject list(String namespace, LeaseQuery.ListOptions options) throws InterruptedException {
+        String version = options.resourceVersion();
+        long minimum = version.isEmpty() ? 0 : LeaseStore.parseVersion(version);
+        if (minimum > 0 && !store.awaitRevision(minimum, BLOCK_TIMEOUT.toNanos())) {
+            throw ApiStatus.tooLargeResourceVersion(minimum, store.revision());
+        }
+        return store.leaseList(namespace, options.selector());
     }
 
-    private JsonObject patch(HttpExchange exchange, String namespace, String name) throws IOException {
+    private JsonObject patch(HttpExchange exchange, String namespace, String name, LeaseQuery query,
+            List<String> warnings) throws IOException {
         String type = exchange.getRequestHeaders().getFirst("Content-Type");
         if (type == null || !type.startsWith("application/merge-patch+json")) {
             throw ApiStatus.unsupportedMediaType(type);
         }
-        return store.mergePatch(namespace, name, body(exchange));
+        String validation = query.fieldValidation("PatchOptions");
+        JsonElement patch;
+        try {
+            patch = JsonParser.parseString(new String(body(exchange), StandardCharsets.UTF_8));
+        }
+        catch (RuntimeException ex) {
+            throw ApiStatus.badRequest("error decoding patch: " + ex.getMessage());
+        }
+        if (!patch.isJsonObject()) {
+            throw ApiStatus.badRequest("the patch is not a JSON object");
+        }
+        return store.mergePatch(namespace, name, patch.getAsJsonObject(),
+                patched -> LeaseBodies.patched(patched, validation, warnings));
     }
 
     private JsonObject delete(HttpExchange exchange, String namespace, String name) throws IOException {
         String uid = null;
         String version = null;
-        JsonObject options = body(exchange);
+        byte[] bytes = body(exchange);
+        JsonObject options = bytes.length == 0 ? new JsonObject()
+                : JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8)).getAsJsonObject();
         if (options.has("preconditions") && options.get("preconditions").isJsonObject()) {
             JsonObject preconditions = options.getAsJsonObject("preconditions");
-            uid = preconditions.has("uid") ? LeaseStore.string(preconditions, "uid") : null;
-            version = preconditions.has("resourceVersion") ? LeaseStore.string(preconditions, "resourceVersion")
+            uid = preconditions.has("uid") ? LeaseJson.string(preconditions, "uid") : null;
+            version = preconditions.has("resourceVersion") ? LeaseJson.string(preconditions, "resourceVersion")
                     : null;
         }
         JsonObject deleted = store.delete(namespace, name, uid, version);
-        // registry.Store.Delete of an object without graceful deletion: a Success status naming it.
-        JsonObject status = new JsonObject();
-        status.addProperty("kind", "Status");
-        status.addProperty("apiVersion", "v1");
-        status.add("metadata", new JsonObject());
-        status.addProperty("status", "Success");
-        JsonObject details = ApiStatus.details(name, ApiStatus.GROUP, "leases");
-        details.addProperty("uid", LeaseStore.string(deleted, "uid"));
-        status.add("details", details);
-        return status;
+        return ApiStatus.deleted(name, LeaseJson.string(deleted, "uid"));
     }
 
-    /** Streams events, one JSON object per line, until the timeout, the client leaving or the server closing. */
-    private void watch(HttpExchange exchange, String namespace, Map<String, String> query) throws IOException {
-        BlockingQueue<LeaseStore.Event> queue = new LinkedBlockingQueue<>();
-        String version = query.getOrDefault("resourceVersion", "");
-        Predicate<JsonObject> selector = selector(query);
-        long timeout = TimeUnit.SECONDS.toNanos(Long.parseLong(query.getOrDefault("timeoutSeconds", "1800")));
-        long deadline = System.nanoTime() + timeout;
-        LeaseStore.Watcher watcher;
-        try {
-            watcher = store.watch(namespace, version, selector, queue);
-        }
-        catch (ApiStatus expired) {
-            if (expired.code != 410) {
-                throw expired;
-            }
-            // A watch answers 200 and then reports the expired version as an ERROR event.
-            startStream(exchange);
-            writeEvent(exchange.getResponseBody(), "ERROR", expired.body);
-            return;
-        }
+    private void watch(HttpExchange exchange, String namespace, LeaseQuery.ListOptions options)
+            throws IOException, InterruptedException {
+        watchVersions.add(options.resourceVersion());
+        LeaseWatchStream stream = new LeaseWatchStream(store, new LeaseWatchStream.Request(namespace,
+                options.selector(), options.resourceVersion(), options.sendInitialEvents(),
+                options.allowWatchBookmarks(), options.timeoutSeconds()), bookmarkFrequency, BLOCK_TIMEOUT,
+                bookmarks::incrementAndGet);
         watches.put(exchange, Boolean.TRUE);
         try {
-            startStream(exchange);
-            OutputStream out = exchange.getResponseBody();
-            while (!closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                LeaseStore.Event event = queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)),
-                        TimeUnit.NANOSECONDS);
-                if (event != null) {
-                    writeEvent(out, event.type(), event.object());
-                }
-            }
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+            stream.serve(exchange, () -> closed);
         }
         catch (IOException ex) {
             // The client went away.
         }
         finally {
-            store.unwatch(watcher);
             watches.remove(exchange);
         }
     }
 
-    private static void startStream(HttpExchange exchange) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.getResponseHeaders().set("Transfer-Encoding", "chunked");
-        exchange.sendResponseHeaders(200, 0);
-    }
-
-    private static void writeEvent(OutputStream out, String type, JsonObject object) throws IOException {
-        JsonObject event = new JsonObject();
-        event.addProperty("type", type);
-        event.add("object", object);
-        out.write((event + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-    }
-
-    /** Field selectors on metadata.name and metadata.namespace, as Leases support; no label selectors here. */
-    private static Predicate<JsonObject> selector(Map<String, String> query) {
-        if (query.containsKey("labelSelector") && !query.get("labelSelector").isEmpty()) {
-            throw ApiStatus.badRequest("this test server does not support labelSelector");
-        }
-        String fields = query.getOrDefault("fieldSelector", "");
-        Predicate<JsonObject> selector = lease -> true;
-        for (String term : fields.split(",")) {
-            if (term.isEmpty()) {
-                continue;
-            }
-            boolean negated = term.contains("!=");
-            String[] parts = term.split(negated ? "!=" : "==?", 2);
-            if (parts.length != 2 || !(parts[0].equals("metadata.name") || parts[0].equals("metadata.namespace"))) {
-                throw ApiStatus.badRequest("\"" + parts[0] + "\" is not a known field selector: only"
-                        + " \"metadata.name\", \"metadata.namespace\"");
-            }
-            String field = parts[0].substring("metadata.".length());
-            String value = parts[1];
-            Predicate<JsonObject> term0 = lease -> LeaseStore.string(LeaseStore.metadata(lease), field).equals(value);
-            selector = selector.and(negated ? term0.negate() : term0);
-        }
-        return selector;
-    }
-
-    private static JsonObject body(HttpExchange exchange) throws IOException {
-        byte[] bytes;
+    private static byte[] body(HttpExchange exchange) throws IOException {
         try (InputStream in = exchange.getRequestBody()) {
-            bytes = in.readAllBytes();
-        }
-        if (bytes.length == 0) {
-            return new JsonObject();
-        }
-        try {
-            JsonElement json = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-            if (!json.isJsonObject()) {
-                throw ApiStatus.badRequest("the request body is not a JSON object");
-            }
-            return json.getAsJsonObject();
-        }
-        catch (RuntimeException ex) {
-            if (ex instanceof ApiStatus status) {
-                throw status;
-            }
-            throw ApiStatus.badRequest("the request body could not be decoded: " + ex.getMessage());
+            return in.readAllBytes();
         }
     }
 
-    private static void send(HttpExchange exchange, int code, JsonObject body) {
+    /** Sends a JSON answer, with a {@code Warning: 299 - "..."} header per warning (unknown fields dropped). */
+    private static void send(HttpExchange exchange, int code, JsonObject body, List<String> warnings) {
         try {
             byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
+            for (String warning : warnings) {
+                exchange.getResponseHeaders().add("Warning", "299 - " + GoTime.quote(warning));
+            }
             exchange.sendResponseHeaders(code, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
@@ -372,23 +342,5 @@ public final class LeaseApiServer implements AutoCloseable {
         catch (IOException ex) {
             // The client went away; nothing to answer.
         }
-    }
-
-    private static Map<String, String> query(@Nullable String raw) {
-        Map<String, String> query = new HashMap<>();
-        if (raw == null) {
-            return query;
-        }
-        for (String pair : raw.split("&")) {
-            int equals = pair.indexOf('=');
-            if (equals > 0) {
-                query.put(decode(pair.substring(0, equals)), decode(pair.substring(equals + 1)));
-            }
-        }
-        return query;
-    }
-
-    private static String decode(String text) {
-        return URLDecoder.decode(text, StandardCharsets.UTF_8);
     }
 }

@@ -13,13 +13,12 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
+import java.util.function.UnaryOperator;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,20 +26,13 @@ import org.jspecify.annotations.Nullable;
  * defines them (apiserver/pkg/registry/generic/registry/store.go over storage/etcd3/store.go, and
  * pkg/apis/coordination/validation): one global revision counter that every write increments, as etcd's does;
  * create only if absent; update and patch only at the current {@code resourceVersion} (or unconditionally without
- * one, which Leases allow); no-op updates keep the version; delete honouring preconditions; validation of the name
- * (DNS-1123 subdomain) and of the spec; an event log that watches replay from a resource version.
+ * one, which Leases allow); no-op updates keep the version; delete honouring preconditions; validation
+ * ({@link LeaseValidation}); an event log that watches replay from a resource version, each event filtered per watch
+ * on the object before and after the change, as the watch cache does.
  *
  * <p>Every operation runs under one lock, so writers are linearized exactly as etcd's transactions are.
  */
 final class LeaseStore {
-
-    private static final Pattern SUBDOMAIN = Pattern
-        .compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-
-    private static final String SUBDOMAIN_MESSAGE = "a lowercase RFC 1123 subdomain must consist of lower case"
-            + " alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g."
-            + " 'example.com', regex used for validation is"
-            + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
     /** Events kept for watches; older resource versions answer 410 Expired, as after an etcd compaction. */
     private final int history;
@@ -63,12 +55,37 @@ final class LeaseStore {
         this.namespaces.addAll(namespaces);
     }
 
-    /** A change, as a watch delivers it. */
-    record Event(long revision, String namespace, String name, String type, JsonObject object) {
+    /**
+     * A change: the object after it (for DELETED, the last state stamped with the deletion's version) and before it
+     * ({@code null} for a creation).
+     */
+    record Event(long revision, String namespace, String name, String type, JsonObject object,
+            @Nullable JsonObject previous) {
+
+        /**
+         * The event as a watch with this selector sees it, or {@code null} (cache_watcher.go convertToWatchEvent):
+         * an object that starts matching is ADDED, one that stops matching is DELETED.
+         */
+        @Nullable Event seenBy(String watchedNamespace, Predicate<JsonObject> selector) {
+            if (!namespace.equals(watchedNamespace)) {
+                return null;
+            }
+            boolean now = !type.equals("DELETED") && selector.test(object);
+            boolean before = previous != null && selector.test(previous);
+            if (now) {
+                return new Event(revision, namespace, name, before ? "MODIFIED" : "ADDED", object, previous);
+            }
+            if (!before) {
+                return null;
+            }
+            JsonObject gone = previous.deepCopy();
+            LeaseJson.metadata(gone).addProperty("resourceVersion", Long.toString(revision));
+            return new Event(revision, namespace, name, "DELETED", gone, previous);
+        }
     }
 
-    /** A running watch: its filter and where its events go. */
-    record Watcher(Predicate<Event> filter, BlockingQueue<Event> queue) {
+    /** A running watch: what it selects, where its events go, and the revision after which it delivers them. */
+    record Watcher(String namespace, Predicate<JsonObject> selector, BlockingQueue<Event> queue, long start) {
     }
 
     synchronized void addNamespace(String namespace) {
@@ -102,15 +119,30 @@ final class LeaseStore {
         return items;
     }
 
+    /** A LeaseList of the selected Leases, at the store's current revision. */
+    synchronized JsonObject leaseList(String namespace, Predicate<JsonObject> selector) {
+        JsonObject list = new JsonObject();
+        list.addProperty("kind", "LeaseList");
+        list.addProperty("apiVersion", ApiStatus.GROUP + "/v1");
+        JsonObject metadata = new JsonObject();
+        metadata.addProperty("resourceVersion", Long.toString(revision));
+        list.add("metadata", metadata);
+        JsonArray items = new JsonArray();
+        list(namespace, selector).forEach(items::add);
+        list.add("items", items);
+        return list;
+    }
+
+    /** POST of a decoded Lease ({@link LeaseDecoder}). */
     synchronized JsonObject create(String namespace, JsonObject body) {
-        JsonObject metadata = metadata(body);
+        JsonObject metadata = LeaseJson.metadata(body);
         checkNamespace(namespace, metadata);
-        String name = string(metadata, "name");
-        validate(name, body);
+        String name = LeaseJson.string(metadata, "name");
+        LeaseValidation.validate(name, body);
         if (!namespaces.contains(namespace)) {
             throw ApiStatus.namespaceNotFound(namespace);
         }
-        String version = string(metadata, "resourceVersion");
+        String version = LeaseJson.string(metadata, "resourceVersion");
         if (!version.isEmpty() && !version.equals("0")) {
             // etcd3 store Create: errors.New(...), which is not a Status and so comes out as HTTP 500.
             throw ApiStatus.internal("resourceVersion should not be set on objects to be created");
@@ -118,20 +150,19 @@ final class LeaseStore {
         if (leases.containsKey(namespace + "/" + name)) {
             throw ApiStatus.alreadyExists(name);
         }
-        JsonObject lease = body.deepCopy();
-        normalize(lease);
-        JsonObject stored = metadata(lease);
+        JsonObject lease = LeaseJson.normalized(body);
+        JsonObject stored = LeaseJson.metadata(lease);
         stored.addProperty("namespace", namespace);
         stored.addProperty("uid", UUID.randomUUID().toString());
         stored.addProperty("creationTimestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        return write(namespace, name, lease, "ADDED");
+        return write(namespace, name, lease, "ADDED", null);
     }
 
-    /** PUT: replace at the given resourceVersion, or unconditionally without one. */
+    /** PUT of a decoded Lease: replace at the given resourceVersion, or unconditionally without one. */
     synchronized JsonObject update(String namespace, String name, JsonObject body) {
-        JsonObject metadata = metadata(body);
+        JsonObject metadata = LeaseJson.metadata(body);
         checkNamespace(namespace, metadata);
-        String bodyName = string(metadata, "name");
+        String bodyName = LeaseJson.string(metadata, "name");
         if (!bodyName.equals(name)) {
             throw ApiStatus.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL ("
                     + name + ")");
@@ -143,16 +174,20 @@ final class LeaseStore {
         return guardedUpdate(namespace, name, current, body);
     }
 
-    /** PATCH with a JSON merge patch (RFC 7386) applied to the stored object, then updated as a PUT would be. */
-    synchronized JsonObject mergePatch(String namespace, String name, JsonObject patch) {
+    /**
+     * PATCH with a JSON merge patch (RFC 7386) applied to the stored object, decoded by {@code decode}, then updated
+     * as a PUT would be.
+     */
+    synchronized JsonObject mergePatch(String namespace, String name, JsonObject patch,
+            UnaryOperator<JsonObject> decode) {
         JsonObject current = leases.get(namespace + "/" + name);
         if (current == null) {
             throw ApiStatus.notFound(name);
         }
-        JsonObject patched = (JsonObject) merge(current.deepCopy(), patch);
-        JsonObject metadata = metadata(patched);
-        if (!string(metadata, "name").equals(name)) {
-            throw ApiStatus.badRequest("metadata.name: Invalid value: \"" + string(metadata, "name")
+        JsonObject patched = decode.apply((JsonObject) LeaseJson.merge(current.deepCopy(), patch));
+        JsonObject metadata = LeaseJson.metadata(patched);
+        if (!LeaseJson.string(metadata, "name").equals(name)) {
+            throw ApiStatus.badRequest("metadata.name: Invalid value: \"" + LeaseJson.string(metadata, "name")
                     + "\": field is immutable");
         }
         return guardedUpdate(namespace, name, current, patched);
@@ -164,44 +199,64 @@ final class LeaseStore {
         if (current == null) {
             throw ApiStatus.notFound(name);
         }
-        JsonObject metadata = metadata(current);
-        checkPrecondition(namespace, name, "UID", uid, string(metadata, "uid"));
-        checkPrecondition(namespace, name, "ResourceVersion", resourceVersion, string(metadata, "resourceVersion"));
+        JsonObject metadata = LeaseJson.metadata(current);
+        checkPrecondition(namespace, name, "UID", uid, LeaseJson.string(metadata, "uid"));
+        checkPrecondition(namespace, name, "ResourceVersion", resourceVersion,
+                LeaseJson.string(metadata, "resourceVersion"));
         leases.remove(namespace + "/" + name);
         revision++;
         JsonObject deleted = current.deepCopy();
         // The watch cache stamps a deleted object with the revision of its deletion.
-        metadata(deleted).addProperty("resourceVersion", Long.toString(revision));
-        record(new Event(revision, namespace, name, "DELETED", deleted));
+        LeaseJson.metadata(deleted).addProperty("resourceVersion", Long.toString(revision));
+        record(new Event(revision, namespace, name, "DELETED", deleted, current));
+        notifyAll();
         return metadata;
     }
 
     /**
-     * Registers a watch of the namespace from {@code resourceVersion}: events after it are queued at once, later
-     * ones as they happen. An empty or "0" version first sends the current objects as ADDED events.
+     * Registers a watch: events after {@code from} are queued at once, later ones as they happen. With
+     * {@code initial}, the current objects come first as ADDED events and the watch follows from the current revision.
+     * A {@code from} the store has not reached yet is accepted: its events come once the store passes it, as the
+     * watch cache does for a plain watch.
+     * @throws ApiStatus 410 Expired if {@code from} was compacted away
      */
-    synchronized Watcher watch(String namespace, String resourceVersion, Predicate<JsonObject> filter,
-            BlockingQueue<Event> queue) {
-        Predicate<Event> matches = event -> event.namespace().equals(namespace) && filter.test(event.object());
-        if (resourceVersion.isEmpty() || resourceVersion.equals("0")) {
-            for (JsonObject lease : list(namespace, filter)) {
-                queue.add(new Event(revision, namespace, string(metadata(lease), "name"), "ADDED", lease));
+    synchronized Watcher watch(String namespace, Predicate<JsonObject> selector, BlockingQueue<Event> queue,
+            long from, boolean initial) {
+        long start = from;
+        if (initial) {
+            for (JsonObject lease : list(namespace, selector)) {
+                String name = LeaseJson.string(LeaseJson.metadata(lease), "name");
+                queue.add(new Event(revision, namespace, name, "ADDED", lease, null));
             }
+            start = Math.max(from, revision);
         }
         else {
-            long from = parseVersion(resourceVersion);
             if (from < compacted - 1) {
-                throw ApiStatus.expired(resourceVersion, compacted);
+                throw ApiStatus.expired(Long.toString(from), compacted - 1);
             }
             for (Event event : events) {
-                if (event.revision() > from && matches.test(event)) {
-                    queue.add(event);
+                Event seen = event.revision() > from ? event.seenBy(namespace, selector) : null;
+                if (seen != null) {
+                    queue.add(seen);
                 }
             }
         }
-        Watcher watcher = new Watcher(matches, queue);
+        Watcher watcher = new Watcher(namespace, selector, queue, start);
         watchers.add(watcher);
         return watcher;
+    }
+
+    /** Waits until the store's revision reaches {@code version}; returns whether it did within the timeout. */
+    synchronized boolean awaitRevision(long version, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (revision < version) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     void unwatch(Watcher watcher) {
@@ -209,20 +264,19 @@ final class LeaseStore {
     }
 
     private JsonObject guardedUpdate(String namespace, String name, JsonObject current, JsonObject body) {
-        JsonObject currentMetadata = metadata(current);
-        String uid = string(metadata(body), "uid");
+        JsonObject currentMetadata = LeaseJson.metadata(current);
+        String uid = LeaseJson.string(LeaseJson.metadata(body), "uid");
         if (!uid.isEmpty()) {
-            checkPrecondition(namespace, name, "UID", uid, string(currentMetadata, "uid"));
+            checkPrecondition(namespace, name, "UID", uid, LeaseJson.string(currentMetadata, "uid"));
         }
-        String version = string(metadata(body), "resourceVersion");
+        String version = LeaseJson.string(LeaseJson.metadata(body), "resourceVersion");
         long requested = parseVersion(version);
-        if (requested != 0 && requested != parseVersion(string(currentMetadata, "resourceVersion"))) {
+        if (requested != 0 && requested != parseVersion(LeaseJson.string(currentMetadata, "resourceVersion"))) {
             throw ApiStatus.conflict(name, ApiStatus.MODIFIED);
         }
-        validate(name, body);
-        JsonObject next = body.deepCopy();
-        normalize(next);
-        JsonObject metadata = metadata(next);
+        LeaseValidation.validate(name, body);
+        JsonObject next = LeaseJson.normalized(body);
+        JsonObject metadata = LeaseJson.metadata(next);
         for (String systemField : List.of("namespace", "uid", "creationTimestamp")) {
             metadata.add(systemField, currentMetadata.get(systemField));
         }
@@ -231,14 +285,16 @@ final class LeaseStore {
             // etcd3 GuaranteedUpdate skips writing identical bytes: the version stays.
             return current.deepCopy();
         }
-        return write(namespace, name, next, "MODIFIED");
+        return write(namespace, name, next, "MODIFIED", current);
     }
 
-    private JsonObject write(String namespace, String name, JsonObject lease, String type) {
+    private JsonObject write(String namespace, String name, JsonObject lease, String type,
+            @Nullable JsonObject previous) {
         revision++;
-        metadata(lease).addProperty("resourceVersion", Long.toString(revision));
+        LeaseJson.metadata(lease).addProperty("resourceVersion", Long.toString(revision));
         leases.put(namespace + "/" + name, lease);
-        record(new Event(revision, namespace, name, type, lease.deepCopy()));
+        record(new Event(revision, namespace, name, type, lease.deepCopy(), previous));
+        notifyAll();
         return lease.deepCopy();
     }
 
@@ -248,14 +304,16 @@ final class LeaseStore {
             compacted = events.removeFirst().revision() + 1;
         }
         for (Watcher watcher : watchers) {
-            if (watcher.filter().test(event)) {
-                watcher.queue().add(event);
+            Event seen = event.revision() > watcher.start() ? event.seenBy(watcher.namespace(), watcher.selector())
+                    : null;
+            if (seen != null) {
+                watcher.queue().add(seen);
             }
         }
     }
 
     /** Go's strconv.ParseUint on a resource version; its error is not a Status, hence HTTP 500. */
-    private static long parseVersion(String version) {
+    static long parseVersion(String version) {
         if (version.isEmpty()) {
             return 0;
         }
@@ -275,101 +333,10 @@ final class LeaseStore {
     }
 
     private static void checkNamespace(String namespace, JsonObject metadata) {
-        String given = string(metadata, "namespace");
+        String given = LeaseJson.string(metadata, "namespace");
         if (!given.isEmpty() && !given.equals(namespace)) {
             throw ApiStatus.badRequest("the namespace of the provided object does not match the namespace sent on"
                     + " the request");
         }
-    }
-
-    /** ValidateLease: the name is a DNS-1123 subdomain, durations positive, transitions not negative. */
-    private static void validate(String name, JsonObject lease) {
-        List<String[]> errors = new ArrayList<>();
-        if (name.isEmpty()) {
-            errors.add(new String[] { "metadata.name", "Required value: name or generateName is required" });
-        }
-        else {
-            if (!SUBDOMAIN.matcher(name).matches()) {
-                errors.add(new String[] { "metadata.name", "Invalid value: \"" + name + "\": " + SUBDOMAIN_MESSAGE });
-            }
-            if (name.length() > 253) {
-                errors.add(new String[] { "metadata.name",
-                        "Invalid value: \"" + name + "\": must be no more than 253 characters" });
-            }
-        }
-        JsonObject spec = lease.has("spec") && lease.get("spec").isJsonObject() ? lease.getAsJsonObject("spec")
-                : new JsonObject();
-        JsonElement duration = spec.get("leaseDurationSeconds");
-        if (duration != null && !duration.isJsonNull() && duration.getAsLong() <= 0) {
-            errors.add(new String[] { "spec.leaseDurationSeconds",
-                    "Invalid value: " + duration.getAsLong() + ": must be greater than 0" });
-        }
-        JsonElement transitions = spec.get("leaseTransitions");
-        if (transitions != null && !transitions.isJsonNull() && transitions.getAsLong() < 0) {
-            errors.add(new String[] { "spec.leaseTransitions",
-                    "Invalid value: " + transitions.getAsLong() + ": must be greater than or equal to 0" });
-        }
-        if (!errors.isEmpty()) {
-            throw ApiStatus.invalid(name, errors);
-        }
-    }
-
-    /** What the server stores and returns: its own apiVersion and kind, no nulls. */
-    private static void normalize(JsonObject lease) {
-        JsonObject normalized = new JsonObject();
-        normalized.addProperty("kind", "Lease");
-        normalized.addProperty("apiVersion", ApiStatus.GROUP + "/v1");
-        normalized.add("metadata", metadata(lease));
-        if (lease.has("spec") && lease.get("spec").isJsonObject()) {
-            normalized.add("spec", lease.get("spec"));
-        }
-        else {
-            normalized.add("spec", new JsonObject());
-        }
-        lease.keySet().clear();
-        normalized.entrySet().forEach(entry -> lease.add(entry.getKey(), withoutNulls(entry.getValue())));
-    }
-
-    private static JsonElement withoutNulls(JsonElement element) {
-        if (!element.isJsonObject()) {
-            return element;
-        }
-        JsonObject copy = new JsonObject();
-        element.getAsJsonObject().entrySet().forEach(entry -> {
-            if (!entry.getValue().isJsonNull()) {
-                copy.add(entry.getKey(), withoutNulls(entry.getValue()));
-            }
-        });
-        return copy;
-    }
-
-    /** RFC 7386: null deletes, objects merge recursively, anything else replaces. */
-    static JsonElement merge(JsonElement target, JsonElement patch) {
-        if (!patch.isJsonObject()) {
-            return patch;
-        }
-        JsonObject result = target.isJsonObject() ? target.getAsJsonObject() : new JsonObject();
-        for (Map.Entry<String, JsonElement> entry : patch.getAsJsonObject().entrySet()) {
-            if (entry.getValue().isJsonNull()) {
-                result.remove(entry.getKey());
-            }
-            else {
-                JsonElement existing = result.has(entry.getKey()) ? result.get(entry.getKey()) : JsonNull.INSTANCE;
-                result.add(entry.getKey(), merge(existing, entry.getValue()));
-            }
-        }
-        return result;
-    }
-
-    static JsonObject metadata(JsonObject object) {
-        if (!object.has("metadata") || !object.get("metadata").isJsonObject()) {
-            object.add("metadata", new JsonObject());
-        }
-        return object.getAsJsonObject("metadata");
-    }
-
-    static String string(JsonObject object, String field) {
-        JsonElement value = object.get(field);
-        return value instanceof JsonPrimitive primitive ? primitive.getAsString() : "";
     }
 }
