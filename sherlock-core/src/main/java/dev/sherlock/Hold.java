@@ -61,6 +61,9 @@ final class Hold {
     /** Guarded by this. */
     private Renewals.@Nullable Renewal watchdog;
 
+    /** Whether a background renewal call is under way; guarded by this. */
+    private boolean renewing;
+
     /** The error of the latest failed renewal, if the latest renewal failed. */
     private volatile @Nullable RuntimeException renewalError;
 
@@ -169,7 +172,9 @@ final class Hold {
                 sent = renewSent;
                 deadline = deadline(renewSent, expire);
                 extended = true;
-                if (settings.autoRenew()) {
+                if (settings.autoRenew() && !renewing) {
+                    // No renewal call is under way that could hang: the next one arms the watchdog again. (While
+                    // one is, the watchdog stays and moves itself to the new deadline when it fires.)
                     cancel(watchdog);
                     watchdog = null;
                 }
@@ -228,6 +233,7 @@ final class Hold {
             }
             if (thread.isAlive()) {
                 armWatchdog();
+                renewing = true;
                 abandoned = null;
             }
             else {
@@ -246,14 +252,20 @@ final class Hold {
             renewed = state.id().backend().renew(state.id().key(), owner, settings.expire());
         }
         catch (RuntimeException ex) {
+            renewalDone();
             renewalError = ex;
             retryRenewal(ex);
             return;
         }
+        renewalDone();
         renewalError = null;
         if (renewed(renewed, renewSent, "renewal found it expired or taken over")) {
             scheduleRenewal(nextRenewal());
         }
+    }
+
+    private synchronized void renewalDone() {
+        renewing = false;
     }
 
     /** A failed renewal is not a lost lock: retry until the deadline, where the watchdog declares the loss. */

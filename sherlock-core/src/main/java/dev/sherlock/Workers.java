@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Threads that run background tasks: a few, and more at once whenever every thread has been stuck in one task for
- * longer than {@link #STALL_NANOS} while others wait. A call that hangs therefore holds up only its own task, while a
+ * Threads that run background tasks: a few, and up to twice as many whenever every thread has been stuck in one task
+ * for longer than {@link #STALL_NANOS} while others wait. A call that hangs therefore holds up only its own task, while a
  * burst of quick tasks (a thousand renewals due at once) runs on a few threads, not on a thousand. Threads beyond
  * {@code keep} end after a while without work.
  */
@@ -99,9 +99,10 @@ final class Workers implements Executor {
         notifyAll();
     }
 
+    /** When every thread is stuck, at most doubles them: a slow backend is not a hung one. */
     private void growIfStalled() {
         if (allStalled()) {
-            start(queue.size() - idle);
+            start(Math.min(queue.size() - idle, Math.max(1, threads)));
         }
         if (!stallCheckPending && queue.size() > idle) {
             stallCheckPending = true;

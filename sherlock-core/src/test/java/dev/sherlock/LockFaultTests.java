@@ -142,6 +142,28 @@ class LockFaultTests {
     }
 
     @Test
+    void aManualRenewWhileABackgroundRenewalHangsKeepsTheWatchdog() {
+        FaultyBackend faulty = new FaultyBackend(memory);
+        CountDownLatch gate = new CountDownLatch(1);
+        faulty.renewGate = gate;
+        BackendLock lock = lock("manual-renew", faulty, LockSettings.defaults().withExpire(Duration.ofSeconds(1)));
+        try {
+            lock.acquire();
+            await().atMost(Duration.ofSeconds(10)).until(() -> faulty.blockedRenewals.get() == 1);
+            // The manual renewal gets through (another connection), the background one still hangs.
+            faulty.renewGate = null;
+            assertThat(lock.renew()).isTrue();
+            // Nothing renews any more: at the new deadline the loss is told, not only found at release.
+            await().atMost(Duration.ofSeconds(10)).until(() -> lost.contains("manual-renew"));
+            assertThat(lock.isHeldByCurrentThread()).isFalse();
+            assertThat(faulty.blockedRenewals.get()).isEqualTo(1);
+        }
+        finally {
+            gate.countDown();
+        }
+    }
+
+    @Test
     void theLockOfAThreadThatEndedWithoutReleasingIsLetGo() throws Exception {
         LockSettings settings = LockSettings.defaults().withExpire(Duration.ofMillis(300));
         BackendLock lock = lock("abandoned", memory, settings);

@@ -93,7 +93,7 @@ public final class FileBackend implements LockBackend {
 
     /**
      * The directory used when none is configured: {@code sherlock-<user>} in {@code java.io.tmpdir}, one per user,
-     * so that another user cannot prepare it.
+     * so that another user cannot take it over (one who creates it first only makes it refused).
      * @return the default directory for the user running this process
      */
     public static Path defaultDirectory() {

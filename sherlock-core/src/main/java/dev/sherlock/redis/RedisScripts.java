@@ -24,7 +24,8 @@ final class RedisScripts {
      * counter: nobody else can have bumped it while the lock is ours) and the expiry restarted from this request, as
      * the caller counts it. A failed attempt marks the lock as awaited, for longer than the caller can wait before
      * its next attempt (which marks it again). {@code redis.replicate_commands()} lets Redis 3.2 to 4 write after
-     * reading TIME; later versions replicate effects anyway.
+     * reading TIME; later versions replicate effects anyway. Tokens stop at 2^53 (the year 2255 in microseconds),
+     * where Lua's numbers would start to repeat them: such an acquire fails instead.
      */
     static final RedisScript<Object> acquire = RedisScript.of("""
             if redis.replicate_commands then redis.replicate_commands() end
@@ -66,6 +67,11 @@ final class RedisScripts {
             end
             local time = redis.call('TIME')
             local token = math.max(counter + 1, tonumber(time[1]) * 1000000 + tonumber(time[2]))
+            if token >= 9007199254740992 then
+                redis.call('DEL', KEYS[1])
+                return redis.error_reply('fencing counter ' .. fence .. ' has reached 2^53, beyond which Lua numbers'
+                    .. ' cannot count: tokens would repeat. Check the server clock and the key ' .. KEYS[2])
+            end
             if ARGV[3] == '0' then
                 redis.call('SET', KEYS[2], string.format('%.0f', token) .. released)
             else

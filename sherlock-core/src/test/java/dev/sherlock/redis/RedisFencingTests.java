@@ -15,6 +15,7 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Fencing tokens against data loss: each test runs its own redis-server without persistence, so it can flush or
@@ -79,6 +80,17 @@ class RedisFencingTests {
         long second = acquireAndRelease();
         assertThat(first).isEqualTo(ahead + 1);
         assertThat(second).isGreaterThan(first);
+    }
+
+    @Test
+    void aCounterAt2To53RefusesTheAcquisitionInsteadOfRepeatingATokenAndLeavesNoLock() {
+        StringRedisTemplate raw = new StringRedisTemplate(factory);
+        raw.opsForValue().set(backend.fenceKey(key), "9007199254740989");
+        // The last token below 2^53; its release moves the counter to 2^53 - 1.
+        assertThat(acquireAndRelease()).isEqualTo(9007199254740990L);
+        assertThatThrownBy(() -> backend.tryAcquire(key, "owner-after", Duration.ofSeconds(30)))
+                .rootCause().hasMessageContaining("has reached 2^53");
+        assertThat(backend.isLocked(key)).isFalse();
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvis
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.EmbeddedValueResolverAware;
 import org.springframework.util.StringValueResolver;
 import org.springframework.util.function.SingletonSupplier;
@@ -23,8 +24,9 @@ import org.springframework.util.function.SingletonSupplier;
  * {@code @Transactional} proxy and the transaction commits before the lock is released. Each annotated method is
  * resolved and checked when its bean is proxied: an annotation that cannot be honoured (a bad duration or name
  * template, {@code SKIP} on a primitive method, an asynchronous return type, a private, static or, with class
- * proxies, final method) fails the bean's creation. The registry is looked up on the first locked call, not before,
- * so this post-processor does not initialise the registry or its backend client early.
+ * proxies, final method) fails the bean's creation. The registry is looked up once all singletons exist, to check the
+ * expiries annotations set against the backend's limits (only if some annotation sets one), or else on the first
+ * locked call, so this post-processor does not initialise the registry or its backend client early.
  *
  * <p>Spring Boot registers it automatically; without Boot, declare it as a {@code static @Bean}.
  *
@@ -32,7 +34,7 @@ import org.springframework.util.function.SingletonSupplier;
  */
 @SuppressWarnings("serial")
 public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryAwareAdvisingPostProcessor
-        implements EmbeddedValueResolverAware {
+        implements EmbeddedValueResolverAware, SmartInitializingSingleton {
 
     private final DistributedLockInterceptor interceptor;
 
@@ -65,6 +67,14 @@ public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryA
             this.interceptor.validate(AopUtils.getTargetClass(bean), AopUtils.isCglibProxy(result));
         }
         return result;
+    }
+
+    /**
+     * Once every singleton exists, checks the expiries annotations set against the backend's limits.
+     */
+    @Override
+    public void afterSingletonsInstantiated() {
+        this.interceptor.checkExpiries();
     }
 
     private String resolvePlaceholders(String value) {

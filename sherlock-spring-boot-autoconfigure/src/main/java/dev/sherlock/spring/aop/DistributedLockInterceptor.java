@@ -32,6 +32,9 @@ final class DistributedLockInterceptor implements MethodInterceptor {
 
     private static final Logger logger = LoggerFactory.getLogger(DistributedLockInterceptor.class);
 
+    /** The name of the handle {@link #checkExpiries()} makes to check settings. */
+    private static final String SETTINGS_PROBE = "settings-check";
+
     private final Supplier<? extends LockRegistry> registry;
 
     private final UnaryOperator<String> placeholders;
@@ -98,6 +101,31 @@ final class DistributedLockInterceptor implements MethodInterceptor {
             }
         }, method -> !method.isBridge() && !method.isSynthetic()
                 && AnnotatedElementUtils.hasAnnotation(method, DistributedLock.class));
+    }
+
+    /**
+     * Checks every annotation's own expiry against what the registry's backend can keep, once the application's
+     * beans exist, so such a mistake fails at startup rather than at each call. The registry is only looked up if
+     * some annotation sets an expiry.
+     * @throws LockConfigurationException naming the annotated method if the backend cannot keep its expiry
+     */
+    void checkExpiries() {
+        for (LockSpec spec : specs.values()) {
+            if (!spec.overridesExpire()) {
+                continue;
+            }
+            LockRegistry registry = this.registry.get();
+            try {
+                // A handle is only a description: making one checks its settings and calls no backend.
+                registry.getLock(SETTINGS_PROBE, spec.settings(registry.settings()));
+            }
+            catch (LockConfigurationException ex) {
+                String message = ex.getMessage() == null ? "" : ex.getMessage();
+                int detail = message.indexOf("): ");
+                throw new LockConfigurationException("@DistributedLock on " + spec.description() + ": "
+                        + (detail >= 0 ? message.substring(detail + 3) : message));
+            }
+        }
     }
 
     private @Nullable LockSpec spec(Method method, Class<?> targetClass) {

@@ -94,6 +94,14 @@ record LockSpec(Method method, AnnotatedElementKey element, String description, 
     }
 
     /**
+     * Whether the annotation sets an expiry of its own.
+     * @return {@code true} if it does
+     */
+    boolean overridesExpire() {
+        return expire != null;
+    }
+
+    /**
      * What a call skipped by {@link OnFailure#SKIP} returns.
      * @return {@code null}, or {@link Optional#empty()} for an {@code Optional} method
      */

@@ -96,6 +96,23 @@ class SherlockAutoConfigurationTests {
     }
 
     @Test
+    void annotationExpireTheBackendCannotHonourFailsAtStartupNamingTheMethod() {
+        contextRunner.withBean(LockBackend.class, () -> new ForwardingBackend(new FileBackend(directory)) {
+                @Override
+                public String unsupportedExpire(java.time.Duration expire) {
+                    return expire.compareTo(java.time.Duration.ofSeconds(1)) < 0
+                            ? "is shorter than the 1 s this store can keep; use at least 1s" : null;
+                }
+            })
+            .withBean(Hourly.class)
+            .run(context -> assertThat(context).hasFailed()
+                .getFailure()
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessage("@DistributedLock on SherlockAutoConfigurationTests.Hourly.run(): 'expire' PT0.5S is"
+                        + " shorter than the 1 s this store can keep; use at least 1s"));
+    }
+
+    @Test
     void unusableFileDirectoryFailsAtStartup() throws Exception {
         Path file = Files.createFile(directory.resolve("not-a-directory"));
         contextRunner.withPropertyValues("sherlock.file.directory=" + file)
@@ -211,6 +228,13 @@ class SherlockAutoConfigurationTests {
         @DistributedLock(name = "nightly", timeout = "0")
         public boolean run() {
             return true;
+        }
+    }
+
+    static class Hourly {
+
+        @DistributedLock(name = "hourly", expire = "500ms")
+        public void run() {
         }
     }
 
