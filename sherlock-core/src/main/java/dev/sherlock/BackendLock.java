@@ -38,7 +38,7 @@ public class BackendLock implements Lock {
         this.id = LockId.of(name, namespace, backend);
         this.settings = requireSettings(settings, id);
         this.listeners = new CopyOnWriteArrayList<>();
-        LockState own = new LockState(id, listeners);
+        LockState own = new LockState(id, listeners, Renewals.lane(backend));
         this.states = new LockStates() {
             @Override
             public LockState enter() {

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 
 import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
@@ -25,6 +26,9 @@ final class BackendLockRegistry implements LockRegistry {
 
     private final ConcurrentMap<String, LockState> states = new ConcurrentHashMap<>();
 
+    /** Where the backend's renewals and clean-ups run. */
+    private final Executor lane;
+
     BackendLockRegistry(LockBackend backend, @Nullable String namespace, LockSettings settings) {
         this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
         this.namespace = namespace;
@@ -33,6 +37,7 @@ final class BackendLockRegistry implements LockRegistry {
             LockNames.validate("-", namespace, backend.name());
         }
         settings.requireSupportedBy(backend, toString());
+        this.lane = Renewals.lane(backend);
     }
 
     @Override
@@ -73,7 +78,7 @@ final class BackendLockRegistry implements LockRegistry {
         @Override
         public LockState enter() {
             return states.compute(id.name(), (name, state) -> {
-                LockState entered = state != null ? state : new LockState(id, listeners);
+                LockState entered = state != null ? state : new LockState(id, listeners, lane);
                 entered.users++;
                 return entered;
             });

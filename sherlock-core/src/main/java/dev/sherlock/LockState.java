@@ -51,10 +51,13 @@ final class LockState {
     /** Outstanding acquisitions and waiters of a registry entry; changed only inside the registry's map. */
     int users;
 
-    LockState(LockId id, List<LockListener> listeners) {
+    /**
+     * @param lane {@link Renewals#lane} of the backend, looked up once by the handle or registry, not per hold
+     */
+    LockState(LockId id, List<LockListener> listeners, Executor lane) {
         this.id = id;
         this.listeners = listeners;
-        this.lane = Renewals.lane(id.backend());
+        this.lane = lane;
     }
 
     LockId id() {
@@ -137,7 +140,7 @@ final class LockState {
                     }
                     logger.debug("{}: acquire attempt failed, retrying", id, ex);
                     pause(Math.min(backoff, remaining));
-                    backoff = Math.min(backoff * 2, Math.max(FIRST_BACKOFF_NANOS, settings.retryInterval().toNanos()));
+                    backoff = nextBackoff(backoff, settings);
                     continue;
                 }
                 backoff = FIRST_BACKOFF_NANOS;
@@ -291,9 +294,14 @@ final class LockState {
                 catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                 }
-                backoff = Math.min(backoff * 2, Math.max(FIRST_BACKOFF_NANOS, settings.retryInterval().toNanos()));
+                backoff = nextBackoff(backoff, settings);
             }
         }
+    }
+
+    /** Pauses after transient errors double, up to the retry interval. */
+    private static long nextBackoff(long backoff, LockSettings settings) {
+        return Math.min(backoff * 2, Math.max(FIRST_BACKOFF_NANOS, settings.retryInterval().toNanos()));
     }
 
     boolean renew() {
