@@ -6,8 +6,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockInterruptedException;
@@ -109,7 +111,10 @@ public final class MemcachedBackend implements LockBackend {
     private static final Logger logger = LoggerFactory.getLogger(MemcachedBackend.class);
 
     /** Bounds the retries when a CAS check fails while the item still holds our token. */
-    private static final int CAS_ATTEMPTS = 16;
+    private static final int CAS_ATTEMPTS = 32;
+
+    /** The first bound of the random pause after a failed CAS check; it doubles with each attempt, up to 3.2 ms. */
+    private static final long CAS_PAUSE_NANOS = 50_000;
 
     private final MemcachedClient client;
 
@@ -256,6 +261,9 @@ public final class MemcachedBackend implements LockBackend {
                     == StatusCode.ERR_NOT_FOUND) {
                 return true;
             }
+            // A renewal of this hold changed the item between our gets and delete. Wait a random moment, so that a
+            // renewal loop in step with ours cannot win every round.
+            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(CAS_PAUSE_NANOS << Math.min(attempt, 6)));
         }
         throw casContention("delete", key);
     }
