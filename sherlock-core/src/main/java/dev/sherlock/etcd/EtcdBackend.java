@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.WaitOutcome;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -353,11 +354,12 @@ public final class EtcdBackend implements LockBackend {
     }
 
     @Override
-    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+    public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("Backend etcd is closed");
         }
         watches.await(key, observedVersion, maxWait);
+        return WaitOutcome.tryAgain();
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.WaitOutcome;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -184,10 +185,9 @@ public final class FileBackend implements LockBackend {
 
     /** Wakes as soon as the lock's state file changes where the file system notifies (inotify), else polls. */
     @Override
-    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+    public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         if (watch == null) {
-            LockBackend.super.awaitRelease(key, observedVersion, maxWait);
-            return;
+            return LockBackend.super.awaitRelease(key, observedVersion, maxWait);
         }
         String fileName = stateFile(key).getFileName().toString();
         long deadline = System.nanoTime() + maxWait.toNanos();
@@ -195,21 +195,20 @@ public final class FileBackend implements LockBackend {
         while (true) {
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
-                return;
+                return WaitOutcome.tryAgain();
             }
             if (!directory.check(false)) {
                 // The directory is gone, and its locks with it.
-                return;
+                return WaitOutcome.tryAgain();
             }
             if (!watch.registered()) {
-                LockBackend.super.awaitRelease(key, observed, Duration.ofNanos(remaining));
-                return;
+                return LockBackend.super.awaitRelease(key, observed, Duration.ofNanos(remaining));
             }
             watch.await(fileName, observed, remaining);
             // Changes also come from acquisitions: keep waiting, without the OS lock, while someone holds the lock.
             observed = watch.sequence();
             if (!isLocked(key)) {
-                return;
+                return WaitOutcome.tryAgain();
             }
         }
     }

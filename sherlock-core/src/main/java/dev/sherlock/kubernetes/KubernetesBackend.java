@@ -9,6 +9,7 @@ import dev.sherlock.LockConfigurationException;
 import dev.sherlock.kubernetes.LeaseObservations.Observation;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.WaitOutcome;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
@@ -294,8 +295,9 @@ public final class KubernetesBackend implements LockBackend {
 
     /** Waits on a watch of the Lease, started at the resource version the failed acquire saw. */
     @Override
-    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+    public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         watches.await(key, observedVersion, maxWait);
+        return WaitOutcome.tryAgain();
     }
 
     /**

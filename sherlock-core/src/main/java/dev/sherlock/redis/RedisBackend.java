@@ -8,6 +8,7 @@ import java.util.Objects;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.WaitOutcome;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -186,12 +187,12 @@ public final class RedisBackend implements LockBackend {
      * notifications switched off, simply sleeps for {@code maxWait}.
      */
     @Override
-    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+    public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         if (notifications == null) {
-            LockBackend.super.awaitRelease(key, observedVersion, maxWait);
-            return;
+            return LockBackend.super.awaitRelease(key, observedVersion, maxWait);
         }
         notifications.await(key, observedVersion, maxWait.toNanos());
+        return WaitOutcome.tryAgain();
     }
 
     /** The release notifications, or {@code null} when switched off. */

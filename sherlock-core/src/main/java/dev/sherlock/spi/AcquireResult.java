@@ -10,6 +10,10 @@ import org.jspecify.annotations.Nullable;
  * @param acquired whether the caller now holds the lock
  * @param fencingToken the fencing token of this acquisition when acquired, strictly greater than that of every
  *     earlier acquisition of the same key on the backend; {@code 0} when not acquired
+ * @param validFor when acquired, how long the lock is guaranteed to live, measured from when the request was sent,
+ *     if the backend knows it to be shorter than the expire asked for (a reused lease's remaining time to live); the
+ *     core believes in the hold no longer and renews it in time. {@code null} means the full expire asked for (or
+ *     never, when asked for never). Never longer than the store really guarantees
  * @param holderRemaining when not acquired, how long the current holder's lock still lives if the backend knows it,
  *     so a waiter never sleeps past it; {@code null} when unknown or never expiring
  * @param observedVersion when not acquired, a backend-specific version of what was observed (an etcd revision, a
@@ -17,19 +21,23 @@ import org.jspecify.annotations.Nullable;
  *     the failed attempt is not missed; {@code 0} when unused
  * @since 0.1.0
  */
-public record AcquireResult(boolean acquired, long fencingToken, @Nullable Duration holderRemaining,
-        long observedVersion) {
+public record AcquireResult(boolean acquired, long fencingToken, @Nullable Duration validFor,
+        @Nullable Duration holderRemaining, long observedVersion) {
 
     /**
      * Validates the components.
      * @param acquired see the record component
      * @param fencingToken see the record component
+     * @param validFor see the record component
      * @param holderRemaining see the record component
      * @param observedVersion see the record component
      */
     public AcquireResult {
         if (acquired && fencingToken <= 0) {
             throw new IllegalArgumentException("'fencingToken' must be positive when acquired, was " + fencingToken);
+        }
+        if (validFor != null && validFor.isNegative()) {
+            validFor = Duration.ZERO;
         }
         if (holderRemaining != null && holderRemaining.isNegative()) {
             holderRemaining = Duration.ZERO;
@@ -42,7 +50,18 @@ public record AcquireResult(boolean acquired, long fencingToken, @Nullable Durat
      * @return the result
      */
     public static AcquireResult acquired(long fencingToken) {
-        return new AcquireResult(true, fencingToken, null, 0);
+        return new AcquireResult(true, fencingToken, null, null, 0);
+    }
+
+    /**
+     * The lock was acquired, and lives for {@code validFor} from when the request was sent, which may be less than
+     * the expire asked for.
+     * @param fencingToken the token of this acquisition, positive
+     * @param validFor how long the lock is guaranteed to live, from when the request was sent
+     * @return the result
+     */
+    public static AcquireResult acquired(long fencingToken, Duration validFor) {
+        return new AcquireResult(true, fencingToken, validFor, null, 0);
     }
 
     /**
@@ -52,6 +71,6 @@ public record AcquireResult(boolean acquired, long fencingToken, @Nullable Durat
      * @return the result
      */
     public static AcquireResult held(@Nullable Duration holderRemaining, long observedVersion) {
-        return new AcquireResult(false, 0, holderRemaining, observedVersion);
+        return new AcquireResult(false, 0, null, holderRemaining, observedVersion);
     }
 }

@@ -1,6 +1,7 @@
 package dev.sherlock.spi;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -13,6 +14,11 @@ import org.jspecify.annotations.Nullable;
  * renewal, fencing bookkeeping and listeners live once above this interface. Implementations must be thread-safe.
  *
  * <p>A {@code null} expire means "never expires": the lock stays until it is released.
+ *
+ * <p>Failures: a call whose store fails (unreachable, timed out, an error answer) throws {@link StoreException} with
+ * the client library's exception as its cause and a message in the store's terms; the core reports it once, with the
+ * lock's name, backend and namespace. Configuration a backend refuses is a
+ * {@code dev.sherlock.LockConfigurationException}. No other exception leaves a backend call.
  *
  * <p>A backend is finished when it passes the contract suite ({@code LockBackendContractTests} in the
  * {@code sherlock-core} test-jar).
@@ -102,19 +108,41 @@ public interface LockBackend extends AutoCloseable {
     boolean isLocked(String key);
 
     /**
-     * Waits until the backend signals a change of the lock (typically its release) or {@code maxWait} passes,
-     * whichever comes first. The caller then tries to acquire again.
+     * Renews several holds with one expiry, batched where the store allows (one pipelined round, one request for many
+     * keys). Each hold is renewed as by {@link #renew}; the default calls it for each in turn.
+     * @param holds the holds to renew, each a key and its owner token
+     * @param expire the new lifetime, measured from when the requests were sent; {@code null} for never
+     * @return for each hold, in order, whether it was renewed
+     * @throws StoreException if the store failed; then no answer is known for any of them
+     */
+    default boolean[] renewAll(List<HeldKey> holds, @Nullable Duration expire) {
+        boolean[] renewed = new boolean[holds.size()];
+        for (int i = 0; i < renewed.length; i++) {
+            HeldKey hold = holds.get(i);
+            renewed[i] = renew(hold.key(), hold.owner(), expire);
+        }
+        return renewed;
+    }
+
+    /**
+     * Waits until the lock may be free (typically its release), or {@code maxWait} passes, and says what it saw.
      *
-     * <p>The default cannot notify: it sleeps for {@code maxWait}, so the caller polls at its retry interval.
-     * Backends that can notify (pub/sub, watch) return as soon as a release of {@code key} newer than
-     * {@code observedVersion} is seen. Returning early without a release is allowed.
+     * <p>The default cannot notify: it sleeps for {@code maxWait} and answers "try again", so the caller polls at its
+     * retry interval. Backends that can notify (pub/sub, watch, file events; see {@link ReleaseSignals}) answer "try
+     * again" as soon as a release of {@code key} newer than {@code observedVersion}, or anything else that may have
+     * freed the lock, is seen; and "still held" when the wait times out or they see the holder keep the lock.
+     * Answering "try again" without a release is allowed; answering "still held" when the lock may be free is not.
+     * The caller sends a real attempt at least every retry interval whatever this answers.
      * @param key the lock's key
-     * @param observedVersion {@link AcquireResult#observedVersion()} of the failed attempt
+     * @param observedVersion {@link AcquireResult#observedVersion()} of the failed attempt, or
+     *     {@link WaitOutcome#observedVersion()} of the previous wait
      * @param maxWait the longest time to wait
+     * @return what the wait saw
      * @throws InterruptedException if the waiting thread is interrupted
      */
-    default void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+    default WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         Thread.sleep(Math.max(1, maxWait.toMillis()));
+        return WaitOutcome.tryAgain();
     }
 
     /**

@@ -47,8 +47,8 @@ public abstract class ForwardingBackend implements LockBackend {
     }
 
     @Override
-    public void awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
-        delegate.awaitRelease(key, observedVersion, maxWait);
+    public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+        return delegate.awaitRelease(key, observedVersion, maxWait);
     }
 
     @Override

@@ -1,0 +1,35 @@
+package dev.sherlock.spi;
+
+/**
+ * The store failed to carry out a backend call: it was unreachable, timed out, or answered with an error.
+ *
+ * <p>The one exception a backend throws for a failure of its store, with the client library's exception as the
+ * cause. Its message says what failed in the store's terms (the operation and the key, e.g. {@code "'delete' of
+ * key 'billing_orders' timed out after 2500 ms"}); the core adds the lock's name, backend and namespace and the
+ * consequence when it reports the failure to the caller as a {@code LockBackendException}. The core treats it as
+ * possibly transient: it retries within the caller's timeout. Configuration errors a backend finds are
+ * {@code LockConfigurationException}s instead, which the core never retries.
+ *
+ * @since 0.1.0
+ */
+public class StoreException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     * @param message what failed, in the store's terms: the operation and the key
+     */
+    public StoreException(String message) {
+        super(message);
+    }
+
+    /**
+     * Creates the exception with the client library's exception.
+     * @param message what failed, in the store's terms: the operation and the key
+     * @param cause the client library's exception
+     */
+    public StoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
