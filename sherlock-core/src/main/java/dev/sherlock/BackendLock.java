@@ -22,7 +22,7 @@ public class BackendLock implements Lock {
 
     private final LockSettings settings;
 
-    private final LockStates states;
+    private final StateSource states;
 
     private final List<LockListener> listeners;
 
@@ -39,7 +39,7 @@ public class BackendLock implements Lock {
         this.settings = requireSettings(settings, id);
         this.listeners = new CopyOnWriteArrayList<>();
         LockState own = new LockState(id, listeners, Renewals.lane(backend));
-        this.states = new LockStates() {
+        this.states = new StateSource() {
             @Override
             public LockState enter() {
                 return own;
@@ -56,7 +56,7 @@ public class BackendLock implements Lock {
         };
     }
 
-    BackendLock(LockId id, LockSettings settings, LockStates states) {
+    BackendLock(LockId id, LockSettings settings, StateSource states) {
         this.id = id;
         this.settings = requireSettings(settings, id);
         this.states = states;

@@ -67,7 +67,7 @@ final class BackendLockRegistry implements LockRegistry {
                 + ")";
     }
 
-    private final class Shared implements LockStates {
+    private final class Shared implements StateSource {
 
         private final LockId id;
 

@@ -2,21 +2,20 @@ package dev.sherlock;
 
 import java.util.function.Consumer;
 
-import dev.sherlock.file.FileBackend;
 import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Global configuration and lock factory for plain Java, as py-sherlock's module functions:
  * <pre>{@code
- * Sherlock.configure(config -> config.backend(new FileBackend(Path.of("/var/lock/sherlock")))
+ * Sherlock.configure(config -> config.backend(FileBackend.of(Path.of("/var/lock/sherlock")))
  *         .namespace("billing").expire(Duration.ofSeconds(30)));
  * try (Lock lock = Sherlock.lock("orders")) {
  *     lock.acquire();
  *     ...
  * }
  * }</pre>
- * Until configured, locks live in the file backend under {@link FileBackend#defaultDirectory()}
+ * Until configured, locks live in the file backend under {@code FileBackend.defaultDirectory()}
  * ({@code sherlock-<user>} in {@code java.io.tmpdir}) with the default
  * {@link LockSettings}. Each {@code configure} starts a new {@link #registry()}: holds taken through an earlier
  * registry are released through it, and do not re-enter through the new one.
@@ -74,7 +73,7 @@ public final class Sherlock {
             synchronized (Sherlock.class) {
                 snapshot = current;
                 if (snapshot == null) {
-                    FileBackend backend = new FileBackend(FileBackend.defaultDirectory());
+                    LockBackend backend = BackendFactories.defaultBackend();
                     snapshot = new Snapshot(backend, null, LockSettings.defaults(), LockRegistry.of(backend), true);
                     current = snapshot;
                 }

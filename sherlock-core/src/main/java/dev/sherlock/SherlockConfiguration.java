@@ -52,7 +52,7 @@ public final class SherlockConfiguration {
      */
     public SherlockConfiguration client(Object client) {
         Objects.requireNonNull(client, "'client' must not be null");
-        this.backend = ClientBackends.of(client);
+        this.backend = BackendFactories.forClient(client);
         this.ownsBackend = !(client instanceof LockBackend);
         return this;
     }

@@ -22,13 +22,13 @@ class SherlockTests {
 
     @AfterEach
     void resetGlobalConfiguration() {
-        Sherlock.configure(config -> config.backend(new FileBackend(directory)).namespace(null)
+        Sherlock.configure(config -> config.backend(FileBackend.of(directory)).namespace(null)
                 .expire(Duration.ofSeconds(60)).timeout(Duration.ofSeconds(10)).retryInterval(Duration.ofMillis(100)));
     }
 
     @Test
     void configuredLocksUseTheGivenBackendNamespaceAndSettings() {
-        Sherlock.configure(config -> config.backend(new FileBackend(directory)).namespace("billing")
+        Sherlock.configure(config -> config.backend(FileBackend.of(directory)).namespace("billing")
                 .timeout(Duration.ofMillis(100)));
         Lock first = Sherlock.lock("orders");
         Lock second = Sherlock.lock("orders");
@@ -42,7 +42,7 @@ class SherlockTests {
 
     @Test
     void neverExpireConfiguresLocksWithoutExpiry() {
-        Sherlock.configure(config -> config.backend(new FileBackend(directory)).neverExpire());
+        Sherlock.configure(config -> config.backend(FileBackend.of(directory)).neverExpire());
         try (Lock lock = Sherlock.registry().acquire("forever")) {
             assertThat(lock.isHeldByCurrentThread()).isTrue();
             assertThat(Sherlock.registry().settings().expire()).isNull();
@@ -51,7 +51,7 @@ class SherlockTests {
 
     @Test
     void tryWithResourcesAndExecuteLockedAlwaysRelease() throws Exception {
-        Sherlock.configure(config -> config.backend(new FileBackend(directory)));
+        Sherlock.configure(config -> config.backend(FileBackend.of(directory)));
         LockRegistry registry = Sherlock.registry();
         try (Lock lock = registry.acquire("orders")) {
             assertThat(lock.locked()).isTrue();
@@ -67,7 +67,7 @@ class SherlockTests {
 
     @Test
     void javaUtilConcurrentMethodsFollowTheirContracts() throws Exception {
-        Sherlock.configure(config -> config.backend(new FileBackend(directory)));
+        Sherlock.configure(config -> config.backend(FileBackend.of(directory)));
         Lock lock = Sherlock.lock("juc");
         lock.lock();
         assertThat(lock.tryLock()).isTrue();

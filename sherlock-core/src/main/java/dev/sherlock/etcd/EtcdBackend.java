@@ -113,46 +113,7 @@ public final class EtcdBackend implements LockBackend {
 
     private volatile boolean closed;
 
-    /**
-     * Creates the backend over the application's client, with the default request timeout. {@link #close()} leaves
-     * the client open.
-     * @param client the jetcd client
-     */
-    public EtcdBackend(Client client) {
-        this(client, DEFAULT_REQUEST_TIMEOUT);
-    }
-
-    /**
-     * Creates the backend over the application's client. {@link #close()} leaves the client open.
-     * @param client the jetcd client
-     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
-     * @throws LockConfigurationException if an argument is null or the timeout is not positive
-     */
-    public EtcdBackend(Client client, Duration requestTimeout) {
-        this(client, requestTimeout, DEFAULT_MINIMUM_LEASE_TTL);
-    }
-
-    /**
-     * Creates the backend over the application's client, for a cluster whose minimum lease TTL is not etcd's default.
-     * {@link #close()} leaves the client open.
-     * @param client the jetcd client
-     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
-     * @param minimumLeaseTtl the cluster's minimum lease TTL: 1.5 times its election timeout, rounded up to whole
-     *     seconds (2 s with etcd's defaults); shorter expiries are refused
-     * @throws LockConfigurationException if an argument is null or a duration is not positive
-     * @since 0.1.0
-     */
-    public EtcdBackend(Client client, Duration requestTimeout, Duration minimumLeaseTtl) {
-        this(client, requestTimeout, minimumLeaseTtl, false);
-    }
-
-    private EtcdBackend(@Nullable Client client, @Nullable Duration requestTimeout,
-            @Nullable Duration minimumLeaseTtl, boolean ownsClient) {
-        if (client == null) {
-            throw new LockConfigurationException("Backend etcd: 'client' must not be null");
-        }
-        requirePositive("requestTimeout", requestTimeout);
-        requirePositive("minimumLeaseTtl", minimumLeaseTtl);
+    private EtcdBackend(Client client, Duration requestTimeout, Duration minimumLeaseTtl, boolean ownsClient) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.minimumLeaseTtl = minimumLeaseTtl;
@@ -165,56 +126,25 @@ public final class EtcdBackend implements LockBackend {
     }
 
     /**
-     * Connects to etcd with a client of its own, which {@link #close()} closes.
-     * @param endpoints the members' client URLs, e.g. {@code http://etcd-0:2379}; an element may itself be a
-     *     comma-separated list
-     * @return the backend
-     * @throws LockConfigurationException if there is no endpoint or one is not an http(s) URL
+     * Starts configuring a backend: give it the application's client or the endpoints to connect to.
+     * @return a builder
      */
-    public static EtcdBackend connect(String... endpoints) {
-        return connect(Arrays.asList(Objects.requireNonNull(endpoints, "'endpoints' must not be null")));
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
-     * Connects to etcd with a client of its own and the default request timeout; {@link #close()} closes it.
-     * @param endpoints the members' client URLs; an element may itself be a comma-separated list
+     * A backend over the application's client, with the default request timeout and minimum lease TTL;
+     * {@link #close()} leaves the client open.
+     * @param client the jetcd client
      * @return the backend
-     * @throws LockConfigurationException if there is no endpoint or one is not an http(s) URL
      */
-    public static EtcdBackend connect(Collection<String> endpoints) {
-        return connect(endpoints, DEFAULT_REQUEST_TIMEOUT);
+    public static EtcdBackend of(Client client) {
+        return builder().client(client).build();
     }
 
-    /**
-     * Connects to etcd with a client of its own; {@link #close()} closes it.
-     * @param endpoints the members' client URLs; an element may itself be a comma-separated list
-     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
-     * @return the backend
-     * @throws LockConfigurationException if there is no endpoint, one is not an http(s) URL, or the timeout is not
-     *     positive
-     */
-    public static EtcdBackend connect(Collection<String> endpoints, Duration requestTimeout) {
-        return connect(endpoints, requestTimeout, DEFAULT_MINIMUM_LEASE_TTL);
-    }
-
-    /**
-     * Connects to etcd with a client of its own, for a cluster whose minimum lease TTL is not etcd's default;
-     * {@link #close()} closes the client.
-     * @param endpoints the members' client URLs; an element may itself be a comma-separated list
-     * @param requestTimeout how long each etcd request may take before it counts as failed; positive
-     * @param minimumLeaseTtl the cluster's minimum lease TTL: 1.5 times its election timeout, rounded up to whole
-     *     seconds (2 s with etcd's defaults); shorter expiries are refused
-     * @return the backend
-     * @throws LockConfigurationException if there is no endpoint, one is not an http(s) URL, or a duration is not
-     *     positive
-     * @since 0.1.0
-     */
-    public static EtcdBackend connect(Collection<String> endpoints, Duration requestTimeout,
-            Duration minimumLeaseTtl) {
-        List<URI> uris = EtcdEndpoints.parse(endpoints);
-        requirePositive("requestTimeout", requestTimeout);
-        requirePositive("minimumLeaseTtl", minimumLeaseTtl);
-        Client client = Client.builder().endpoints(uris.toArray(URI[]::new)).build();
+    private static EtcdBackend connect(List<URI> endpoints, Duration requestTimeout, Duration minimumLeaseTtl) {
+        Client client = Client.builder().endpoints(endpoints.toArray(URI[]::new)).build();
         try {
             return new EtcdBackend(client, requestTimeout, minimumLeaseTtl, true);
         }
@@ -412,5 +342,96 @@ public final class EtcdBackend implements LockBackend {
     @Override
     public String toString() {
         return "EtcdBackend";
+    }
+
+    /**
+     * Configures an {@link EtcdBackend}: either over the application's {@link #client(Client) client}, which stays
+     * open when the backend is closed, or over a client of its own to the given {@link #endpoints(Collection)
+     * endpoints}, which the backend closes.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder {
+
+        private @Nullable Client client;
+
+        private @Nullable Collection<String> endpoints;
+
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+
+        private Duration minimumLeaseTtl = DEFAULT_MINIMUM_LEASE_TTL;
+
+        private Builder() {
+        }
+
+        /**
+         * Uses the application's client; {@link EtcdBackend#close()} leaves it open.
+         * @param client the jetcd client
+         * @return this builder
+         */
+        public Builder client(Client client) {
+            this.client = client;
+            return this;
+        }
+
+        /**
+         * Connects with a client of the backend's own to these members.
+         * @param endpoints the members' client URLs, e.g. {@code http://etcd-0:2379}; an element may itself be a
+         *     comma-separated list
+         * @return this builder
+         */
+        public Builder endpoints(String... endpoints) {
+            return endpoints(Arrays.asList(endpoints));
+        }
+
+        /**
+         * Connects with a client of the backend's own to these members.
+         * @param endpoints the members' client URLs; an element may itself be a comma-separated list
+         * @return this builder
+         */
+        public Builder endpoints(Collection<String> endpoints) {
+            this.endpoints = endpoints;
+            return this;
+        }
+
+        /**
+         * Sets how long each etcd request may take before it counts as failed; 5 s by default.
+         * @param requestTimeout a positive duration
+         * @return this builder
+         */
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        /**
+         * Sets the cluster's minimum lease TTL: 1.5 times its election timeout, rounded up to whole seconds (2 s
+         * with etcd's defaults); shorter expiries are refused.
+         * @param minimumLeaseTtl a positive duration
+         * @return this builder
+         */
+        public Builder minimumLeaseTtl(Duration minimumLeaseTtl) {
+            this.minimumLeaseTtl = minimumLeaseTtl;
+            return this;
+        }
+
+        /**
+         * Creates the backend, connecting if endpoints were given.
+         * @return the backend; close it on shutdown
+         * @throws LockConfigurationException if neither or both of client and endpoints were given, an endpoint is
+         *     not an http(s) URL, or a duration is not positive
+         */
+        public EtcdBackend build() {
+            if ((client == null) == (endpoints == null)) {
+                throw new LockConfigurationException("Backend etcd: give either 'client' or 'endpoints'"
+                        + (client == null ? ", none was given" : ", not both"));
+            }
+            requirePositive("requestTimeout", requestTimeout);
+            requirePositive("minimumLeaseTtl", minimumLeaseTtl);
+            if (client != null) {
+                return new EtcdBackend(client, requestTimeout, minimumLeaseTtl, false);
+            }
+            return connect(EtcdEndpoints.parse(endpoints), requestTimeout, minimumLeaseTtl);
+        }
     }
 }

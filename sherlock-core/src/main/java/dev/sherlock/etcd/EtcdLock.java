@@ -44,7 +44,7 @@ public class EtcdLock extends BackendLock {
      * @param settings expiry, timeout, retry interval and renewal
      */
     public EtcdLock(String name, Client client, @Nullable String namespace, LockSettings settings) {
-        this(name, new EtcdBackend(client), namespace, settings);
+        this(name, EtcdBackend.of(client), namespace, settings);
     }
 
     /**

@@ -23,7 +23,7 @@ final class DirectoryRules {
     private static final int DIRECTORY = 0040000;
 
     private static final String OPT_IN = "if processes of several users must share it, make it sticky (chmod +t) and"
-            + " opt in to a shared directory (FileBackend.shared(directory), or sherlock.file.shared-directory=true)";
+            + " opt in to a shared directory (FileBackend.builder().directory(directory).sharedDirectory(true).build(), or sherlock.file.shared-directory=true)";
 
     private static final int uid = findCurrentUid();
 

@@ -59,37 +59,28 @@ public final class FileBackend implements LockBackend {
 
     private final @Nullable DirectoryWatch watch;
 
-    /**
-     * Creates the backend on a private directory, creating it with mode {@code 0700} if needed.
-     * @param directory where the lock files live; every process sharing locks must use the same directory
-     * @throws LockConfigurationException if the directory cannot be created or written, or, on POSIX systems, it
-     *     belongs to another user, is writable by group or others, or lies where another user could swap it
-     */
-    public FileBackend(Path directory) {
-        this(directory, false);
-    }
-
-    private FileBackend(@Nullable Path directory, boolean shared) {
-        if (directory == null) {
-            throw new LockConfigurationException("Backend file: 'directory' must not be null");
-        }
+    private FileBackend(Path directory, boolean shared) {
         this.directory = LockDirectory.open(directory, shared);
         this.watch = this.directory.watch();
     }
 
     /**
-     * Creates the backend on a directory shared by the processes of several users, such as one made by
-     * {@code install -d -m 3770 -g locks /var/lock/sherlock}. It may belong to another user; if group or others
-     * can write it, it must be sticky, so users cannot remove or replace each other's lock files. Lock files are
-     * created readable and writable by the group, so the directory should be setgid to the group its users share.
-     * Sherlock does not create a shared directory.
-     * @param directory the existing shared directory
-     * @return the backend
-     * @throws LockConfigurationException if the directory does not exist, cannot be written, or is writable by
-     *     others without being sticky
+     * Starts configuring a backend.
+     * @return a builder
      */
-    public static FileBackend shared(Path directory) {
-        return new FileBackend(directory, true);
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A backend on a private directory, created with mode {@code 0700} if needed.
+     * @param directory where the lock files live; every process sharing locks must use the same directory
+     * @return the backend
+     * @throws LockConfigurationException if the directory cannot be created or written, or, on POSIX systems, it
+     *     belongs to another user, is writable by group or others, or lies where another user could swap it
+     */
+    public static FileBackend of(Path directory) {
+        return builder().directory(directory).build();
     }
 
     /**
@@ -298,5 +289,59 @@ public final class FileBackend implements LockBackend {
     }
 
     private record Change<T>(@Nullable LockFile next, T result) {
+    }
+
+    /**
+     * Configures a {@link FileBackend}.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder {
+
+        private @Nullable Path directory;
+
+        private boolean sharedDirectory;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets where the lock files live; every process sharing locks must use the same directory.
+         * {@link FileBackend#defaultDirectory()} by default.
+         * @param directory the directory
+         * @return this builder
+         */
+        public Builder directory(Path directory) {
+            if (directory == null) {
+                throw new LockConfigurationException("Backend file: 'directory' must not be null");
+            }
+            this.directory = directory;
+            return this;
+        }
+
+        /**
+         * Whether the directory is shared by the processes of several users (off by default), such as one made by
+         * {@code install -d -m 3770 -g locks /var/lock/sherlock}. A shared directory must exist and may belong to
+         * another user; if group or others can write it, it must be sticky, so users cannot remove or replace each
+         * other's lock files. Lock files are then created readable and writable by the group, so the directory
+         * should be setgid to the group its users share. A private directory (the default) is created with mode
+         * {@code 0700} if needed, and refused if it belongs to another user or group or others can write it.
+         * @param sharedDirectory whether the directory is shared by several users
+         * @return this builder
+         */
+        public Builder sharedDirectory(boolean sharedDirectory) {
+            this.sharedDirectory = sharedDirectory;
+            return this;
+        }
+
+        /**
+         * Creates the backend, and the directory if it is private and missing.
+         * @return the backend; close it on shutdown
+         * @throws LockConfigurationException if the directory cannot be created or written, or breaks the rules
+         *     above
+         */
+        public FileBackend build() {
+            return new FileBackend(directory != null ? directory : defaultDirectory(), sharedDirectory);
+        }
     }
 }

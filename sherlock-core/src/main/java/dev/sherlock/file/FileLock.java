@@ -39,6 +39,6 @@ public class FileLock extends BackendLock {
      * @param settings expiry, timeout, retry interval and renewal
      */
     public FileLock(String name, Path directory, @Nullable String namespace, LockSettings settings) {
-        super(name, new FileBackend(directory), namespace, settings);
+        super(name, FileBackend.of(directory), namespace, settings);
     }
 }

@@ -78,6 +78,9 @@ public final class KubernetesBackend implements LockBackend {
     /** Value of {@link #MANAGED_BY_LABEL}. */
     public static final String MANAGED_BY = "sherlock";
 
+    /** The Kubernetes namespace of the Lease objects unless another is configured. */
+    public static final String DEFAULT_NAMESPACE = "default";
+
     private static final int OBSERVATIONS = 4096;
 
     /** Read-decide-write rounds per call before giving up as "somebody else keeps changing it". */
@@ -96,24 +99,21 @@ public final class KubernetesBackend implements LockBackend {
     private final LeaseWatches watches;
 
     /**
-     * Creates the backend with the standard client configuration: the in-cluster service account when running in a
-     * pod, otherwise {@code $KUBECONFIG} or {@code ~/.kube/config} ({@link Config#defaultClient()}).
-     * @param namespace the Kubernetes namespace holding the Lease objects; it must exist
-     * @throws LockConfigurationException if the namespace is not a valid Kubernetes namespace or no client
-     *     configuration can be loaded
+     * Starts configuring a backend.
+     * @return a builder
      */
-    public KubernetesBackend(String namespace) {
-        this(defaultClient(LeaseNames.requireKubernetesNamespace(namespace)), namespace, true);
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
-     * Creates the backend on an application's client, which it leaves open on {@link #close()}.
+     * A backend on an application's client, with Leases in the namespace {@value #DEFAULT_NAMESPACE}; the client
+     * stays open on {@link #close()}.
      * @param client the configured client
-     * @param namespace the Kubernetes namespace holding the Lease objects; it must exist
-     * @throws LockConfigurationException if the client is null or the namespace is not a valid Kubernetes namespace
+     * @return the backend
      */
-    public KubernetesBackend(ApiClient client, String namespace) {
-        this(client, namespace, false);
+    public static KubernetesBackend of(ApiClient client) {
+        return builder().client(client).build();
     }
 
     private KubernetesBackend(@Nullable ApiClient client, @Nullable String namespace, boolean ownsClient) {
@@ -378,5 +378,59 @@ public final class KubernetesBackend implements LockBackend {
 
     private enum Write {
         DONE, CONFLICT, ABSENT
+    }
+
+    /**
+     * Configures a {@link KubernetesBackend}. Without a {@link #client(ApiClient) client}, the backend creates one with
+     * the standard configuration: the in-cluster service account when running in a pod, otherwise
+     * {@code $KUBECONFIG} or {@code ~/.kube/config} ({@link Config#defaultClient()}), and closes it on
+     * {@link KubernetesBackend#close()}.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder {
+
+        private @Nullable ApiClient client;
+
+        private String namespace = DEFAULT_NAMESPACE;
+
+        private Builder() {
+        }
+
+        /**
+         * Uses the application's client, which the backend leaves open.
+         * @param client the configured client
+         * @return this builder
+         */
+        public Builder client(ApiClient client) {
+            if (client == null) {
+                throw new LockConfigurationException("Backend kubernetes: 'client' must not be null");
+            }
+            this.client = client;
+            return this;
+        }
+
+        /**
+         * Sets the Kubernetes namespace holding the Lease objects; it must exist. {@value #DEFAULT_NAMESPACE} by
+         * default.
+         * @param namespace a valid Kubernetes namespace name
+         * @return this builder
+         */
+        public Builder namespace(String namespace) {
+            this.namespace = namespace;
+            return this;
+        }
+
+        /**
+         * Creates the backend.
+         * @return the backend; close it on shutdown
+         * @throws LockConfigurationException if the namespace is not a valid Kubernetes namespace, or no client was
+         *     given and no client configuration can be loaded
+         */
+        public KubernetesBackend build() {
+            String checked = LeaseNames.requireKubernetesNamespace(namespace);
+            return client != null ? new KubernetesBackend(client, checked, false)
+                    : new KubernetesBackend(defaultClient(checked), checked, true);
+        }
     }
 }

@@ -35,7 +35,7 @@ public class KubernetesLock extends BackendLock {
      * @param kubernetesNamespace the Kubernetes namespace holding the Lease
      */
     public KubernetesLock(String name, String kubernetesNamespace) {
-        this(name, new KubernetesBackend(kubernetesNamespace), null, LockSettings.defaults());
+        this(name, KubernetesBackend.builder().namespace(kubernetesNamespace).build(), null, LockSettings.defaults());
     }
 
     /**
@@ -48,7 +48,7 @@ public class KubernetesLock extends BackendLock {
      */
     public KubernetesLock(String name, ApiClient client, String kubernetesNamespace, @Nullable String namespace,
             LockSettings settings) {
-        this(name, new KubernetesBackend(client, kubernetesNamespace), namespace, settings);
+        this(name, KubernetesBackend.builder().client(client).namespace(kubernetesNamespace).build(), namespace, settings);
     }
 
     /**

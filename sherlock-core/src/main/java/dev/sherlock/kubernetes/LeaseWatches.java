@@ -58,7 +58,7 @@ final class LeaseWatches implements AutoCloseable {
     /** Seconds after which the server ends each watch session; 0 when the client's read timeout is too short. */
     private final int sessionSeconds;
 
-    private final ConcurrentHashMap<String, KeyWatch> watches = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LeaseWatch> watches = new ConcurrentHashMap<>();
 
     private final AtomicBoolean permissionWarned = new AtomicBoolean();
 
@@ -88,7 +88,7 @@ final class LeaseWatches implements AutoCloseable {
      */
     void await(String leaseName, long version, Duration maxWait) throws InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
-        KeyWatch watch = version > 0 ? watchFor(leaseName, version) : null;
+        LeaseWatch watch = version > 0 ? watchFor(leaseName, version) : null;
         if (watch == null) {
             TimeUnit.NANOSECONDS.sleep(Math.max(TimeUnit.MILLISECONDS.toNanos(1), maxWait.toNanos()));
             return;
@@ -100,7 +100,7 @@ final class LeaseWatches implements AutoCloseable {
         return watches.size();
     }
 
-    private @Nullable KeyWatch watchFor(String leaseName, long version) {
+    private @Nullable LeaseWatch watchFor(String leaseName, long version) {
         if (closed || sessionSeconds == 0 || System.nanoTime() - pausedUntil < 0) {
             return null;
         }
@@ -113,7 +113,7 @@ final class LeaseWatches implements AutoCloseable {
             if (watches.size() >= MAX_WATCHES) {
                 return null;
             }
-            KeyWatch started = new KeyWatch(name, Long.toString(version), now);
+            LeaseWatch started = new LeaseWatch(name, Long.toString(version), now);
             Thread thread = new Thread(started, "sherlock-kubernetes-watch");
             thread.setDaemon(true);
             thread.start();
@@ -124,11 +124,11 @@ final class LeaseWatches implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        watches.values().forEach(KeyWatch::cancel);
+        watches.values().forEach(LeaseWatch::cancel);
     }
 
     /** The watch of one Lease, run on its own thread while waiters use it. */
-    private final class KeyWatch implements Runnable {
+    private final class LeaseWatch implements Runnable {
 
         private final String leaseName;
 
@@ -145,7 +145,7 @@ final class LeaseWatches implements AutoCloseable {
 
         private volatile @Nullable Call call;
 
-        KeyWatch(String leaseName, String position, long now) {
+        LeaseWatch(String leaseName, String position, long now) {
             this.leaseName = leaseName;
             this.position = position;
             this.lastUse = now;

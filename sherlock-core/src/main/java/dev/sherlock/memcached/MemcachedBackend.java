@@ -138,18 +138,15 @@ public final class MemcachedBackend implements LockBackend {
      * @throws LockConfigurationException if the client is {@code null} or speaks the ASCII protocol
      */
     public static MemcachedBackend of(MemcachedClient client) {
-        return new MemcachedBackend(client, false);
+        return builder().client(client).build();
     }
 
     /**
-     * Creates a backend with its own client to the given servers (see {@link #createClient(String)}); the client is
-     * shut down when the backend is closed.
-     * @param servers comma- or space-separated {@code host:port} pairs, e.g. {@code "cache1:11211,cache2:11211"}
-     * @return the backend
-     * @throws LockConfigurationException if the list is empty or malformed
+     * Starts configuring a backend: give it the application's client or the servers to connect to.
+     * @return a builder
      */
-    public static MemcachedBackend connect(String servers) {
-        return new MemcachedBackend(createClient(servers), true);
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
@@ -361,5 +358,57 @@ public final class MemcachedBackend implements LockBackend {
     public String toString() {
         return "MemcachedBackend " + client.getConnection().getLocator().getAll().stream()
                 .map(node -> String.valueOf(node.getSocketAddress())).toList();
+    }
+
+    /**
+     * Configures a {@link MemcachedBackend}: either over the application's {@link #client(MemcachedClient) client},
+     * which stays open when the backend is closed, or over a client of its own to the given {@link #servers(String)
+     * servers} (see {@link MemcachedBackend#createClient(String)}), which the backend shuts down.
+     *
+     * @since 0.1.0
+     */
+    public static final class Builder {
+
+        private @Nullable MemcachedClient client;
+
+        private @Nullable String servers;
+
+        private Builder() {
+        }
+
+        /**
+         * Uses the application's client, built with a binary connection factory; closing the backend leaves it open.
+         * @param client the client
+         * @return this builder
+         */
+        public Builder client(MemcachedClient client) {
+            this.client = client;
+            return this;
+        }
+
+        /**
+         * Connects with a client of the backend's own to these servers.
+         * @param servers comma- or space-separated {@code host:port} pairs, e.g. {@code "cache1:11211,cache2:11211"}
+         * @return this builder
+         */
+        public Builder servers(String servers) {
+            this.servers = servers;
+            return this;
+        }
+
+        /**
+         * Creates the backend, connecting if servers were given.
+         * @return the backend; close it on shutdown
+         * @throws LockConfigurationException if neither or both of client and servers were given, the server list
+         *     is empty or malformed, or the client speaks the ASCII protocol
+         */
+        public MemcachedBackend build() {
+            if ((client == null) == (servers == null)) {
+                throw new LockConfigurationException("Backend memcached: give either 'client' or 'servers'"
+                        + (client == null ? ", none was given" : ", not both"));
+            }
+            return client != null ? new MemcachedBackend(client, false)
+                    : new MemcachedBackend(createClient(servers), true);
+        }
     }
 }

@@ -3,7 +3,6 @@ package dev.sherlock.redis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
@@ -81,8 +80,8 @@ public final class RedisBackend implements LockBackend {
     /** The counter's TTL after a release. */
     private final byte[] releasedCounterTtl;
 
-    private RedisBackend(Builder builder) {
-        this.connectionFactory = builder.connectionFactory;
+    private RedisBackend(Builder builder, RedisConnectionFactory connectionFactory) {
+        this.connectionFactory = connectionFactory;
         this.scripts = new ScriptRunner(connectionFactory);
         this.fencingRetention = builder.fencingRetention;
         this.releasedCounterTtl = millis(fencingRetention);
@@ -98,17 +97,15 @@ public final class RedisBackend implements LockBackend {
      * @return the backend; close it on shutdown
      */
     public static RedisBackend of(RedisConnectionFactory connectionFactory) {
-        return builder(connectionFactory).build();
+        return builder().connectionFactory(connectionFactory).build();
     }
 
     /**
-     * Starts configuring a backend.
-     * @param connectionFactory the application's connection factory (standalone, Sentinel or Cluster); it must be
-     *     started, and stays owned by the caller
+     * Starts configuring a backend: give it the application's connection factory.
      * @return a builder
      */
-    public static Builder builder(RedisConnectionFactory connectionFactory) {
-        return new Builder(connectionFactory);
+    public static Builder builder() {
+        return new Builder();
     }
 
     @Override
@@ -245,7 +242,7 @@ public final class RedisBackend implements LockBackend {
      */
     public static final class Builder {
 
-        private final RedisConnectionFactory connectionFactory;
+        private @Nullable RedisConnectionFactory connectionFactory;
 
         private boolean notifications = true;
 
@@ -253,8 +250,18 @@ public final class RedisBackend implements LockBackend {
 
         private @Nullable Duration fencingRetention = DEFAULT_FENCING_RETENTION;
 
-        private Builder(RedisConnectionFactory connectionFactory) {
-            this.connectionFactory = Objects.requireNonNull(connectionFactory, "'connectionFactory' must not be null");
+        private Builder() {
+        }
+
+        /**
+         * Uses the application's connection factory (standalone, Sentinel or Cluster); it must be started, and stays
+         * owned by the caller.
+         * @param connectionFactory the connection factory
+         * @return this builder
+         */
+        public Builder connectionFactory(RedisConnectionFactory connectionFactory) {
+            this.connectionFactory = connectionFactory;
+            return this;
         }
 
         /**
@@ -303,7 +310,10 @@ public final class RedisBackend implements LockBackend {
          * @return the backend; close it on shutdown
          */
         public RedisBackend build() {
-            return new RedisBackend(this);
+            if (connectionFactory == null) {
+                throw new LockConfigurationException("Backend redis: 'connectionFactory' must be given");
+            }
+            return new RedisBackend(this, connectionFactory);
         }
     }
 }

@@ -27,4 +27,40 @@ public interface BackendFactory {
      * @return a short phrase
      */
     String accepts();
+
+    /**
+     * The backend {@code Sherlock} uses until it is configured, or {@code null}: only the file backend offers one
+     * (locks in a per-user directory of this machine, as py-sherlock's default).
+     * @return the default backend, or {@code null}
+     */
+    default @Nullable LockBackend defaultBackend() {
+        return null;
+    }
+
+    /**
+     * Whether {@code client}'s class is, extends or implements the type named {@code typeName}, found without
+     * loading that type: so a factory can test for a client library that may be absent.
+     * @param client the client
+     * @param typeName the binary name of a class or interface, e.g.
+     *     {@code "org.springframework.data.redis.connection.RedisConnectionFactory"}
+     * @return {@code true} if the client is of that type
+     */
+    static boolean isA(Object client, String typeName) {
+        return isA(client.getClass(), typeName);
+    }
+
+    private static boolean isA(@Nullable Class<?> type, String typeName) {
+        if (type == null) {
+            return false;
+        }
+        if (type.getName().equals(typeName) || isA(type.getSuperclass(), typeName)) {
+            return true;
+        }
+        for (Class<?> implemented : type.getInterfaces()) {
+            if (isA(implemented, typeName)) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

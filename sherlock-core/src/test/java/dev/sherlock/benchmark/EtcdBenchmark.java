@@ -124,7 +124,7 @@ public final class EtcdBenchmark {
     }
 
     private void warmUp() throws Exception {
-        try (EtcdBackend backend = EtcdBackend.connect(endpoint)) {
+        try (EtcdBackend backend = EtcdBackend.builder().endpoints(endpoint).build()) {
             EtcdLock lock = new EtcdLock("warm-up", backend, "benchmark", LockSettings.defaults());
             for (int i = 0; i < 500; i++) {
                 lock.acquire();
@@ -134,7 +134,7 @@ public final class EtcdBenchmark {
     }
 
     private double sherlockUncontended() throws Exception {
-        try (EtcdBackend backend = EtcdBackend.connect(endpoint)) {
+        try (EtcdBackend backend = EtcdBackend.builder().endpoints(endpoint).build()) {
             EtcdLock lock = new EtcdLock(uniqueName(), backend, "benchmark", LockSettings.defaults());
             return perSecond(() -> {
                 lock.acquire();
@@ -162,7 +162,7 @@ public final class EtcdBenchmark {
     private String sherlockHandoff() throws Exception {
         String name = uniqueName();
         ExecutorService executor = Executors.newSingleThreadExecutor();
-        try (EtcdBackend holders = EtcdBackend.connect(endpoint); EtcdBackend waiters = EtcdBackend.connect(endpoint)) {
+        try (EtcdBackend holders = EtcdBackend.builder().endpoints(endpoint).build(); EtcdBackend waiters = EtcdBackend.builder().endpoints(endpoint).build()) {
             EtcdLock holder = new EtcdLock(name, holders, "benchmark", LockSettings.defaults());
             EtcdLock waiter = new EtcdLock(name, waiters, "benchmark", LockSettings.defaults());
             long[] latencies = new long[handoffs];
@@ -254,7 +254,7 @@ public final class EtcdBenchmark {
         List<EtcdBackend> backends = new ArrayList<>();
         try {
             for (int i = 0; i < CLIENTS; i++) {
-                backends.add(EtcdBackend.connect(endpoint));
+                backends.add(EtcdBackend.builder().endpoints(endpoint).build());
             }
             AtomicInteger inside = new AtomicInteger();
             AtomicInteger overlaps = new AtomicInteger();

@@ -23,10 +23,10 @@ public final class FileBenchmark {
         Duration each = Duration.ofSeconds(args.length > 0 ? Integer.parseInt(args[0]) : 5);
         System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("java.version"));
-        for (String line : new LockBenchmark("file (notified)", () -> new FileBackend(directory)).run(each)) {
+        for (String line : new LockBenchmark("file (notified)", () -> FileBackend.of(directory)).run(each)) {
             System.out.println(line);
         }
-        for (String line : new LockBenchmark("file (polling 100 ms)", () -> new PollingBackend(new FileBackend(directory)))
+        for (String line : new LockBenchmark("file (polling 100 ms)", () -> new PollingBackend(FileBackend.of(directory)))
                 .run(each)) {
             System.out.println(line);
         }

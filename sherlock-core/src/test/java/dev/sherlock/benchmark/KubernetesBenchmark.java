@@ -26,11 +26,11 @@ public final class KubernetesBenchmark {
                 System.getProperty("os.name"), System.getProperty("java.version"));
         try (LeaseApiServer server = LeaseApiServer.start()) {
             // The client, the server and the JIT warm up first; the numbers of this round are not reported.
-            new LockBenchmark("warm-up", () -> new KubernetesBackend(server.client(), "default"))
+            new LockBenchmark("warm-up", () -> KubernetesBackend.of(server.client()))
                 .run(Duration.ofSeconds(2));
-            run(server, "kubernetes (watch)", () -> new KubernetesBackend(server.client(), "default"), each);
+            run(server, "kubernetes (watch)", () -> KubernetesBackend.of(server.client()), each);
             run(server, "kubernetes (polling 100 ms)",
-                    () -> new PollingBackend(new KubernetesBackend(server.client(), "default")), each);
+                    () -> new PollingBackend(KubernetesBackend.of(server.client())), each);
         }
         System.exit(0);
     }

@@ -32,7 +32,7 @@ public final class MemcachedBenchmark {
         Duration each = Duration.ofSeconds(args.length > 0 ? Integer.parseInt(args[0]) : 5);
         System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("java.version"));
-        for (String line : new LockBenchmark("memcached (sherlock)", () -> MemcachedBackend.connect(servers))
+        for (String line : new LockBenchmark("memcached (sherlock)", () -> MemcachedBackend.builder().servers(servers).build())
                 .run(each)) {
             System.out.println(line);
         }

@@ -17,7 +17,7 @@ class EtcdBackendContractTests extends LockBackendContractTests {
     protected LockBackend backend() {
         synchronized (EtcdBackendContractTests.class) {
             if (backend == null) {
-                backend = EtcdBackend.connect(endpoint());
+                backend = EtcdBackend.builder().endpoints(endpoint()).build();
             }
             return backend;
         }
@@ -28,7 +28,7 @@ class EtcdBackendContractTests extends LockBackendContractTests {
     protected LockBackend otherBackend() {
         synchronized (EtcdBackendContractTests.class) {
             if (other == null) {
-                other = EtcdBackend.connect(endpoint());
+                other = EtcdBackend.builder().endpoints(endpoint()).build();
             }
             return other;
         }

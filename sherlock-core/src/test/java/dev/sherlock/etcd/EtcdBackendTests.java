@@ -48,8 +48,8 @@ class EtcdBackendTests {
     static void start() {
         etcd = LocalServer.start(TestServers.ETCD);
         probe = new EtcdProbe(endpoint());
-        backend = EtcdBackend.connect(endpoint());
-        other = EtcdBackend.connect(endpoint());
+        backend = EtcdBackend.builder().endpoints(endpoint()).build();
+        other = EtcdBackend.builder().endpoints(endpoint()).build();
     }
 
     @AfterAll
@@ -115,7 +115,7 @@ class EtcdBackendTests {
     void lockThatNeverExpiresIsAKeyWithoutLease() throws Exception {
         Set<Long> before = probe.leases();
         String key = uniqueKey();
-        try (EtcdBackend own = EtcdBackend.connect(endpoint())) {
+        try (EtcdBackend own = EtcdBackend.builder().endpoints(endpoint()).build()) {
             assertThat(own.tryAcquire(key, "owner-1", null).acquired()).isTrue();
             KeyValue stored = probe.get(key);
             assertThat(stored).isNotNull();
@@ -135,7 +135,7 @@ class EtcdBackendTests {
         String key = uniqueKey();
         assertThat(backend.tryAcquire(key, "holder", Duration.ofSeconds(30)).acquired()).isTrue();
         long holderLease = probe.get(key).getLease();
-        try (EtcdBackend contender = EtcdBackend.connect(endpoint())) {
+        try (EtcdBackend contender = EtcdBackend.builder().endpoints(endpoint()).build()) {
             for (int i = 0; i < 5; i++) {
                 AcquireResult refused = contender.tryAcquire(key, "contender-" + i, Duration.ofSeconds(30));
                 assertThat(refused.acquired()).isFalse();
@@ -156,7 +156,7 @@ class EtcdBackendTests {
     void releaseDeletesTheKeyAndTheNextAcquisitionReusesItsLease() throws Exception {
         Set<Long> before = probe.leases();
         String key = uniqueKey();
-        try (EtcdBackend own = EtcdBackend.connect(endpoint())) {
+        try (EtcdBackend own = EtcdBackend.builder().endpoints(endpoint()).build()) {
             assertThat(own.tryAcquire(key, "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
             long lease = probe.get(key).getLease();
             assertThat(own.release(key, "someone-else")).isFalse();
@@ -176,7 +176,7 @@ class EtcdBackendTests {
         String key = uniqueKey();
         Duration expire = Duration.ofSeconds(4);
         assertThat(backend.tryAcquire(key, "holder", expire).acquired()).isTrue();
-        try (EtcdBackend own = EtcdBackend.connect(endpoint())) {
+        try (EtcdBackend own = EtcdBackend.builder().endpoints(endpoint()).build()) {
             assertThat(own.tryAcquire(key, "waiter", expire).acquired()).isFalse();
             assertThat(own.spareLeases()).isEqualTo(1);
             // Let the spare age: it is still alive, but no longer for a whole expiry.
@@ -203,7 +203,7 @@ class EtcdBackendTests {
     private static void attemptWhoseAnswerIsLost(@Nullable Duration expire) throws Exception {
         RequestFaults faults = new RequestFaults();
         try (Client client = Client.builder().endpoints(endpoint()).interceptor(faults).build();
-                EtcdBackend faulty = new EtcdBackend(client)) {
+                EtcdBackend faulty = EtcdBackend.of(client)) {
             Set<Long> before = probe.leases();
             String key = uniqueKey();
             faults.loseNextTxnAnswers(1);
@@ -222,7 +222,7 @@ class EtcdBackendTests {
     void attemptThatReachesEtcdAfterItTimedOutLeavesNoKeyOrLease() throws Exception {
         RequestFaults faults = new RequestFaults();
         try (Client client = Client.builder().endpoints(endpoint()).interceptor(faults).build();
-                EtcdBackend faulty = new EtcdBackend(client, Duration.ofMillis(300))) {
+                EtcdBackend faulty = EtcdBackend.builder().client(client).requestTimeout(Duration.ofMillis(300)).build()) {
             Set<Long> before = probe.leases();
             String key = uniqueKey();
             faults.delayNextTxns(1, 1500);
@@ -249,7 +249,7 @@ class EtcdBackendTests {
     void renewWithAnotherExpiryRebindsTheKeyAndKeepsItsToken() throws Exception {
         Set<Long> before = probe.leases();
         String key = uniqueKey();
-        try (EtcdBackend own = EtcdBackend.connect(endpoint())) {
+        try (EtcdBackend own = EtcdBackend.builder().endpoints(endpoint()).build()) {
             AcquireResult acquired = own.tryAcquire(key, "owner-1", Duration.ofSeconds(3));
             assertThat(own.renew(key, "owner-1", Duration.ofSeconds(3))).isTrue();
             assertThat(own.renew(key, "owner-1", Duration.ofSeconds(40))).isTrue();
@@ -269,8 +269,7 @@ class EtcdBackendTests {
     @Test
     void unreachableEtcdFailsWithTheLockAndBackendInTheMessage() {
         int port = LocalServer.freePorts(1)[0];
-        try (EtcdBackend unreachable = EtcdBackend.connect(List.of("http://127.0.0.1:" + port),
-                Duration.ofMillis(500))) {
+        try (EtcdBackend unreachable = EtcdBackend.builder().endpoints(List.of("http://127.0.0.1:" + port)).requestTimeout(Duration.ofMillis(500)).build()) {
             EtcdLock lock = new EtcdLock("orders", unreachable, "billing", LockSettings.defaults());
             assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
                     .hasMessageStartingWith("Lock 'orders' (backend etcd, namespace 'billing'): acquire failed:")
@@ -283,12 +282,11 @@ class EtcdBackendTests {
         assertThat(backend.minimumLeaseTtl()).isEqualTo(Duration.ofSeconds(2));
         assertThat(backend.unsupportedExpire(Duration.ofMillis(1500))).startsWith("is shorter than etcd's minimum");
         assertThat(backend.unsupportedExpire(Duration.ofSeconds(2))).isNull();
-        try (EtcdBackend slower = EtcdBackend.connect(List.of(endpoint()), EtcdBackend.DEFAULT_REQUEST_TIMEOUT,
-                Duration.ofSeconds(5))) {
+        try (EtcdBackend slower = EtcdBackend.builder().endpoints(List.of(endpoint())).requestTimeout(EtcdBackend.DEFAULT_REQUEST_TIMEOUT).minimumLeaseTtl(Duration.ofSeconds(5)).build()) {
             assertThat(slower.unsupportedExpire(Duration.ofSeconds(4))).contains("use at least 5s");
             assertThat(slower.unsupportedExpire(Duration.ofSeconds(5))).isNull();
         }
-        assertThatThrownBy(() -> EtcdBackend.connect(List.of(endpoint()), Duration.ofSeconds(1), Duration.ZERO))
+        assertThatThrownBy(() -> EtcdBackend.builder().endpoints(List.of(endpoint())).requestTimeout(Duration.ofSeconds(1)).minimumLeaseTtl(Duration.ZERO).build())
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessage("Backend etcd: 'minimumLeaseTtl' must be positive but was PT0S");
     }
@@ -299,8 +297,7 @@ class EtcdBackendTests {
         ListAppender<ILoggingEvent> events = new ListAppender<>();
         events.start();
         logger.addAppender(events);
-        try (EtcdBackend assumingOneSecond = EtcdBackend.connect(List.of(endpoint()),
-                EtcdBackend.DEFAULT_REQUEST_TIMEOUT, Duration.ofSeconds(1))) {
+        try (EtcdBackend assumingOneSecond = EtcdBackend.builder().endpoints(List.of(endpoint())).requestTimeout(EtcdBackend.DEFAULT_REQUEST_TIMEOUT).minimumLeaseTtl(Duration.ofSeconds(1)).build()) {
             assertThat(assumingOneSecond.unsupportedExpire(Duration.ofSeconds(1))).isNull();
             for (int i = 0; i < 3; i++) {
                 String key = uniqueKey();
@@ -321,13 +318,13 @@ class EtcdBackendTests {
 
     @Test
     void connectRejectsMissingOrMalformedEndpointsAndTimeouts() {
-        assertThatThrownBy(() -> EtcdBackend.connect(List.of(" ", ""))).isInstanceOf(LockConfigurationException.class)
+        assertThatThrownBy(() -> EtcdBackend.builder().endpoints(List.of(" ", "")).build()).isInstanceOf(LockConfigurationException.class)
                 .hasMessage("Backend etcd: 'endpoints' must name at least one etcd member, e.g. http://etcd-0:2379");
-        assertThatThrownBy(() -> EtcdBackend.connect("http://a:2379,etcd-1:2379"))
+        assertThatThrownBy(() -> EtcdBackend.builder().endpoints("http://a:2379,etcd-1:2379").build())
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessage("Backend etcd: 'endpoints' contains 'etcd-1:2379', which is not an etcd client URL."
                         + " Use the form http://host:2379 (or https://)");
-        assertThatThrownBy(() -> EtcdBackend.connect(List.of("http://a:2379"), Duration.ZERO))
+        assertThatThrownBy(() -> EtcdBackend.builder().endpoints(List.of("http://a:2379")).requestTimeout(Duration.ZERO).build())
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessage("Backend etcd: 'requestTimeout' must be positive but was PT0S");
     }

@@ -76,8 +76,8 @@ class EtcdClusterFailoverTests {
         String name = "failover-" + UUID.randomUUID();
         LockSettings settings = LockSettings.defaults().withExpire(EXPIRE).withTimeout(Duration.ofSeconds(60));
         try (RenewalRecorder holders = new RenewalRecorder(
-                EtcdBackend.connect(cluster.endpoints(), HOLDER_REQUEST_TIMEOUT));
-                EtcdBackend contenders = EtcdBackend.connect(cluster.endpoints())) {
+                EtcdBackend.builder().endpoints(cluster.endpoints()).requestTimeout(HOLDER_REQUEST_TIMEOUT).build());
+                EtcdBackend contenders = EtcdBackend.builder().endpoints(cluster.endpoints()).build()) {
             BackendLock holder = new BackendLock(name, holders, "failover", settings);
             List<String> lost = new CopyOnWriteArrayList<>();
             holder.addListener(new LockListener() {
@@ -125,7 +125,7 @@ class EtcdClusterFailoverTests {
             next.acquire();
             assertThat(next.fencingToken()).isGreaterThan(holderToken);
             next.release();
-            try (EtcdBackend fresh = EtcdBackend.connect(cluster.endpoints())) {
+            try (EtcdBackend fresh = EtcdBackend.builder().endpoints(cluster.endpoints()).build()) {
                 BackendLock other = new BackendLock("failover-" + UUID.randomUUID(), fresh, "failover", settings);
                 other.acquire();
                 assertThat(other.fencingToken()).isGreaterThan(holderToken);

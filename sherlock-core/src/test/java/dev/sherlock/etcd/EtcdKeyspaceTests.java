@@ -33,8 +33,8 @@ class EtcdKeyspaceTests {
     void everyOperationOfALockWritesOnlyItsOwnKey() throws Exception {
         try (LocalServer etcd = LocalServer.start(TestServers.ETCD);
                 Client observer = Client.builder().endpoints("http://127.0.0.1:" + etcd.port()).build();
-                EtcdBackend backend = EtcdBackend.connect("http://127.0.0.1:" + etcd.port());
-                EtcdBackend other = EtcdBackend.connect("http://127.0.0.1:" + etcd.port())) {
+                EtcdBackend backend = EtcdBackend.builder().endpoints("http://127.0.0.1:" + etcd.port()).build();
+                EtcdBackend other = EtcdBackend.builder().endpoints("http://127.0.0.1:" + etcd.port()).build()) {
             List<String> written = new CopyOnWriteArrayList<>();
             WatchOption all = WatchOption.builder().withRange(EVERYTHING).build();
             try (Watch.Watcher watcher = observer.getWatchClient().watch(EVERYTHING, all, response -> response

@@ -40,7 +40,7 @@ class EtcdResendTests {
     static void start() {
         etcd = TestServers.etcd();
         probe = new EtcdProbe(endpoint(etcd.port()));
-        backend = EtcdBackend.connect(endpoint(etcd.port()));
+        backend = EtcdBackend.builder().endpoints(endpoint(etcd.port())).build();
     }
 
     @AfterAll
@@ -97,7 +97,7 @@ class EtcdResendTests {
     void anAcquireRetriedAfterItsAnswerAndItsCleanupWereLostIsAcquiredAndSurvivesTheOldLease() throws Exception {
         RequestFaults faults = new RequestFaults();
         try (Client client = Client.builder().endpoints(endpoint(etcd.port())).interceptor(faults).build();
-                EtcdBackend faulty = new EtcdBackend(client)) {
+                EtcdBackend faulty = EtcdBackend.of(client)) {
             String key = uniqueKey();
             faults.loseNextTxnAnswers(1);
             faults.failLeaseRevokes(true);
@@ -120,7 +120,7 @@ class EtcdResendTests {
     @Test
     void aReleaseWhoseAnswerIsLostFailsInsteadOfBeingResent() throws Exception {
         try (FaultProxy proxy = FaultProxy.to(etcd.host(), etcd.port());
-                EtcdBackend proxied = EtcdBackend.connect(endpoint(proxy.port()))) {
+                EtcdBackend proxied = EtcdBackend.builder().endpoints(endpoint(proxy.port())).build()) {
             String key = uniqueKey();
             assertThat(proxied.tryAcquire(key, "owner", EXPIRE).acquired()).isTrue();
             proxy.dropReplyAndReset(request -> request.contains(key));
@@ -137,7 +137,7 @@ class EtcdResendTests {
     @Test
     void anAcquireWhoseAnswerIsLostFailsInsteadOfBeingResentAndLeavesNoKey() throws Exception {
         try (FaultProxy proxy = FaultProxy.to(etcd.host(), etcd.port());
-                EtcdBackend proxied = EtcdBackend.connect(endpoint(proxy.port()))) {
+                EtcdBackend proxied = EtcdBackend.builder().endpoints(endpoint(proxy.port())).build()) {
             String key = uniqueKey();
             proxy.dropReplyAndReset(request -> request.contains(key));
 

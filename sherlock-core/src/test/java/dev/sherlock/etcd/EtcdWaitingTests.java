@@ -36,7 +36,7 @@ class EtcdWaitingTests {
 
     @BeforeAll
     static void connect() {
-        holders = EtcdBackend.connect(endpoint());
+        holders = EtcdBackend.builder().endpoints(endpoint()).build();
     }
 
     @AfterAll
@@ -66,7 +66,7 @@ class EtcdWaitingTests {
         String name = uniqueName();
         EtcdLock holder = new EtcdLock(name, holders, "waiting", LockSettings.defaults());
         holder.acquire();
-        try (EtcdBackend waiters = EtcdBackend.connect(endpoint())) {
+        try (EtcdBackend waiters = EtcdBackend.builder().endpoints(endpoint()).build()) {
             EtcdLock waiter = new EtcdLock(name, waiters, "waiting", waiting());
             Future<Long> acquired = executor.submit(() -> {
                 waiter.acquire();
@@ -87,7 +87,7 @@ class EtcdWaitingTests {
         EtcdLock crashed = new EtcdLock(name, holders, "waiting",
                 LockSettings.defaults().withExpire(Duration.ofSeconds(2)).withAutoRenew(false));
         crashed.acquire();
-        try (EtcdBackend waiters = EtcdBackend.connect(endpoint())) {
+        try (EtcdBackend waiters = EtcdBackend.builder().endpoints(endpoint()).build()) {
             EtcdLock waiter = new EtcdLock(name, waiters, "waiting", waiting());
             Future<Boolean> acquired = executor.submit(() -> {
                 waiter.acquire();
@@ -105,7 +105,7 @@ class EtcdWaitingTests {
         holder.acquire();
         RequestFaults counts = new RequestFaults();
         try (Client client = Client.builder().endpoints(endpoint()).interceptor(counts).build();
-                EtcdBackend waiters = new EtcdBackend(client)) {
+                EtcdBackend waiters = EtcdBackend.of(client)) {
             // Polling every 20 ms for 2 s would send about a hundred transactions.
             EtcdLock waiter = new EtcdLock(name, waiters, "waiting",
                     LockSettings.defaults().withRetryInterval(Duration.ofMillis(20)));
@@ -125,7 +125,7 @@ class EtcdWaitingTests {
         String name = uniqueName();
         EtcdLock holder = new EtcdLock(name, holders, "waiting", LockSettings.defaults());
         holder.acquire();
-        try (EtcdBackend waiters = EtcdBackend.connect(endpoint())) {
+        try (EtcdBackend waiters = EtcdBackend.builder().endpoints(endpoint()).build()) {
             EtcdLock waiter = new EtcdLock(name, waiters, "waiting",
                     LockSettings.defaults().withRetryInterval(Duration.ofMillis(50)));
             assertThat(executor.submit(() -> waiter.tryAcquire(Duration.ofMillis(300))).get(1, TimeUnit.MINUTES))

@@ -46,10 +46,10 @@ final class WorkerBackends {
      */
     static Opened open(String kind, String address) {
         return switch (kind) {
-            case "file" -> new Opened(new FileBackend(Path.of(address)), () -> { });
+            case "file" -> new Opened(FileBackend.of(Path.of(address)), () -> { });
             case "redis" -> redis(address);
-            case "memcached" -> new Opened(MemcachedBackend.connect(address), () -> { });
-            case "etcd" -> new Opened(EtcdBackend.connect(List.of(address), REQUEST_TIMEOUT), () -> { });
+            case "memcached" -> new Opened(MemcachedBackend.builder().servers(address).build(), () -> { });
+            case "etcd" -> new Opened(EtcdBackend.builder().endpoints(List.of(address)).requestTimeout(REQUEST_TIMEOUT).build(), () -> { });
             default -> throw new IllegalArgumentException("Unknown backend " + kind);
         };
     }

@@ -16,7 +16,7 @@ class FileBackendContractTests extends LockBackendContractTests {
     @Override
     protected synchronized LockBackend backend() {
         if (backend == null) {
-            backend = new FileBackend(directory);
+            backend = FileBackend.of(directory);
         }
         return backend;
     }
@@ -24,6 +24,6 @@ class FileBackendContractTests extends LockBackendContractTests {
     /** Another process would open the same directory with its own backend. */
     @Override
     protected LockBackend otherBackend() {
-        return new FileBackend(directory);
+        return FileBackend.of(directory);
     }
 }

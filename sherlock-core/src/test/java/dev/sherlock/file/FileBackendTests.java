@@ -27,16 +27,16 @@ class FileBackendTests {
 
     @Test
     void fencingCounterSurvivesReleaseAndANewBackendInstance() {
-        FileBackend first = new FileBackend(directory);
+        FileBackend first = FileBackend.of(directory);
         AcquireResult one = first.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
         assertThat(first.release("orders", "owner-1")).isTrue();
-        AcquireResult two = new FileBackend(directory).tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
+        AcquireResult two = FileBackend.of(directory).tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
         assertThat(two.fencingToken()).isGreaterThan(one.fencingToken());
     }
 
     @Test
     void repeatedAcquireOfTheSameOwnerIsAcquiredWithItsTokenAndExtendsTheHold() {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         AcquireResult first = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(2));
         AcquireResult again = backend.tryAcquire("orders", "owner-1", Duration.ofMinutes(5));
         assertThat(again.acquired()).isTrue();
@@ -50,7 +50,7 @@ class FileBackendTests {
 
     @Test
     void neverExpiringLockHasNoDeadline() throws Exception {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         backend.tryAcquire("forever", "owner-1", null);
         assertThat(Files.readString(directory.resolve("forever.sherlock"))).contains("expires=never");
         assertThat(backend.renew("forever", "owner-1", null)).isTrue();
@@ -61,7 +61,7 @@ class FileBackendTests {
 
     @Test
     void heldResultTellsHowLongTheHolderStillHasIt() {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
         AcquireResult refused = backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
         assertThat(refused.acquired()).isFalse();
@@ -70,9 +70,9 @@ class FileBackendTests {
 
     @Test
     void waiterIsWokenByTheReleaseInsteadOfSleepingItsWholeWait() throws Exception {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
-        AcquireResult refused = new FileBackend(directory).tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
+        AcquireResult refused = FileBackend.of(directory).tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
             Future<?> waiter = executor.submit(() -> {
@@ -90,7 +90,7 @@ class FileBackendTests {
 
     @Test
     void releaseBetweenAttemptAndWaitIsNotMissed() throws Exception {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
         AcquireResult refused = backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
         assertThat(backend.release("orders", "owner-1")).isTrue();
@@ -110,8 +110,8 @@ class FileBackendTests {
     void directoryReachedThroughASymbolicLinkIsOneDirectory() throws Exception {
         Path real = Files.createDirectories(directory.resolve("real"));
         Path link = Files.createSymbolicLink(directory.resolve("link"), real);
-        FileBackend throughReal = new FileBackend(real);
-        FileBackend throughLink = new FileBackend(link);
+        FileBackend throughReal = FileBackend.of(real);
+        FileBackend throughLink = FileBackend.of(link);
         assertThat(throughLink.directory()).isEqualTo(throughReal.directory());
         throughReal.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
         AcquireResult refused = throughReal.tryAcquire("orders", "owner-2", Duration.ofSeconds(30));
@@ -131,7 +131,7 @@ class FileBackendTests {
 
     @Test
     void lockFileHeldByAFrozenProcessFailsTheCallInsteadOfBlockingForever() throws Exception {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         backend.tryAcquire("frozen", "owner-1", Duration.ofSeconds(30));
         // Another holder of the file's OS lock that never lets go, as a stopped process would.
         try (FileChannel channel = FileChannel.open(directory.resolve("frozen.sherlock"), StandardOpenOption.WRITE);
@@ -146,7 +146,7 @@ class FileBackendTests {
 
     @Test
     void updatesOnAnInterruptedThreadComplete() {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         Thread.currentThread().interrupt();
         try {
             assertThat(backend.tryAcquire("orders", "owner-1", null).acquired()).isTrue();
@@ -161,7 +161,7 @@ class FileBackendTests {
     @Test
     void removedDirectoryIsCreatedAgainPrivate() throws Exception {
         Path locks = directory.resolve("locks");
-        FileBackend backend = new FileBackend(locks);
+        FileBackend backend = FileBackend.of(locks);
         Files.delete(locks);
         assertThat(backend.isLocked("orders")).isFalse();
         assertThat(backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
@@ -171,7 +171,7 @@ class FileBackendTests {
 
     @Test
     void deadlineFurtherAwayThanItsLifetimeComesFromAnotherClockAndHasExpired() throws Exception {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
         // As if written before a reboot where nanoTime was much larger, with no boot id to tell them apart.
         try (StateFile file = StateFile.open(directory.resolve("orders.sherlock"), null)) {
@@ -187,7 +187,7 @@ class FileBackendTests {
     @Test
     void directoryThatCannotBeCreatedFailsNamingBackendAndField() throws Exception {
         Path file = Files.writeString(directory.resolve("not-a-directory"), "x");
-        assertThatThrownBy(() -> new FileBackend(file.resolve("locks")))
+        assertThatThrownBy(() -> FileBackend.of(file.resolve("locks")))
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("Backend file: 'directory' " + file.resolve("locks"))
                 .hasMessageEndingWith("Choose a writable directory");

@@ -38,7 +38,7 @@ class FileCleanupTests {
     @Test
     void tokensKeepIncreasingAfterTheStateFileIsDeleted() throws Exception {
         Path directory = temporary.resolve("locks");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         long before = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).fencingToken();
         backend.release("orders", "owner-1");
         Files.delete(directory.resolve("orders.sherlock"));
@@ -49,20 +49,20 @@ class FileCleanupTests {
     @Test
     void tokensKeepIncreasingAfterTheWholeDirectoryIsDeleted() throws Exception {
         Path directory = temporary.resolve("locks");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         long before = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).fencingToken();
         backend.release("orders", "owner-1");
         FileTesting.deleteTree(directory);
         assertThat(backend.tryAcquire("orders", "owner-2", Duration.ofSeconds(30)).fencingToken())
                 .isGreaterThan(before);
-        assertThat(new FileBackend(directory).tryAcquire("invoices", "owner-3", Duration.ofSeconds(30))
+        assertThat(FileBackend.of(directory).tryAcquire("invoices", "owner-3", Duration.ofSeconds(30))
                 .fencingToken()).isGreaterThan(before);
     }
 
     @Test
     void waiterIsStillWokenByAReleaseAfterTheDirectoryWasRemovedAndMadeAgainByTheBackend() throws Exception {
         Path directory = temporary.resolve("locks");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         BackendLock holder = new BackendLock("orders", backend, null, LockSettings.defaults());
         holder.acquire();
         holder.release();
@@ -89,12 +89,12 @@ class FileCleanupTests {
     @Test
     void waitForAReleaseIsWokenAfterAnotherProcessRemovedAndMadeTheDirectoryAgain() throws Exception {
         Path directory = temporary.resolve("locks");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         backend.tryAcquire("warmup", "owner-0", Duration.ofSeconds(30));
         FileTesting.deleteTree(directory);
         Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
-        FileBackend otherProcess = new FileBackend(directory);
+        FileBackend otherProcess = FileBackend.of(directory);
         otherProcess.tryAcquire("orders", "owner-1", Duration.ofMinutes(5));
         AcquireResult refused = backend.tryAcquire("orders", "owner-2", Duration.ofMinutes(5));
         assertThat(refused.acquired()).isFalse();

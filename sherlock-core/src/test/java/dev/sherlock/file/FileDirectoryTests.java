@@ -32,7 +32,7 @@ class FileDirectoryTests {
         try {
             Path directory = FileBackend.defaultDirectory();
             assertThat(directory).isEqualTo(temporary.resolve("sherlock-" + USER));
-            FileBackend backend = new FileBackend(directory);
+            FileBackend backend = FileBackend.of(directory);
             assertThat(backend.directory()).isEqualTo(directory);
             assertThat(FileTesting.mode(directory)).isEqualTo("0700");
             backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
@@ -47,7 +47,7 @@ class FileDirectoryTests {
     void directoryWritableByOthersIsRefusedNamingOwnerModeAndFix() throws Exception {
         Path directory = Files.createDirectory(temporary.resolve("open"));
         FileTesting.chmod(directory, 0777);
-        assertThatThrownBy(() -> new FileBackend(directory)).isInstanceOf(LockConfigurationException.class)
+        assertThatThrownBy(() -> FileBackend.of(directory)).isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("Backend file: 'directory' " + directory + " (owner " + USER + " (uid ")
                 .hasMessageContaining("mode 0777) is writable by group or others")
                 .hasMessageContaining("chmod go-w " + directory)
@@ -70,7 +70,7 @@ class FileDirectoryTests {
             directory = Path.of("/");
             owner = "root";
         }
-        assertThatThrownBy(() -> new FileBackend(directory)).isInstanceOf(LockConfigurationException.class)
+        assertThatThrownBy(() -> FileBackend.of(directory)).isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("Backend file: 'directory' " + directory + " (owner " + owner + " (uid ")
                 .hasMessageContaining(") does not belong to " + USER)
                 .hasMessageContaining("Remove it so that Sherlock creates it with mode 0700");
@@ -85,7 +85,7 @@ class FileDirectoryTests {
             Path prepared = Files.createDirectory(FileBackend.defaultDirectory());
             FileTesting.chmod(prepared, 0777);
             FileTesting.giveToNobody(prepared);
-            assertThatThrownBy(() -> new FileBackend(FileBackend.defaultDirectory()))
+            assertThatThrownBy(() -> FileBackend.of(FileBackend.defaultDirectory()))
                     .isInstanceOf(LockConfigurationException.class).hasMessageContaining("(owner nobody");
         }
         finally {
@@ -99,7 +99,7 @@ class FileDirectoryTests {
         Path mine = Files.createDirectory(temporary.resolve("mine"));
         Path link = Files.createSymbolicLink(temporary.resolve("planted"), mine);
         FileTesting.giveToNobody(link);
-        assertThatThrownBy(() -> new FileBackend(link)).isInstanceOf(LockConfigurationException.class)
+        assertThatThrownBy(() -> FileBackend.of(link)).isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("is reached through the symbolic link " + link + " owned by nobody");
     }
 
@@ -107,7 +107,7 @@ class FileDirectoryTests {
     void directoryInAParentOthersCanWriteIsRefused() throws Exception {
         Path parent = Files.createDirectory(temporary.resolve("parent"));
         FileTesting.chmod(parent, 0777);
-        assertThatThrownBy(() -> new FileBackend(parent.resolve("locks")))
+        assertThatThrownBy(() -> FileBackend.of(parent.resolve("locks")))
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("lies in " + parent + " (owner " + USER)
                 .hasMessageContaining("could rename the lock directory and put another in its place");
@@ -117,7 +117,7 @@ class FileDirectoryTests {
     void directoryReplacedByAnotherUsersAtRuntimeIsRefusedAndNothingIsWrittenInIt() throws Exception {
         assumeTrue(FileTesting.root(), "only root can give a directory to another user");
         Path directory = temporary.resolve("locks");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThat(backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
         FileTesting.deleteTree(directory);
         // Another user makes the path theirs, with a link where our lock file would be.
@@ -139,7 +139,7 @@ class FileDirectoryTests {
     @Test
     void directoryReplacedByALinkAtRuntimeIsRefusedAndNothingIsWrittenThroughIt() throws Exception {
         Path directory = temporary.resolve("locks");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThat(backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
         FileTesting.deleteTree(directory);
         Path elsewhere = Files.createDirectory(temporary.resolve("elsewhere"));
@@ -153,7 +153,7 @@ class FileDirectoryTests {
     @Test
     void directoryMadeWritableByOthersAtRuntimeIsRefused() throws Exception {
         Path directory = temporary.resolve("locks");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         FileTesting.chmod(directory, 0777);
         assertThatThrownBy(() -> backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)))
                 .isInstanceOf(LockConfigurationException.class)
@@ -168,8 +168,8 @@ class FileDirectoryTests {
         if (FileTesting.root()) {
             FileTesting.giveToNobody(directory);
         }
-        FileBackend first = FileBackend.shared(directory);
-        FileBackend second = FileBackend.shared(directory);
+        FileBackend first = FileBackend.builder().directory(directory).sharedDirectory(true).build();
+        FileBackend second = FileBackend.builder().directory(directory).sharedDirectory(true).build();
         long token = first.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).fencingToken();
         assertThat(second.tryAcquire("orders", "owner-2", Duration.ofSeconds(30)).acquired()).isFalse();
         assertThat(first.release("orders", "owner-1")).isTrue();
@@ -182,7 +182,7 @@ class FileDirectoryTests {
     void sharedDirectoryThatIsNotStickyIsRefused() throws Exception {
         Path directory = Files.createDirectory(temporary.resolve("shared"));
         FileTesting.chmod(directory, 0777);
-        assertThatThrownBy(() -> FileBackend.shared(directory)).isInstanceOf(LockConfigurationException.class)
+        assertThatThrownBy(() -> FileBackend.builder().directory(directory).sharedDirectory(true).build()).isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("(owner " + USER)
                 .hasMessageContaining("mode 0777) is shared but not sticky")
                 .hasMessageContaining("chmod +t " + directory);
@@ -191,7 +191,7 @@ class FileDirectoryTests {
     @Test
     void sharedDirectoryIsNeverCreated() {
         Path directory = temporary.resolve("missing");
-        assertThatThrownBy(() -> FileBackend.shared(directory)).isInstanceOf(LockConfigurationException.class)
+        assertThatThrownBy(() -> FileBackend.builder().directory(directory).sharedDirectory(true).build()).isInstanceOf(LockConfigurationException.class)
                 .hasMessage("Backend file: shared 'directory' " + directory + " does not exist. Sherlock creates only"
                         + " private directories: create it with the group and mode its users need, e.g. install -d"
                         + " -m 3770 -g <group> " + directory);
@@ -202,7 +202,7 @@ class FileDirectoryTests {
     void privateDirectoryWithoutWriteAccessForOthersIsAccepted() throws Exception {
         Path directory = Files.createDirectory(temporary.resolve("readable"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThat(backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
     }
 }

@@ -33,7 +33,7 @@ class FileLayoutTests {
     void fileNamesNeverEndInWhatPySherlocksFileLockUses() throws Exception {
         List<String> names = List.of("orders", "x.lock", "x.json", "a_b", "Orders", "billing.orders", "\u65e5\u672c");
         List<Path> pySherlockFiles = new ArrayList<>();
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         for (String namespace : Arrays.asList(null, "billing")) {
             for (String name : names) {
                 BackendLock lock = new BackendLock(name, backend, namespace, LockSettings.defaults());
@@ -59,7 +59,7 @@ class FileLayoutTests {
         // As py-sherlock's FileLock("orders") leaves them: filelock's lock file and its JSON data file.
         Path pyLock = Files.writeString(directory.resolve("orders.lock"), "");
         Path pyData = Files.writeString(directory.resolve("orders.json"), "{\"owner\": \"py\"}");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         AcquireResult result = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30));
         assertThat(result.acquired()).isTrue();
         assertThat(backend.release("orders", "owner-1")).isTrue();
@@ -69,7 +69,7 @@ class FileLayoutTests {
 
     @Test
     void stateIsReadableTextWithItsHolderTokenAndChecksum() throws Exception {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         long token = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).fencingToken();
         String text = Files.readString(directory.resolve("orders.sherlock"), StandardCharsets.US_ASCII);
         assertThat(text).startsWith("# sherlock file lock 2\nsequence=1\nowner=owner-1\ntoken=" + token + "\n")
@@ -79,7 +79,7 @@ class FileLayoutTests {
 
     @Test
     void tornWriteOfTheNewerSlotLeavesThePreviousState() throws Exception {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         long token = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).fencingToken();
         assertThat(backend.release("orders", "owner-1")).isTrue();
         // A crash in the middle of writing the release (second slot): the acquisition in the first slot counts.
@@ -93,7 +93,7 @@ class FileLayoutTests {
 
     @Test
     void damagedStateIsFreeWithTokensStillIncreasing() throws Exception {
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         long before = backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).fencingToken();
         backend.renew("orders", "owner-1", Duration.ofSeconds(30));
         Path file = directory.resolve("orders.sherlock");
@@ -109,7 +109,7 @@ class FileLayoutTests {
     @Test
     void zeroFilledFileFromAMachineCrashIsAFreeLock() throws Exception {
         Files.write(directory.resolve("orders.sherlock"), new byte[LockFile.SLOT_SIZE]);
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThat(backend.isLocked("orders")).isFalse();
         assertThat(backend.tryAcquire("orders", "owner-1", Duration.ofSeconds(30)).acquired()).isTrue();
     }

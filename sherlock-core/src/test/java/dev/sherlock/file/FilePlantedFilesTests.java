@@ -57,7 +57,7 @@ class FilePlantedFilesTests {
         for (String name : names) {
             Files.createSymbolicLink(directory.resolve(name), victim);
         }
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThatThrownBy(() -> backend.tryAcquire("jobs", "owner-1", Duration.ofSeconds(30)))
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("Backend file: " + directory.resolve("jobs.sherlock") + " is a symbolic link");
@@ -78,7 +78,7 @@ class FilePlantedFilesTests {
         for (String name : List.of("jobs.sherlock", "jobs.lock", "jobs.lock.tmp", "jobs.guard")) {
             Files.createSymbolicLink(directory.resolve(name), target);
         }
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThatThrownBy(() -> backend.tryAcquire("jobs", "owner-1", Duration.ofSeconds(30)))
                 .isInstanceOf(LockConfigurationException.class).hasMessageContaining("is a symbolic link");
         assertThat(Files.exists(target, LinkOption.NOFOLLOW_LINKS)).isFalse();
@@ -87,7 +87,7 @@ class FilePlantedFilesTests {
     @Test
     void fifoWhereTheLockFileGoesIsRefusedWithoutBlocking() throws Exception {
         FileTesting.mkfifo(directory.resolve("jobs.sherlock"));
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         Future<Throwable> attempt = executor.submit(() -> catchThrowable(
                 () -> backend.tryAcquire("jobs", "owner-1", Duration.ofSeconds(30))));
         assertThat(attempt.get(1, TimeUnit.MINUTES)).isInstanceOf(LockConfigurationException.class)
@@ -99,7 +99,7 @@ class FilePlantedFilesTests {
     @Test
     void directoryWhereTheLockFileGoesIsRefused() throws Exception {
         Files.createDirectory(directory.resolve("jobs.sherlock"));
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThatThrownBy(() -> backend.tryAcquire("jobs", "owner-1", Duration.ofSeconds(30)))
                 .isInstanceOf(LockConfigurationException.class).hasMessageContaining("is not a regular file");
     }
@@ -108,7 +108,7 @@ class FilePlantedFilesTests {
     void hardLinkToAnotherFileIsNeverWrittenThrough() throws Exception {
         Path inside = Files.writeString(directory.resolve("victim-in-same-file-system"), "precious");
         Files.createLink(directory.resolve("jobs.sherlock"), inside);
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThatThrownBy(() -> backend.tryAcquire("jobs", "owner-1", Duration.ofSeconds(30)))
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("jobs.sherlock has 2 hard links");
@@ -118,7 +118,7 @@ class FilePlantedFilesTests {
     @Test
     void fileWithForeignContentIsNeverOverwritten() throws Exception {
         Path foreign = Files.writeString(directory.resolve("jobs.sherlock"), "precious");
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThatThrownBy(() -> backend.tryAcquire("jobs", "owner-1", Duration.ofSeconds(30)))
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("jobs.sherlock is not a Sherlock lock file (its 8 bytes are not a lock state)");
@@ -132,7 +132,7 @@ class FilePlantedFilesTests {
             // Sparse: one byte at 16 GiB.
             channel.write(ByteBuffer.wrap(new byte[] { 1 }), 1L << 34);
         }
-        FileBackend backend = new FileBackend(directory);
+        FileBackend backend = FileBackend.of(directory);
         assertThatThrownBy(() -> backend.tryAcquire("jobs", "owner-1", Duration.ofSeconds(30)))
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("is not a Sherlock lock file (" + ((1L << 34) + 1) + " bytes");

@@ -40,7 +40,7 @@ class KubernetesBackendContractTests extends LockBackendContractTests {
     @Override
     protected LockBackend backend() {
         if (backend == null) {
-            backend = new KubernetesBackend(server().client(), "default");
+            backend = KubernetesBackend.builder().client(server().client()).namespace("default").build();
         }
         return backend;
     }
@@ -49,7 +49,7 @@ class KubernetesBackendContractTests extends LockBackendContractTests {
     @Override
     protected LockBackend otherBackend() {
         if (other == null) {
-            other = new KubernetesBackend(server().client(), "default");
+            other = KubernetesBackend.builder().client(server().client()).namespace("default").build();
         }
         return other;
     }

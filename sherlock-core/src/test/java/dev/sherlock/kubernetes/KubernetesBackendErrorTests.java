@@ -28,11 +28,11 @@ class KubernetesBackendErrorTests {
     void badConfigurationFailsFast() {
         try (LeaseApiServer server = LeaseApiServer.start()) {
             ApiClient client = server.client();
-            assertThatThrownBy(() -> new KubernetesBackend(client, "Billing_Locks"))
+            assertThatThrownBy(() -> KubernetesBackend.builder().client(client).namespace("Billing_Locks").build())
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("Backend kubernetes: 'namespace' 'Billing_Locks' is not a valid Kubernetes"
                         + " namespace");
-            assertThatThrownBy(() -> new KubernetesBackend((ApiClient) null, "default"))
+            assertThatThrownBy(() -> KubernetesBackend.builder().client((ApiClient) null).namespace("default").build())
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessage("Backend kubernetes: 'client' must not be null");
             assertThatThrownBy(() -> new KubernetesLock("orders", "Bad Namespace"))
@@ -44,7 +44,7 @@ class KubernetesBackendErrorTests {
     @DisplayName("an expiry below 1 s or beyond int32 seconds is reported as one a Lease cannot express, with the fix")
     void expiriesLeasesCannotExpress() {
         try (LeaseApiServer server = LeaseApiServer.start();
-                KubernetesBackend backend = new KubernetesBackend(server.client(), "default")) {
+                KubernetesBackend backend = KubernetesBackend.of(server.client())) {
             assertThat(backend.unsupportedExpire(Duration.ofMillis(999))).isEqualTo("is shorter than the 1 s"
                     + " Kubernetes Leases can express; use at least 1s");
             assertThat(backend.unsupportedExpire(Duration.ofNanos(1))).startsWith("is shorter than the 1 s");
@@ -61,8 +61,7 @@ class KubernetesBackendErrorTests {
     @Test
     @DisplayName("a namespace that does not exist fails with the server's message and asks to create it")
     void missingNamespace() {
-        try (LeaseApiServer server = LeaseApiServer.start(); KubernetesBackend backend = new KubernetesBackend(
-                server.client(), "nowhere")) {
+        try (LeaseApiServer server = LeaseApiServer.start(); KubernetesBackend backend = KubernetesBackend.builder().client(server.client()).namespace("nowhere").build()) {
             assertThatThrownBy(() -> lock(backend).acquire(false)).isInstanceOf(LockBackendException.class)
                 .hasMessage("Lock 'orders' (backend kubernetes, namespace 'billing'): acquire failed: 'create' of"
                         + " lease 'sherlock.billing.orders' in Kubernetes namespace 'nowhere' was refused with HTTP"
@@ -75,7 +74,7 @@ class KubernetesBackendErrorTests {
     @DisplayName("a verb RBAC refuses fails with the server's message and the verbs to grant")
     void forbidden() {
         try (LeaseApiServer server = LeaseApiServer.start(EnumSet.of(Verb.GET, Verb.WATCH), 100);
-                KubernetesBackend backend = new KubernetesBackend(server.client(), "default")) {
+                KubernetesBackend backend = KubernetesBackend.of(server.client())) {
             assertThatThrownBy(() -> lock(backend).acquire(false)).isInstanceOf(LockBackendException.class)
                 .hasMessage("Lock 'orders' (backend kubernetes, namespace 'billing'): acquire failed: 'create' of"
                         + " lease 'sherlock.billing.orders' in Kubernetes namespace 'default' was refused with HTTP"
@@ -94,7 +93,7 @@ class KubernetesBackendErrorTests {
         LeaseApiServer server = LeaseApiServer.start();
         ApiClient client = server.client();
         server.close();
-        try (KubernetesBackend backend = new KubernetesBackend(client, "default")) {
+        try (KubernetesBackend backend = KubernetesBackend.of(client)) {
             assertThatThrownBy(() -> lock(backend).locked()).isInstanceOf(LockBackendException.class)
                 .hasMessageStartingWith("Lock 'orders' (backend kubernetes, namespace 'billing'): check failed: the"
                         + " Kubernetes API server at " + server.url() + " could not be reached to get lease"

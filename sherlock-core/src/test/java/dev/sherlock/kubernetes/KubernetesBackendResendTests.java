@@ -49,14 +49,13 @@ class KubernetesBackendResendTests {
 
     /** A backend whose requests go through the fault proxy. */
     private KubernetesBackend proxied() {
-        KubernetesBackend backend = new KubernetesBackend(Config.fromUrl("http://127.0.0.1:" + proxy.port(), false),
-                NAMESPACE);
+        KubernetesBackend backend = KubernetesBackend.builder().client(Config.fromUrl("http://127.0.0.1:" + proxy.port(), false)).namespace(NAMESPACE).build();
         backends.add(backend);
         return backend;
     }
 
     private KubernetesBackend direct() {
-        KubernetesBackend backend = new KubernetesBackend(server.client(), NAMESPACE);
+        KubernetesBackend backend = KubernetesBackend.builder().client(server.client()).namespace(NAMESPACE).build();
         backends.add(backend);
         return backend;
     }

@@ -63,7 +63,7 @@ class KubernetesBackendTests {
     }
 
     private KubernetesBackend backend() {
-        KubernetesBackend backend = new KubernetesBackend(server.client(), NAMESPACE);
+        KubernetesBackend backend = KubernetesBackend.builder().client(server.client()).namespace(NAMESPACE).build();
         backends.add(backend);
         return backend;
     }

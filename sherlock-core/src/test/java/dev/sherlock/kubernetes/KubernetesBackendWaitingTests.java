@@ -49,8 +49,8 @@ class KubernetesBackendWaitingTests {
     @DisplayName("a waiter is woken by the watch long before its 30 s retry interval, and the watch then ends")
     void watchWakesWaiter() throws Exception {
         try (LeaseApiServer server = LeaseApiServer.start();
-                KubernetesBackend holding = new KubernetesBackend(server.client(), "default");
-                KubernetesBackend waiting = new KubernetesBackend(server.client(), "default")) {
+                KubernetesBackend holding = KubernetesBackend.of(server.client());
+                KubernetesBackend waiting = KubernetesBackend.of(server.client())) {
             String name = uniqueName();
             BackendLock holder = new BackendLock(name, holding, null, LockSettings.defaults());
             holder.acquire();
@@ -69,8 +69,8 @@ class KubernetesBackendWaitingTests {
     @DisplayName("a wait longer than a watch session keeps the watch, which resumes from the server's last bookmark")
     void longWaitKeepsWatchAndResumesFromBookmark() throws Exception {
         try (LeaseApiServer server = LeaseApiServer.start();
-                KubernetesBackend holding = new KubernetesBackend(server.client(), "default");
-                KubernetesBackend waiting = new KubernetesBackend(server.client(), "default")) {
+                KubernetesBackend holding = KubernetesBackend.of(server.client());
+                KubernetesBackend waiting = KubernetesBackend.of(server.client())) {
             String name = uniqueName();
             BackendLock holder = new BackendLock(name, holding, null, LockSettings.defaults());
             holder.acquire();
@@ -97,8 +97,8 @@ class KubernetesBackendWaitingTests {
     @DisplayName("without the watch permission waiters poll at their retry interval and still get the lock")
     void withoutWatchPermissionWaitersPoll() throws Exception {
         try (LeaseApiServer server = LeaseApiServer.start(EnumSet.of(Verb.GET, Verb.CREATE, Verb.UPDATE), 100);
-                KubernetesBackend holding = new KubernetesBackend(server.client(), "default");
-                KubernetesBackend waiting = new KubernetesBackend(server.client(), "default")) {
+                KubernetesBackend holding = KubernetesBackend.of(server.client());
+                KubernetesBackend waiting = KubernetesBackend.of(server.client())) {
             String name = uniqueName();
             BackendLock holder = new BackendLock(name, holding, null, LockSettings.defaults());
             holder.acquire();
@@ -117,9 +117,9 @@ class KubernetesBackendWaitingTests {
     @DisplayName("when the watch history no longer reaches the waiter's version, waiters poll and still get the lock")
     void compactedWatchFallsBackToPolling() throws Exception {
         try (LeaseApiServer server = LeaseApiServer.start(EnumSet.allOf(Verb.class), 1);
-                KubernetesBackend holding = new KubernetesBackend(server.client(), "default");
-                KubernetesBackend waiting = new KubernetesBackend(server.client(), "default");
-                KubernetesBackend noise = new KubernetesBackend(server.client(), "default")) {
+                KubernetesBackend holding = KubernetesBackend.of(server.client());
+                KubernetesBackend waiting = KubernetesBackend.of(server.client());
+                KubernetesBackend noise = KubernetesBackend.of(server.client())) {
             String name = uniqueName();
             BackendLock holder = new BackendLock(name, holding, null, LockSettings.defaults());
             holder.acquire();

@@ -70,7 +70,7 @@ class KubernetesK3sContractTests extends LockBackendContractTests {
     @Override
     protected LockBackend backend() {
         if (backend == null) {
-            backend = new KubernetesBackend(client(), "default");
+            backend = KubernetesBackend.of(client());
         }
         return backend;
     }
@@ -79,7 +79,7 @@ class KubernetesK3sContractTests extends LockBackendContractTests {
     @Override
     protected LockBackend otherBackend() {
         if (other == null) {
-            other = new KubernetesBackend(client(), "default");
+            other = KubernetesBackend.of(client());
         }
         return other;
     }

@@ -16,7 +16,7 @@ class MemcachedBackendContractTests extends LockBackendContractTests {
     @Override
     protected LockBackend backend() {
         if (backend == null) {
-            backend = MemcachedBackend.connect(servers());
+            backend = MemcachedBackend.builder().servers(servers()).build();
         }
         return backend;
     }
@@ -25,7 +25,7 @@ class MemcachedBackendContractTests extends LockBackendContractTests {
     @Override
     protected LockBackend otherBackend() {
         if (other == null) {
-            other = MemcachedBackend.connect(servers());
+            other = MemcachedBackend.builder().servers(servers()).build();
         }
         return other;
     }

@@ -39,8 +39,8 @@ class MemcachedBackendTests {
 
     @BeforeAll
     static void connect() {
-        backend = MemcachedBackend.connect(servers());
-        other = MemcachedBackend.connect(servers());
+        backend = MemcachedBackend.builder().servers(servers()).build();
+        other = MemcachedBackend.builder().servers(servers()).build();
     }
 
     @AfterAll
@@ -227,15 +227,15 @@ class MemcachedBackendTests {
 
     @Test
     void malformedServerListsFailWithTheProperty() {
-        assertThatThrownBy(() -> MemcachedBackend.connect(" ")).isInstanceOf(LockConfigurationException.class)
+        assertThatThrownBy(() -> MemcachedBackend.builder().servers(" ").build()).isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("'servers' must not be empty");
-        assertThatThrownBy(() -> MemcachedBackend.connect("cache1")).isInstanceOf(LockConfigurationException.class)
+        assertThatThrownBy(() -> MemcachedBackend.builder().servers("cache1").build()).isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("'servers' 'cache1' is not a list of host:port pairs");
     }
 
     @Test
     void unresolvableHostsFailWithTheProperty() {
-        assertThatThrownBy(() -> MemcachedBackend.connect("no-such-host.invalid:11211"))
+        assertThatThrownBy(() -> MemcachedBackend.builder().servers("no-such-host.invalid:11211").build())
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("'servers' 'no-such-host.invalid:11211'");
     }
@@ -243,7 +243,7 @@ class MemcachedBackendTests {
     @Test
     void anUnreachableServerFailsTheAcquireNamingTheLockAndTheServer() {
         String address = "127.0.0.1:" + LocalServer.freePorts(1)[0];
-        try (MemcachedBackend unreachable = MemcachedBackend.connect(address)) {
+        try (MemcachedBackend unreachable = MemcachedBackend.builder().servers(address).build()) {
             MemcachedLock lock = new MemcachedLock("orders", unreachable.client());
             assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
                     .hasMessageContaining("Lock 'orders' (backend memcached): acquire failed")

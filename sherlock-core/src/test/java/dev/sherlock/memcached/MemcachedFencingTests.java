@@ -31,7 +31,7 @@ class MemcachedFencingTests {
     @Test
     void aHolderWhoseLockVanishesBeforeItsTokenIsDrawnGetsNoToken() throws Exception {
         try (InterleavingClient client = new InterleavingClient(MemcachedBackendTests.servers());
-                MemcachedBackend next = MemcachedBackend.connect(MemcachedBackendTests.servers())) {
+                MemcachedBackend next = MemcachedBackend.builder().servers(MemcachedBackendTests.servers()).build()) {
             MemcachedBackend late = MemcachedBackend.of(client);
             String key = uniqueKey(late);
             long[] nextToken = new long[1];
@@ -65,7 +65,7 @@ class MemcachedFencingTests {
 
     @Test
     void tokensKeepIncreasingAfterFlushAll() throws Exception {
-        try (MemcachedBackend backend = MemcachedBackend.connect(MemcachedBackendTests.servers())) {
+        try (MemcachedBackend backend = MemcachedBackend.builder().servers(MemcachedBackendTests.servers()).build()) {
             String key = uniqueKey(backend);
             long before = 0;
             for (int i = 0; i < 3; i++) {
@@ -88,7 +88,7 @@ class MemcachedFencingTests {
     void aRestartLosesLocksButTokensKeepIncreasing() throws Exception {
         int port = LocalServer.freePorts(1)[0];
         LocalServer server = LocalServer.start(memcachedAlsoOn(port));
-        try (MemcachedBackend backend = MemcachedBackend.connect("127.0.0.1:" + port)) {
+        try (MemcachedBackend backend = MemcachedBackend.builder().servers("127.0.0.1:" + port).build()) {
             String key = uniqueKey(backend);
             long before = acquireAndRelease(backend, key);
             before = Math.max(before, acquireAndRelease(backend, key));

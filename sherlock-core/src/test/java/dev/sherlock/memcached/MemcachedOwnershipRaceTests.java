@@ -29,7 +29,7 @@ class MemcachedOwnershipRaceTests {
     static void connect() throws Exception {
         client = new InterleavingClient(MemcachedBackendTests.servers());
         stale = MemcachedBackend.of(client);
-        next = MemcachedBackend.connect(MemcachedBackendTests.servers());
+        next = MemcachedBackend.builder().servers(MemcachedBackendTests.servers()).build();
     }
 
     @AfterAll

@@ -41,7 +41,7 @@ class MemcachedResendTests {
     private static final LocalServer server = TestServers.memcached();
 
     /** Another process's backend, connected without the proxy. */
-    private static final MemcachedBackend direct = MemcachedBackend.connect(MemcachedBackendTests.servers());
+    private static final MemcachedBackend direct = MemcachedBackend.builder().servers(MemcachedBackendTests.servers()).build();
 
     private final FaultProxy proxy = FaultProxy.to(server.host(), server.port());
 

@@ -222,8 +222,8 @@ class RedisBackendTests {
     @Test
     void switchedOffBackendNeitherSubscribesNorPublishes() {
         String channel = "sherlock:test-" + UUID.randomUUID();
-        try (RedisBackend on = RedisBackend.builder(RedisTestSupport.factory()).channel(channel).build();
-                RedisBackend off = RedisBackend.builder(RedisTestSupport.factory()).notifications(false)
+        try (RedisBackend on = RedisBackend.builder().connectionFactory(RedisTestSupport.factory()).channel(channel).build();
+                RedisBackend off = RedisBackend.builder().connectionFactory(RedisTestSupport.factory()).notifications(false)
                         .channel(channel).build()) {
             await().atMost(Duration.ofSeconds(10)).until(() -> subscribers(channel) == 1);
             String silent = "a-" + uniqueKey();
@@ -287,7 +287,7 @@ class RedisBackendTests {
 
     @Test
     void builderRejectsAnEmptyChannelAndANonPositiveRetention() {
-        RedisBackend.Builder builder = RedisBackend.builder(RedisTestSupport.factory());
+        RedisBackend.Builder builder = RedisBackend.builder().connectionFactory(RedisTestSupport.factory());
         assertThatThrownBy(() -> builder.channel("")).isInstanceOf(LockConfigurationException.class)
                 .hasMessage("Backend redis: 'channel' must not be empty");
         assertThatThrownBy(() -> builder.fencingRetention(Duration.ZERO))

@@ -96,7 +96,7 @@ class RedisFencingTests {
     @Test
     void counterOutlivesAnExpiringLockByTheRetention() {
         backend.close();
-        backend = RedisBackend.builder(factory).fencingRetention(Duration.ofMinutes(10)).build();
+        backend = RedisBackend.builder().connectionFactory(factory).fencingRetention(Duration.ofMinutes(10)).build();
         StringRedisTemplate raw = new StringRedisTemplate(factory);
         backend.tryAcquire(key, "owner", Duration.ofMinutes(1));
         assertThat(raw.getExpire(backend.fenceKey(key), TimeUnit.MILLISECONDS)).isGreaterThan(60_000)
@@ -109,7 +109,7 @@ class RedisFencingTests {
     @Test
     void counterIsKeptForeverWithoutRetention() {
         backend.close();
-        backend = RedisBackend.builder(factory).fencingRetention(null).build();
+        backend = RedisBackend.builder().connectionFactory(factory).fencingRetention(null).build();
         acquireAndRelease();
         assertThat(new StringRedisTemplate(factory).getExpire(backend.fenceKey(key), TimeUnit.MILLISECONDS))
                 .isEqualTo(-1);

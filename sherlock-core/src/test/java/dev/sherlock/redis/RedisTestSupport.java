@@ -71,7 +71,7 @@ final class RedisTestSupport {
     /** A backend on the shared redis-server with release notifications switched off. */
     static synchronized RedisBackend polling() {
         if (polling == null) {
-            polling = keep(RedisBackend.builder(keep(factory(TestServers.redis()))).notifications(false).build());
+            polling = keep(RedisBackend.builder().connectionFactory(keep(factory(TestServers.redis()))).notifications(false).build());
         }
         return polling;
     }

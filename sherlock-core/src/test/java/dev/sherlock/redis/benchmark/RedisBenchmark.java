@@ -426,7 +426,7 @@ public final class RedisBenchmark {
 
     /** A backend with its own connection factory, as each process has. */
     private RedisBackend backend(boolean notifications) {
-        RedisBackend backend = RedisBackend.builder(factory()).notifications(notifications).build();
+        RedisBackend backend = RedisBackend.builder().connectionFactory(factory()).notifications(notifications).build();
         resources.add(backend);
         return backend;
     }

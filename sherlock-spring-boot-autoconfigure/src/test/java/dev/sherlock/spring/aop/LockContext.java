@@ -23,7 +23,7 @@ final class LockContext {
     }
 
     LockContext(Path directory, LockSettings settings) {
-        this.backend = new RecordingBackend(new FileBackend(directory));
+        this.backend = new RecordingBackend(FileBackend.of(directory));
         this.registry = LockRegistry.of(backend, null, settings);
     }
 

@@ -27,8 +27,8 @@ class EtcdBackendConfiguration {
         SherlockProperties.Etcd etcd = properties.getEtcd();
         Client applicationClient = client.getIfUnique();
         if (applicationClient != null) {
-            return new EtcdBackend(applicationClient, etcd.getRequestTimeout(), etcd.getMinimumLeaseTtl());
+            return EtcdBackend.builder().client(applicationClient).requestTimeout(etcd.getRequestTimeout()).minimumLeaseTtl(etcd.getMinimumLeaseTtl()).build();
         }
-        return EtcdBackend.connect(etcd.getEndpoints(), etcd.getRequestTimeout(), etcd.getMinimumLeaseTtl());
+        return EtcdBackend.builder().endpoints(etcd.getEndpoints()).requestTimeout(etcd.getRequestTimeout()).minimumLeaseTtl(etcd.getMinimumLeaseTtl()).build();
     }
 }

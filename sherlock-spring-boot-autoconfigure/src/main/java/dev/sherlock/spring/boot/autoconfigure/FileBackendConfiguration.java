@@ -25,8 +25,8 @@ class FileBackendConfiguration {
     @ConditionalOnMissingBean({ LockBackend.class, LockRegistry.class })
     FileBackend sherlockFileBackend(SherlockProperties properties) {
         SherlockProperties.File file = properties.getFile();
-        FileBackend backend = file.isSharedDirectory() ? FileBackend.shared(file.getDirectory())
-                : new FileBackend(file.getDirectory());
+        FileBackend backend = file.isSharedDirectory() ? FileBackend.builder().directory(file.getDirectory()).sharedDirectory(true).build()
+                : FileBackend.of(file.getDirectory());
         logger.info("Sherlock file backend: locks are files in {}{}. They exclude the processes of this machine only;"
                 + " use the redis, memcached, etcd or kubernetes backend to exclude processes on other machines",
                 backend.directory(), file.isSharedDirectory() ? " (shared directory)" : "");

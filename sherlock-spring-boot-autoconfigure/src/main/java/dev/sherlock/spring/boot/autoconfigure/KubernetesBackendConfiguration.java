@@ -28,7 +28,7 @@ class KubernetesBackendConfiguration {
     KubernetesBackend sherlockKubernetesBackend(SherlockProperties properties, ObjectProvider<ApiClient> client) {
         String namespace = properties.getKubernetes().getNamespace();
         ApiClient applicationClient = client.getIfUnique();
-        return applicationClient != null ? new KubernetesBackend(applicationClient, namespace)
-                : new KubernetesBackend(namespace);
+        return applicationClient != null ? KubernetesBackend.builder().client(applicationClient).namespace(namespace).build()
+                : KubernetesBackend.builder().namespace(namespace).build();
     }
 }

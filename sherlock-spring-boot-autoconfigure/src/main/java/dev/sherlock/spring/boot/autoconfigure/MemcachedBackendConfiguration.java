@@ -28,6 +28,6 @@ class MemcachedBackendConfiguration {
         if (applicationClient != null) {
             return MemcachedBackend.of(applicationClient);
         }
-        return MemcachedBackend.connect(String.join(",", properties.getMemcached().getServers()));
+        return MemcachedBackend.builder().servers(String.join(",", properties.getMemcached().getServers())).build();
     }
 }

@@ -29,7 +29,7 @@ class RedisBackendConfiguration {
     RedisBackend sherlockRedisBackend(RedisConnectionFactory connectionFactory, SherlockProperties properties) {
         SherlockProperties.Redis redis = properties.getRedis();
         Duration retention = redis.getFencingRetention();
-        return RedisBackend.builder(connectionFactory)
+        return RedisBackend.builder().connectionFactory(connectionFactory)
             .notifications(redis.isNotifications())
             .channel(redis.getChannel())
             .fencingRetention(retention.isZero() ? null : retention)

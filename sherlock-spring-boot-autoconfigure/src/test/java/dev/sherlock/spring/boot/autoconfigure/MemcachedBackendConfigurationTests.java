@@ -73,7 +73,7 @@ class MemcachedBackendConfigurationTests {
 
         @Bean
         MemcachedBackend ownBackend() {
-            return MemcachedBackend.connect(servers());
+            return MemcachedBackend.builder().servers(servers()).build();
         }
     }
 }

@@ -81,7 +81,7 @@ class SherlockAutoConfigurationTests {
     @Test
     void expireTheBackendCannotHonourFailsAtStartupNamingTheProperty() {
         contextRunner.withPropertyValues("sherlock.expire=500ms")
-            .withBean(LockBackend.class, () -> new ForwardingBackend(new FileBackend(directory)) {
+            .withBean(LockBackend.class, () -> new ForwardingBackend(FileBackend.of(directory)) {
                 @Override
                 public String unsupportedExpire(java.time.Duration expire) {
                     return "is shorter than the 1 s this store can keep; use at least 1s";
@@ -97,7 +97,7 @@ class SherlockAutoConfigurationTests {
 
     @Test
     void annotationExpireTheBackendCannotHonourFailsAtStartupNamingTheMethod() {
-        contextRunner.withBean(LockBackend.class, () -> new ForwardingBackend(new FileBackend(directory)) {
+        contextRunner.withBean(LockBackend.class, () -> new ForwardingBackend(FileBackend.of(directory)) {
                 @Override
                 public String unsupportedExpire(java.time.Duration expire) {
                     return expire.compareTo(java.time.Duration.ofSeconds(1)) < 0
@@ -139,7 +139,7 @@ class SherlockAutoConfigurationTests {
     void userDefinedBackendReplacesFileBackend() throws Exception {
         Path userDirectory = Files.createDirectory(directory.resolve("user"));
         contextRunner.withPropertyValues("sherlock.file.directory=" + directory)
-            .withBean("myBackend", LockBackend.class, () -> new FileBackend(userDirectory))
+            .withBean("myBackend", LockBackend.class, () -> FileBackend.of(userDirectory))
             .run(context -> {
                 assertThat(context).hasSingleBean(LockBackend.class).hasBean("myBackend");
                 context.getBean(LockRegistry.class).executeLocked("orders", () -> { });
@@ -152,13 +152,13 @@ class SherlockAutoConfigurationTests {
     void userDefinedBackendWinsOverBackendWithoutClient() {
         contextRunner.withClassLoader(new FilteredClassLoader("io.etcd.jetcd"))
             .withPropertyValues("sherlock.backend=etcd")
-            .withBean(LockBackend.class, () -> new FileBackend(directory))
+            .withBean(LockBackend.class, () -> FileBackend.of(directory))
             .run(context -> assertThat(context).hasNotFailed().hasSingleBean(LockRegistry.class));
     }
 
     @Test
     void userDefinedRegistryReplacesRegistryAndBackend() {
-        LockRegistry mine = LockRegistry.of(new FileBackend(directory));
+        LockRegistry mine = LockRegistry.of(FileBackend.of(directory));
         contextRunner.withClassLoader(new FilteredClassLoader("io.etcd.jetcd"))
             .withPropertyValues("sherlock.backend=etcd")
             .withBean(LockRegistry.class, () -> mine)

@@ -6,7 +6,7 @@ import org.jspecify.annotations.Nullable;
  * Where a handle finds its hold state: its own (a standalone handle) or the registry's shared, reference-counted
  * one (a registry handle).
  */
-interface LockStates {
+interface StateSource {
 
     /** The state to acquire on, counted as used until {@link #leave} is called for it. */
     LockState enter();
