@@ -69,9 +69,11 @@ final class Hold {
 
     /**
      * @param sent when the earliest request that may have created this hold was sent
+     * @param validFor how long the backend guarantees the lock from {@code sent}, if less than the expiry
      * @param uncertain whether an earlier request of this owner may still be applied later
      */
-    Hold(LockState state, String owner, long token, LockSettings settings, long sent, boolean uncertain) {
+    Hold(LockState state, String owner, long token, LockSettings settings, long sent, @Nullable Duration validFor,
+            boolean uncertain) {
         this.state = state;
         this.owner = owner;
         this.token = token;
@@ -81,7 +83,7 @@ final class Hold {
         this.uncertain = uncertain;
         this.sent = sent;
         Duration expire = settings.expire();
-        this.deadline = expire == null ? 0 : deadline(sent, expire);
+        this.deadline = expire == null ? 0 : deadline(sent, expire, validFor);
     }
 
     /**
@@ -95,6 +97,16 @@ final class Hold {
     /** The deadline of a hold whose acquire or renew request was sent at {@code sent}. */
     static long deadline(long sent, Duration expire) {
         return sent + expire.toNanos() - margin(expire);
+    }
+
+    /**
+     * The deadline of a hold whose acquire request was sent at {@code sent}, when the backend reported that the lock
+     * lives only {@code validFor} from then (a reused lease): believed for the shorter of the two, and renewed in
+     * time by auto-renew. Without auto-renew, such a hold is believed only for {@code validFor}.
+     */
+    static long deadline(long sent, Duration expire, @Nullable Duration validFor) {
+        long lives = validFor == null ? expire.toNanos() : Math.min(expire.toNanos(), validFor.toNanos());
+        return sent + lives - margin(expire);
     }
 
     @Nullable Duration expire() {

@@ -10,6 +10,8 @@ import java.util.function.Supplier;
 
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.StoreException;
+import dev.sherlock.spi.WaitOutcome;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,7 +138,7 @@ final class LockState {
                     }
                     long remaining = deadline - System.nanoTime();
                     if (once || remaining <= 0 || isPermanent(ex)) {
-                        throw wrap("acquire", ex);
+                        throw wrap("acquire", ex, "It was not acquired");
                     }
                     logger.debug("{}: acquire attempt failed, retrying", id, ex);
                     pause(Math.min(backoff, remaining));
@@ -145,8 +147,10 @@ final class LockState {
                 }
                 backoff = FIRST_BACKOFF_NANOS;
                 long base = uncertain ? uncertainSince : sent;
-                if (result.acquired() && (expire == null || System.nanoTime() - Hold.deadline(base, expire) < 0)) {
-                    Hold started = new Hold(this, owner, result.fencingToken(), settings, base, uncertain);
+                if (result.acquired() && (expire == null
+                        || System.nanoTime() - Hold.deadline(base, expire, result.validFor()) < 0)) {
+                    Hold started = new Hold(this, owner, result.fencingToken(), settings, base, result.validFor(),
+                            uncertain);
                     this.hold = started;
                     started.start();
                     acquired = true;
@@ -170,12 +174,7 @@ final class LockState {
                     return false;
                 }
                 if (!result.acquired()) {
-                    long wait = Math.min(remaining, settings.retryInterval().toNanos());
-                    Duration holderRemaining = result.holderRemaining();
-                    if (holderRemaining != null) {
-                        wait = Math.min(wait, holderRemaining.toNanos() + MILLI);
-                    }
-                    awaitRelease(result.observedVersion(), wait);
+                    awaitChance(settings, result.holderRemaining(), result.observedVersion(), deadline);
                 }
             }
         }
@@ -186,15 +185,49 @@ final class LockState {
         }
     }
 
-    private void awaitRelease(long observedVersion, long waitNanos) {
+    /**
+     * Waits after a failed attempt until the lock may be free, the next attempt is due (a retry interval after this
+     * one, so a lost notification never stalls the waiter), the holder's known lifetime ends, or the caller's
+     * deadline. A backend that sees the lock still held (a renewal, a timed-out wait) lets it wait on without an
+     * attempt.
+     */
+    private void awaitChance(LockSettings settings, @Nullable Duration holderRemaining, long observedVersion,
+            long deadline) {
+        long now = System.nanoTime();
+        long until = Math.min(deadline, now + settings.retryInterval().toNanos());
+        if (holderRemaining != null) {
+            until = Math.min(until, now + holderRemaining.toNanos() + MILLI);
+        }
+        long observed = observedVersion;
+        while (true) {
+            long wait = until - System.nanoTime();
+            if (wait <= 0) {
+                return;
+            }
+            WaitOutcome outcome = awaitRelease(observed, wait);
+            if (outcome.mayBeFree()) {
+                return;
+            }
+            if (outcome.observedVersion() != 0) {
+                observed = outcome.observedVersion();
+            }
+            Duration remaining = outcome.holderRemaining();
+            if (remaining != null) {
+                until = Math.min(until, System.nanoTime() + remaining.toNanos() + MILLI);
+            }
+        }
+    }
+
+    private WaitOutcome awaitRelease(long observedVersion, long waitNanos) {
         try {
             try {
-                id.backend().awaitRelease(id.key(), observedVersion, Duration.ofNanos(waitNanos));
+                return id.backend().awaitRelease(id.key(), observedVersion, Duration.ofNanos(waitNanos));
             }
             catch (RuntimeException ex) {
                 // A failed notification must not stall the waiter: fall back to polling.
                 logger.debug("{}: waiting for a release notification failed, polling instead", id, ex);
                 TimeUnit.NANOSECONDS.sleep(waitNanos);
+                return WaitOutcome.tryAgain();
             }
         }
         catch (InterruptedException ex) {
@@ -284,8 +317,7 @@ final class LockState {
                 long remaining = giveUp - System.nanoTime();
                 if (remaining <= 0 || isPermanent(ex) || Thread.currentThread().isInterrupted()) {
                     Orphans.release(id, ending.owner);
-                    throw new LockBackendException(id.describe("release failed: " + ex.getMessage() + ". It is"
-                            + " released in the background; until then others wait for it"), ex);
+                    throw wrap("release", ex, "It is released in the background; until then others wait for it");
                 }
                 logger.debug("{}: release attempt failed, retrying", id, ex);
                 try {
@@ -313,7 +345,8 @@ final class LockState {
             return false;
         }
         long sent = System.nanoTime();
-        boolean renewed = call("renew", () -> id.backend().renew(id.key(), current.owner, current.expire()));
+        boolean renewed = call("renew", "The hold stays as it was until its deadline",
+                () -> id.backend().renew(id.key(), current.owner, current.expire()));
         return current.renewed(renewed, sent, "renew found it expired or taken over");
     }
 
@@ -331,7 +364,7 @@ final class LockState {
     }
 
     boolean locked() {
-        return call("check", () -> id.backend().isLocked(id.key()));
+        return call("check", "Whether anyone holds it is unknown", () -> id.backend().isLocked(id.key()));
     }
 
     private Hold heldHold(String action) {
@@ -343,12 +376,12 @@ final class LockState {
         return current;
     }
 
-    private <T> T call(String operation, Supplier<T> call) {
+    private <T> T call(String operation, String consequence, Supplier<T> call) {
         try {
             return uninterruptibly(call);
         }
         catch (RuntimeException ex) {
-            throw wrap(operation, ex);
+            throw wrap(operation, ex, consequence);
         }
     }
 
@@ -380,11 +413,17 @@ final class LockState {
                 || ex instanceof ClassCastException || ex instanceof UnsupportedOperationException;
     }
 
-    private LockException wrap(String operation, RuntimeException ex) {
+    /**
+     * The one report of a failed backend call: the lock, backend and namespace, the operation, what the store said
+     * ({@link StoreException}'s message is in the store's terms; any other exception is named by its type), and the
+     * consequence for the caller.
+     */
+    private LockException wrap(String operation, RuntimeException ex, String consequence) {
         if (ex instanceof LockException lockException) {
             return lockException;
         }
-        return new LockBackendException(id.describe(operation + " failed: " + ex.getMessage()), ex);
+        String what = ex instanceof StoreException ? ex.getMessage() : ex.toString();
+        return new LockBackendException(id.describe(operation + " failed: " + what + ". " + consequence), ex);
     }
 
     /** Tells the listeners about a loss found by the hold, once; does nothing for {@code null}. */

@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import dev.sherlock.spi.DaemonThreads;
 import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -117,11 +118,7 @@ final class Renewals {
     }
 
     private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "sherlock-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new DaemonThreads("sherlock-timer"));
         executor.setRemoveOnCancelPolicy(true);
         return executor;
     }

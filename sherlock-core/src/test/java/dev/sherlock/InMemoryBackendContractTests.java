@@ -5,10 +5,8 @@ import dev.sherlock.spi.LockBackend;
 /** The contract suite against the in-memory reference backend, which checks the suite as much as the backend. */
 class InMemoryBackendContractTests extends LockBackendContractTests {
 
-    private final InMemoryBackend backend = new InMemoryBackend();
-
     @Override
-    protected LockBackend backend() {
-        return backend;
+    protected LockBackend createBackend() {
+        return new InMemoryBackend();
     }
 }

@@ -3,7 +3,9 @@ package dev.sherlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -14,10 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.sherlock.spi.LockBackend;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,9 +34,10 @@ import static org.awaitility.Awaitility.await;
 /**
  * The contract every backend meets (DESIGN §4), run unchanged against each backend on a real server.
  *
- * <p>A backend's test class extends this and supplies only the hooks: {@link #backend()}, and where needed
- * {@link #otherBackend()} (a second client, as another process would have) and {@link #shortExpire()} (an expiry
- * just above the backend's granularity). Lock names are random, so tests may share one server.
+ * <p>A backend's test class extends this and supplies only the hooks: {@link #createBackend()}, and where needed
+ * {@link #createOtherBackend()} (a second client, as another process would have), {@link #closeAfterAll} (what the
+ * backends need, closed after them) and {@link #shortExpire()} (an expiry just above the backend's granularity).
+ * This class creates the backends once per test class and closes them after its tests. Lock names are random, so tests may share one server.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 public abstract class LockBackendContractTests {
@@ -40,12 +46,119 @@ public abstract class LockBackendContractTests {
 
     private final ExecutorService executor = Executors.newCachedThreadPool();
 
-    /** The backend under test; may return the same instance every time. */
-    protected abstract LockBackend backend();
+    /** The backends of each concrete test class, created on first use and closed after its tests. */
+    private static final Map<Class<?>, Fixture> fixtures = new ConcurrentHashMap<>();
 
-    /** A second client to the same store, as another process would have; the same backend by default. */
-    protected LockBackend otherBackend() {
-        return backend();
+    /**
+     * Creates the backend under test; called once per test class, and closed by this class after its tests.
+     * @return a new backend
+     */
+    protected abstract LockBackend createBackend();
+
+    /**
+     * Creates a second client to the same store, as another process would have; called once per test class, closed
+     * after its tests. By default there is none, and {@link #otherBackend()} is the backend under test.
+     * @return a new backend, or {@code null}
+     */
+    protected @Nullable LockBackend createOtherBackend() {
+        return null;
+    }
+
+    /**
+     * Registers something the backends need (a server, a connection factory) to be closed after this class's tests,
+     * after the backends.
+     * @param resource what to close
+     */
+    protected final void closeAfterAll(AutoCloseable resource) {
+        fixture().resources.add(resource);
+    }
+
+    /** The backend under test. */
+    protected final LockBackend backend() {
+        return fixture().backend();
+    }
+
+    /** A second client to the same store, as another process would have; the backend under test if none. */
+    protected final LockBackend otherBackend() {
+        Fixture fixture = fixture();
+        LockBackend other = fixture.other();
+        return other != null ? other : fixture.backend();
+    }
+
+    private Fixture fixture() {
+        return fixtures.computeIfAbsent(getClass(), type -> new Fixture(this));
+    }
+
+    @AfterAll
+    static void closeBackends(TestInfo test) throws Exception {
+        Fixture fixture = fixtures.remove(test.getTestClass().orElseThrow());
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    /** The backends of one test class, created lazily so a class that is skipped starts no server. */
+    private static final class Fixture implements AutoCloseable {
+
+        private final LockBackendContractTests tests;
+
+        private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+
+        private volatile @Nullable LockBackend backend;
+
+        private volatile @Nullable LockBackend other;
+
+        private volatile boolean otherCreated;
+
+        Fixture(LockBackendContractTests tests) {
+            this.tests = tests;
+        }
+
+        synchronized LockBackend backend() {
+            LockBackend created = backend;
+            if (created == null) {
+                created = tests.createBackend();
+                backend = created;
+            }
+            return created;
+        }
+
+        synchronized @Nullable LockBackend other() {
+            if (!otherCreated) {
+                otherCreated = true;
+                other = tests.createOtherBackend();
+            }
+            return other;
+        }
+
+        @Override
+        public void close() throws Exception {
+            List<AutoCloseable> all = new ArrayList<>();
+            if (other != null) {
+                all.add(other);
+            }
+            if (backend != null) {
+                all.add(backend);
+            }
+            all.addAll(resources);
+            Exception failure = null;
+            for (AutoCloseable closeable : all) {
+                try {
+                    closeable.close();
+                }
+                catch (Exception ex) {
+                    if (failure == null) {
+                        failure = ex;
+                    }
+                    else {
+                        failure.addSuppressed(ex);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
     }
 
     /** An expiry just above the backend's granularity, used by the expiry tests. */

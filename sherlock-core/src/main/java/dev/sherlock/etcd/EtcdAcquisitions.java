@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.StoreException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.kv.GetResponse;
@@ -142,7 +143,7 @@ final class EtcdAcquisitions {
         }
         if (!detached.isSucceeded()) {
             leases.abandon(lease, key);
-            throw new EtcdRequestException("the new lock key '" + key + "' was changed or deleted by someone else"
+            throw new StoreException("the new lock key '" + key + "' was changed or deleted by someone else"
                     + " before it could be made permanent", null);
         }
         leases.unused(lease);

@@ -6,12 +6,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.WaitOutcome;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -246,7 +246,7 @@ public final class EtcdBackend implements LockBackend {
                     return true;
                 }
             }
-            catch (EtcdRequestException ex) {
+            catch (StoreException ex) {
                 if (EtcdRequests.isLeaseNotFound(ex)) {
                     // The lease expired, and its key with it.
                     return false;
@@ -286,7 +286,7 @@ public final class EtcdBackend implements LockBackend {
     @Override
     public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         if (closed) {
-            throw new IllegalStateException("Backend etcd is closed");
+            throw new StoreException("the etcd backend is closed");
         }
         watches.await(key, observedVersion, maxWait);
         return WaitOutcome.tryAgain();

@@ -1,4 +1,5 @@
 package dev.sherlock.etcd;
+import dev.sherlock.spi.StoreException;
 
 import java.time.Duration;
 import java.util.Set;
@@ -110,7 +111,7 @@ final class EtcdLeases implements AutoCloseable {
         try {
             alive = requests.await(client.keepAliveOnce(spare.id()), "lease keep-alive", key);
         }
-        catch (EtcdRequestException ex) {
+        catch (StoreException ex) {
             if (EtcdRequests.isLeaseNotFound(ex)) {
                 return null;
             }
@@ -138,7 +139,7 @@ final class EtcdLeases implements AutoCloseable {
         try {
             long granted = keepAlive(attempt.id, key);
             if (granted < attempt.requestedTtl) {
-                throw new EtcdRequestException("etcd kept lease " + attempt.id + " of key '" + key + "' alive for "
+                throw new StoreException("etcd kept lease " + attempt.id + " of key '" + key + "' alive for "
                         + granted + " s instead of " + attempt.requestedTtl + " s", null);
             }
             attempt.grantedTtl = granted;

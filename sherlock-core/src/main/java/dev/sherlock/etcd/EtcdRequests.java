@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.sherlock.LockInterruptedException;
+import dev.sherlock.spi.StoreException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import org.jspecify.annotations.Nullable;
@@ -31,12 +32,12 @@ final class EtcdRequests {
         }
         catch (TimeoutException ex) {
             request.cancel(false);
-            throw new EtcdRequestException("etcd " + what + " on key '" + key + "' got no answer within " + timeout,
+            throw new StoreException("etcd " + what + " on key '" + key + "' got no answer within " + timeout,
                     ex);
         }
         catch (ExecutionException ex) {
             Throwable cause = unwrap(ex);
-            throw new EtcdRequestException("etcd " + what + " on key '" + key + "' failed: " + cause.getMessage(),
+            throw new StoreException("etcd " + what + " on key '" + key + "' failed: " + cause.getMessage(),
                     cause);
         }
         catch (InterruptedException ex) {
@@ -50,7 +51,7 @@ final class EtcdRequests {
     static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
         while ((cause instanceof ExecutionException || cause instanceof CompletionException
-                || cause instanceof EtcdRequestException) && cause.getCause() != null) {
+                || cause instanceof StoreException) && cause.getCause() != null) {
             cause = cause.getCause();
         }
         return cause;

@@ -4,6 +4,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import dev.sherlock.spi.DaemonThreads;
+
 /**
  * One daemon thread for the housekeeping of every etcd backend of the JVM: closing idle key watches and revoking
  * spare leases nobody used.
@@ -20,11 +22,7 @@ final class EtcdTimers {
     }
 
     private static ScheduledThreadPoolExecutor create() {
-        ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "sherlock-etcd");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, new DaemonThreads("sherlock-etcd"));
         created.setRemoveOnCancelPolicy(true);
         return created;
     }

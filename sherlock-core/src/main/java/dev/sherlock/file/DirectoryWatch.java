@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
+import dev.sherlock.spi.DaemonThreads;
+
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,9 +109,7 @@ final class DirectoryWatch {
     private static synchronized WatchService service(FileSystem fileSystem) throws IOException {
         if (service == null) {
             WatchService created = fileSystem.newWatchService();
-            Thread thread = new Thread(() -> run(created), "sherlock-file-watch");
-            thread.setDaemon(true);
-            thread.start();
+            new DaemonThreads("sherlock-file-watch").start(() -> run(created));
             service = created;
         }
         return service;

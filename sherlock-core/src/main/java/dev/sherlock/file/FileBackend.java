@@ -6,15 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
-import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.FencingTokens;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.WaitOutcome;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -128,7 +128,7 @@ public final class FileBackend implements LockBackend {
                 return new Change<>(null,
                         AcquireResult.held(remaining == null ? null : Duration.ofNanos(remaining), observed));
             }
-            long token = Math.max(state.token() + 1, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
+            long token = FencingTokens.next(state.token(), Clock.systemUTC());
             return new Change<>(LockFile.held(owner, token, boot, sent, expire), AcquireResult.acquired(token));
         });
     }
@@ -163,8 +163,7 @@ public final class FileBackend implements LockBackend {
             }
         }
         catch (IOException ex) {
-            throw new LockBackendException("Backend file: lock file " + file + " cannot be read: " + ex
-                    + ". Every process sharing the directory must be able to read and write its files", ex);
+            throw inaccessible(file, "read", ex);
         }
         finally {
             stripe.unlock();
@@ -223,8 +222,7 @@ public final class FileBackend implements LockBackend {
             }
         }
         catch (IOException ex) {
-            throw new LockBackendException("Backend file: lock file " + file + " cannot be updated: " + ex
-                    + ". Every process sharing the directory must be able to read and write its files", ex);
+            throw inaccessible(file, "updated", ex);
         }
         finally {
             stripe.unlock();
@@ -289,6 +287,11 @@ public final class FileBackend implements LockBackend {
     }
 
     private record Change<T>(@Nullable LockFile next, T result) {
+    }
+
+    private static StoreException inaccessible(Path file, String what, IOException ex) {
+        return new StoreException("lock file " + file + " cannot be " + what + ": " + ex
+                + ". Every process sharing the directory must be able to read and write its files", ex);
     }
 
     /**

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
+import dev.sherlock.spi.StoreException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -136,7 +136,7 @@ final class LockDirectory {
                 return false;
             }
             if (shared) {
-                throw new LockBackendException("Backend file: shared 'directory' " + path + " was removed; Sherlock"
+                throw new StoreException("shared 'directory' " + path + " was removed; Sherlock"
                         + " creates only private directories. Create it again with the group and mode its users need");
             }
             try {
@@ -144,12 +144,12 @@ final class LockDirectory {
                 current = identity();
             }
             catch (IOException again) {
-                throw new LockBackendException("Backend file: 'directory' " + path + " was removed and cannot be"
+                throw new StoreException("'directory' " + path + " was removed and cannot be"
                         + " created again: " + again + ". Choose a writable directory", again);
             }
         }
         catch (IOException ex) {
-            throw new LockBackendException("Backend file: 'directory' " + path + " cannot be read: " + ex, ex);
+            throw new StoreException("'directory' " + path + " cannot be read: " + ex, ex);
         }
         if (!current.equals(identity) || (watch != null && !watch.registered())) {
             renew(current);

@@ -9,6 +9,7 @@ import dev.sherlock.LockConfigurationException;
 import dev.sherlock.kubernetes.LeaseObservations.Observation;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.WaitOutcome;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -367,8 +368,8 @@ public final class KubernetesBackend implements LockBackend {
         }
     }
 
-    private LeaseRequestException failure(String verb, String key, ApiException ex) {
-        return LeaseRequestException.of(verb, client.getBasePath(), namespace, key, ex);
+    private StoreException failure(String verb, String key, ApiException ex) {
+        return LeaseFailures.of(verb, client.getBasePath(), namespace, key, ex);
     }
 
     @Override

@@ -1,12 +1,14 @@
 package dev.sherlock.kubernetes;
 
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
+
+import dev.sherlock.spi.FencingTokens;
 
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Lease;
@@ -133,8 +135,7 @@ final class LeaseContents {
 
     static long nextToken(@Nullable V1Lease lease) {
         long previous = lease == null ? 0 : fencingToken(lease);
-        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-        return Math.max(previous + 1, micros);
+        return FencingTokens.next(previous, Clock.systemUTC());
     }
 
     private static OffsetDateTime now() {

@@ -8,6 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.sherlock.spi.DaemonThreads;
+
 import com.google.gson.reflect.TypeToken;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
@@ -57,6 +59,8 @@ final class LeaseWatches implements AutoCloseable {
 
     /** Seconds after which the server ends each watch session; 0 when the client's read timeout is too short. */
     private final int sessionSeconds;
+
+    private static final DaemonThreads watchThreads = new DaemonThreads("sherlock-kubernetes-watch");
 
     private final ConcurrentHashMap<String, LeaseWatch> watches = new ConcurrentHashMap<>();
 
@@ -114,9 +118,7 @@ final class LeaseWatches implements AutoCloseable {
                 return null;
             }
             LeaseWatch started = new LeaseWatch(name, Long.toString(version), now);
-            Thread thread = new Thread(started, "sherlock-kubernetes-watch");
-            thread.setDaemon(true);
-            thread.start();
+            watchThreads.start(started);
             return started;
         });
     }

@@ -2,8 +2,7 @@ package dev.sherlock.memcached;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,7 +13,9 @@ import java.util.concurrent.locks.LockSupport;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockInterruptedException;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.FencingTokens;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.StoreException;
 import net.spy.memcached.CASResponse;
 import net.spy.memcached.CASValue;
 import net.spy.memcached.ConnectionFactoryBuilder;
@@ -201,11 +202,11 @@ public final class MemcachedBackend implements LockBackend {
             created = restarted.getCas();
         }
         String fenceKey = MemcachedKeys.fenceKey(key);
-        OperationFuture<Long> incr = client.asyncIncr(fenceKey, 1L, nowMicros(), 0);
+        OperationFuture<Long> incr = client.asyncIncr(fenceKey, 1L, FencingTokens.micros(clock), 0);
         long token = await(incr, "incr", fenceKey);
         if (token <= 0) {
             OperationStatus status = incr.getStatus();
-            throw new IllegalStateException("memcached 'incr' of fencing counter '" + fenceKey + "' failed: "
+            throw new StoreException("memcached 'incr' of fencing counter '" + fenceKey + "' failed: "
                     + (status == null ? "no status" : status.getMessage() + " (" + status.getStatusCode() + ")")
                     + ". If it holds something other than a number, delete that key");
         }
@@ -280,7 +281,7 @@ public final class MemcachedBackend implements LockBackend {
             // Changed since the gets: if it is still ours, a renewal of this same hold sent after our gets won the
             // race and extended it at least as far as ours would have.
             case EXISTS -> owner.equals(await(client.asyncGet(key, OwnerTranscoder.INSTANCE), "get", key));
-            default -> throw new IllegalStateException("memcached 'cas' of key '" + key + "' answered " + response);
+            default -> throw new StoreException("memcached 'cas' of key '" + key + "' answered " + response);
         };
     }
 
@@ -309,10 +310,6 @@ public final class MemcachedBackend implements LockBackend {
         }
     }
 
-    private long nowMicros() {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
-    }
-
     private <T> T await(Future<T> future, String operation, String key) {
         try {
             return future.get(client.getOperationTimeout(), TimeUnit.MILLISECONDS);
@@ -325,12 +322,16 @@ public final class MemcachedBackend implements LockBackend {
         }
         catch (ExecutionException ex) {
             Throwable cause = ex.getCause() == null ? ex : ex.getCause();
-            throw new IllegalStateException("memcached '" + operation + "' of key '" + key + "' failed: " + cause,
+            throw new StoreException("memcached '" + operation + "' of key '" + key + "' failed: " + cause,
                     cause);
+        }
+        catch (CancellationException ex) {
+            throw new StoreException("memcached '" + operation + "' of key '" + key + "' was cancelled: "
+                    + ex.getMessage(), ex);
         }
         catch (TimeoutException ex) {
             future.cancel(true);
-            throw new IllegalStateException("memcached '" + operation + "' of key '" + key + "' timed out after "
+            throw new StoreException("memcached '" + operation + "' of key '" + key + "' timed out after "
                     + client.getOperationTimeout() + " ms: " + ex.getMessage(), ex);
         }
     }
@@ -345,12 +346,12 @@ public final class MemcachedBackend implements LockBackend {
                 return code;
             }
         }
-        throw new IllegalStateException("memcached '" + operation + "' of key '" + key + "' failed: "
+        throw new StoreException("memcached '" + operation + "' of key '" + key + "' failed: "
                 + (status == null ? "no status" : status.getMessage() + " (" + code + ")"));
     }
 
-    private static IllegalStateException casContention(String operation, String key) {
-        return new IllegalStateException("memcached '" + operation + "' of key '" + key + "' kept failing its CAS"
+    private static StoreException casContention(String operation, String key) {
+        return new StoreException("memcached '" + operation + "' of key '" + key + "' kept failing its CAS"
                 + " check after " + CAS_ATTEMPTS + " attempts while the lock was still ours");
     }
 

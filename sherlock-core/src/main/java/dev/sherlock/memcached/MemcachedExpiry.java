@@ -3,6 +3,8 @@ package dev.sherlock.memcached;
 import java.time.Duration;
 import java.time.Instant;
 
+import dev.sherlock.spi.Durations;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,7 +46,7 @@ final class MemcachedExpiry {
         if (expire == null) {
             return 0;
         }
-        long seconds = ceilSeconds(expire) + 1;
+        long seconds = Durations.ceilSeconds(expire) + 1;
         if (seconds <= MAX_RELATIVE_SECONDS) {
             return (int) seconds;
         }
@@ -67,7 +69,7 @@ final class MemcachedExpiry {
         if (expire.compareTo(MIN) < 0) {
             return "is shorter than the 1 s memcached can keep (it counts whole seconds); use at least 1s";
         }
-        long seconds = ceilSeconds(expire) + 1;
+        long seconds = Durations.ceilSeconds(expire) + 1;
         if (seconds > MAX_RELATIVE_SECONDS && nowEpochSecond + seconds > LATEST_EPOCH_SECOND) {
             long days = Math.max(0, LATEST_EPOCH_SECOND - nowEpochSecond - 1) / 86_400;
             return "would end after " + Instant.ofEpochSecond(LATEST_EPOCH_SECOND) + ", the latest time memcached can"
@@ -76,8 +78,4 @@ final class MemcachedExpiry {
         return null;
     }
 
-    private static long ceilSeconds(Duration expire) {
-        long seconds = expire.getSeconds();
-        return expire.getNano() > 0 ? seconds + 1 : seconds;
-    }
 }

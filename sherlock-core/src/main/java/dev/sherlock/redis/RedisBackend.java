@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.sherlock.LockConfigurationException;
+import dev.sherlock.LockException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.WaitOutcome;
@@ -148,7 +149,7 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        List<?> result = scripts.eval(RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner), millis(expire),
+        List<?> result = scripts.eval("acquire", RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner), millis(expire),
                 counterTtl(expire), notifications == null ? NO_CHANNEL : WAITING);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(((Number) result.get(1)).longValue());
@@ -160,14 +161,14 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public boolean release(String key, String owner) {
-        Long released = scripts.eval(RedisScripts.release, ReturnType.INTEGER, key, bytes(owner), channel,
+        Long released = scripts.eval("release", RedisScripts.release, ReturnType.INTEGER, key, bytes(owner), channel,
                 releasedCounterTtl, REMEMBERED_RELEASES);
         return released != null && released == 1;
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
-        Long renewed = scripts.eval(RedisScripts.renew, ReturnType.INTEGER, key, bytes(owner), millis(expire),
+        Long renewed = scripts.eval("renew", RedisScripts.renew, ReturnType.INTEGER, key, bytes(owner), millis(expire),
                 counterTtl(expire));
         return renewed != null && renewed == 1;
     }
@@ -176,6 +177,12 @@ public final class RedisBackend implements LockBackend {
     public boolean isLocked(String key) {
         try (RedisConnection connection = connectionFactory.getConnection()) {
             return Boolean.TRUE.equals(connection.keyCommands().exists(bytes(key)));
+        }
+        catch (LockException ex) {
+            throw ex;
+        }
+        catch (RuntimeException ex) {
+            throw ScriptRunner.failure("exists", key, ex);
         }
     }
 
@@ -188,8 +195,10 @@ public final class RedisBackend implements LockBackend {
         if (notifications == null) {
             return LockBackend.super.awaitRelease(key, observedVersion, maxWait);
         }
-        notifications.await(key, observedVersion, maxWait.toNanos());
-        return WaitOutcome.tryAgain();
+        if (notifications.await(key, observedVersion, maxWait) || !notifications.listening()) {
+            return WaitOutcome.tryAgain();
+        }
+        return WaitOutcome.stillHeld(null, observedVersion);
     }
 
     /** The release notifications, or {@code null} when switched off. */

@@ -1,13 +1,10 @@
 package dev.sherlock.redis;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.function.BiFunction;
+import java.time.Duration;
 
+import dev.sherlock.spi.DaemonThreads;
+import dev.sherlock.spi.ReleaseSignals;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,21 +29,9 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(ReleaseNotifications.class);
 
-    private static final int RECENT_SLOTS = 1024;
+    private static final DaemonThreads subscriptionThreads = new DaemonThreads("sherlock-redis-subscription");
 
-    /** Recent releases older than this are not trusted to be newer than an observation; waiting is bounded anyway. */
-    private static final long RECENT_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-    private static final AtomicInteger threads = new AtomicInteger();
-
-    private static final BiFunction<String, @Nullable Waiters, Waiters> join = (key, waiters) -> {
-        Waiters joined = waiters == null ? new Waiters() : waiters;
-        joined.users++;
-        return joined;
-    };
-
-    private static final BiFunction<String, Waiters, @Nullable Waiters> leave = (key, waiters) -> --waiters.users == 0
-            ? null : waiters;
+    private static final DaemonThreads retryThreads = new DaemonThreads("sherlock-redis-subscribe");
 
     /** How long to wait between attempts to subscribe when the first one failed. */
     private static final long RETRY_MILLIS = 5_000;
@@ -55,9 +40,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
 
     private final String channel;
 
-    private final ConcurrentHashMap<String, Waiters> waiting = new ConcurrentHashMap<>();
-
-    private final AtomicReferenceArray<@Nullable Release> recent = new AtomicReferenceArray<>(RECENT_SLOTS);
+    private final ReleaseSignals signals = new ReleaseSignals();
 
     private volatile @Nullable RedisMessageListenerContainer container;
 
@@ -73,8 +56,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
             logger.warn("Backend redis: cannot subscribe to release channel '{}' ({}); waiters poll at their retry"
                     + " interval until a retry every {} s succeeds", channel, failure.getMessage(),
                     RETRY_MILLIS / 1000);
-            Thread retry = new Thread(this::retry, "sherlock-redis-subscribe-" + threads.incrementAndGet());
-            retry.setDaemon(true);
+            Thread retry = retryThreads.newThread(this::retry);
             this.retrying = retry;
             retry.start();
         }
@@ -89,7 +71,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         created.setConnectionFactory(connectionFactory);
         // Messages only wake waiters: handle them on the client's thread, with no hop through an executor.
         created.setTaskExecutor(Runnable::run);
-        created.setSubscriptionExecutor(daemonThreads());
+        created.setSubscriptionExecutor(subscriptionThreads::start);
         created.addMessageListener(this, new ChannelTopic(channel));
         created.afterPropertiesSet();
         try {
@@ -135,14 +117,9 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         return current != null && current.isListening();
     }
 
-    void await(String key, long observedVersion, long waitNanos) throws InterruptedException {
-        Waiters waiters = waiting.compute(key, join);
-        try {
-            waiters.await(observedVersion, releasedRecently(key, observedVersion), waitNanos);
-        }
-        finally {
-            waiting.computeIfPresent(key, leave);
-        }
+    /** Waits for a release of the key newer than {@code observedVersion}; {@code false} if the wait timed out. */
+    boolean await(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+        return signals.await(key, observedVersion, maxWait);
     }
 
     @Override
@@ -158,38 +135,17 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
             return;
         }
         String key = new String(body, i + 1, body.length - i - 1, StandardCharsets.UTF_8);
-        recent.set(slot(key), new Release(key, version, System.nanoTime()));
-        Waiters waiters = waiting.get(key);
-        if (waiters != null) {
-            waiters.released(version);
-        }
+        signals.released(key, version);
     }
 
     /** How many threads wait for a release of the key: for tests. */
     int waiters(String key) {
-        Waiters waiters = waiting.get(key);
-        return waiters == null ? 0 : waiters.users;
+        return signals.waiters(key);
     }
 
     /** The latest release of the key seen in the last moment, or 0: for tests. */
     long recentRelease(String key) {
-        Release release = recent.get(slot(key));
-        return release != null && release.key.equals(key) ? release.version : 0;
-    }
-
-    private boolean releasedRecently(String key, long observedVersion) {
-        if (observedVersion <= 0) {
-            // Nothing to compare with: only releases seen from now on count.
-            return false;
-        }
-        Release release = recent.get(slot(key));
-        return release != null && release.version > observedVersion && release.key.equals(key)
-                && System.nanoTime() - release.received < RECENT_NANOS;
-    }
-
-    private static int slot(String key) {
-        int hash = key.hashCode();
-        return (hash ^ (hash >>> 16)) & (RECENT_SLOTS - 1);
+        return signals.recentRelease(key);
     }
 
     @Override
@@ -214,49 +170,6 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         }
         catch (Exception ex) {
             logger.debug("Backend redis: closing the subscription to '{}' failed", channel, ex);
-        }
-    }
-
-    private static Executor daemonThreads() {
-        return task -> {
-            Thread thread = new Thread(task, "sherlock-redis-subscription-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            thread.start();
-        };
-    }
-
-    private record Release(String key, long version, long received) {
-    }
-
-    /** The local waiters of one key; {@link #users} changes only inside the map's compute functions. */
-    private static final class Waiters {
-
-        volatile int users;
-
-        private long highest;
-
-        private long sequence;
-
-        synchronized void released(long version) {
-            highest = Math.max(highest, version);
-            sequence++;
-            notifyAll();
-        }
-
-        synchronized void await(long observedVersion, boolean alreadyReleased, long waitNanos)
-                throws InterruptedException {
-            if (alreadyReleased) {
-                return;
-            }
-            long start = sequence;
-            long deadline = System.nanoTime() + waitNanos;
-            while (!(observedVersion > 0 ? highest > observedVersion : sequence != start)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            }
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.sherlock.redis;
 
 import java.nio.charset.StandardCharsets;
 
+import dev.sherlock.LockException;
+import dev.sherlock.spi.StoreException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.connection.RedisConnection;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -29,9 +31,27 @@ final class ScriptRunner {
 
     /**
      * Runs the script with KEYS = lock key, fence key, waiting key and the given ARGV.
+     * @throws StoreException if the client or the server failed
      */
+    <T> T eval(String operation, RedisScript<?> script, ReturnType type, String key, byte[]... args) {
+        try {
+            return evalUnchecked(script, type, key, args);
+        }
+        catch (LockException ex) {
+            throw ex;
+        }
+        catch (RuntimeException ex) {
+            throw failure(operation, key, ex);
+        }
+    }
+
+    /** The backend's one description of a failed Redis call. */
+    static StoreException failure(String operation, String key, RuntimeException ex) {
+        return new StoreException("redis '" + operation + "' of key '" + key + "' failed: " + ex.getMessage(), ex);
+    }
+
     @SuppressWarnings("unchecked")
-    <T> T eval(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
+    private <T> T evalUnchecked(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
         byte[] lockKey = key.getBytes(StandardCharsets.UTF_8);
         String companion = RedisKeys.companionPrefix(lockKey);
         byte[][] keys = {lockKey, bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};

@@ -1,5 +1,7 @@
 package dev.sherlock.spi;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The store failed to carry out a backend call: it was unreachable, timed out, or answered with an error.
  *
@@ -29,7 +31,7 @@ public class StoreException extends RuntimeException {
      * @param message what failed, in the store's terms: the operation and the key
      * @param cause the client library's exception
      */
-    public StoreException(String message, Throwable cause) {
+    public StoreException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

@@ -11,19 +11,14 @@ class FileBackendContractTests extends LockBackendContractTests {
     @TempDir
     static Path directory;
 
-    private static FileBackend backend;
-
     @Override
-    protected synchronized LockBackend backend() {
-        if (backend == null) {
-            backend = FileBackend.of(directory);
-        }
-        return backend;
+    protected LockBackend createBackend() {
+        return FileBackend.of(directory);
     }
 
     /** Another process would open the same directory with its own backend. */
     @Override
-    protected LockBackend otherBackend() {
+    protected LockBackend createOtherBackend() {
         return FileBackend.of(directory);
     }
 }

@@ -7,7 +7,7 @@ import dev.sherlock.LockBackendContractTests;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.testserver.LeaseApiServer;
 import dev.sherlock.testserver.LeaseApiServer.Verb;
-import org.junit.jupiter.api.AfterAll;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The contract suite against the test Lease API server, through client-java. The server grants only the verbs
@@ -15,43 +15,25 @@ import org.junit.jupiter.api.AfterAll;
  */
 class KubernetesBackendContractTests extends LockBackendContractTests {
 
-    private static LeaseApiServer server;
+    private @Nullable LeaseApiServer server;
 
-    private static KubernetesBackend backend;
-
-    private static KubernetesBackend other;
-
-    private static synchronized LeaseApiServer server() {
+    private synchronized LeaseApiServer server() {
         if (server == null) {
             server = LeaseApiServer.start(EnumSet.of(Verb.GET, Verb.CREATE, Verb.UPDATE, Verb.WATCH), 100_000);
+            closeAfterAll(server);
         }
         return server;
     }
 
-    @AfterAll
-    static void stop() {
-        if (backend != null) {
-            backend.close();
-            other.close();
-            server.close();
-        }
-    }
-
     @Override
-    protected LockBackend backend() {
-        if (backend == null) {
-            backend = KubernetesBackend.builder().client(server().client()).namespace("default").build();
-        }
-        return backend;
+    protected LockBackend createBackend() {
+        return KubernetesBackend.of(server().client());
     }
 
     /** Another process: its own client, and its own observations of the Leases. */
     @Override
-    protected LockBackend otherBackend() {
-        if (other == null) {
-            other = KubernetesBackend.builder().client(server().client()).namespace("default").build();
-        }
-        return other;
+    protected LockBackend createOtherBackend() {
+        return KubernetesBackend.of(server().client());
     }
 
     /** leaseDurationSeconds is whole seconds. */

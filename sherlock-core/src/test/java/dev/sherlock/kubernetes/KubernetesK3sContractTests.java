@@ -9,7 +9,7 @@ import dev.sherlock.LockBackendContractTests;
 import dev.sherlock.spi.LockBackend;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.util.Config;
-import org.junit.jupiter.api.AfterAll;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.k3s.K3sContainer;
@@ -26,12 +26,6 @@ class KubernetesK3sContractTests extends LockBackendContractTests {
 
     private static final DockerImageName IMAGE = DockerImageName.parse("rancher/k3s:v1.28.8-k3s1");
 
-    private static K3sContainer k3s;
-
-    private static KubernetesBackend backend;
-
-    private static KubernetesBackend other;
-
     static boolean dockerAvailable() {
         try {
             return DockerClientFactory.instance().isDockerAvailable();
@@ -41,10 +35,14 @@ class KubernetesK3sContractTests extends LockBackendContractTests {
         }
     }
 
-    private static synchronized ApiClient client() {
+    private @Nullable K3sContainer k3s;
+
+    private synchronized ApiClient client() {
         if (k3s == null) {
-            k3s = new K3sContainer(IMAGE);
-            k3s.start();
+            K3sContainer started = new K3sContainer(IMAGE);
+            started.start();
+            k3s = started;
+            closeAfterAll(started::stop);
         }
         try {
             return Config.fromConfig(new StringReader(k3s.getKubeConfigYaml()));
@@ -54,34 +52,15 @@ class KubernetesK3sContractTests extends LockBackendContractTests {
         }
     }
 
-    @AfterAll
-    static void stop() {
-        if (backend != null) {
-            backend.close();
-        }
-        if (other != null) {
-            other.close();
-        }
-        if (k3s != null) {
-            k3s.stop();
-        }
-    }
-
     @Override
-    protected LockBackend backend() {
-        if (backend == null) {
-            backend = KubernetesBackend.of(client());
-        }
-        return backend;
+    protected LockBackend createBackend() {
+        return KubernetesBackend.of(client());
     }
 
     /** Another process: its own client, and its own observations of the Leases. */
     @Override
-    protected LockBackend otherBackend() {
-        if (other == null) {
-            other = KubernetesBackend.of(client());
-        }
-        return other;
+    protected LockBackend createOtherBackend() {
+        return KubernetesBackend.of(client());
     }
 
     /** leaseDurationSeconds is whole seconds. */

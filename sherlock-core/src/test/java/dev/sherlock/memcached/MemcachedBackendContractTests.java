@@ -9,25 +9,15 @@ import dev.sherlock.testserver.TestServers;
 
 class MemcachedBackendContractTests extends LockBackendContractTests {
 
-    private static MemcachedBackend backend;
-
-    private static MemcachedBackend other;
-
     @Override
-    protected LockBackend backend() {
-        if (backend == null) {
-            backend = MemcachedBackend.builder().servers(servers()).build();
-        }
-        return backend;
+    protected LockBackend createBackend() {
+        return MemcachedBackend.builder().servers(servers()).build();
     }
 
     /** Another process would have its own client and connection. */
     @Override
-    protected LockBackend otherBackend() {
-        if (other == null) {
-            other = MemcachedBackend.builder().servers(servers()).build();
-        }
-        return other;
+    protected LockBackend createOtherBackend() {
+        return MemcachedBackend.builder().servers(servers()).build();
     }
 
     /** memcached counts whole seconds. */

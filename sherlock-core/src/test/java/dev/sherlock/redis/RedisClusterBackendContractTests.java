@@ -7,12 +7,12 @@ import dev.sherlock.spi.LockBackend;
 class RedisClusterBackendContractTests extends LockBackendContractTests {
 
     @Override
-    protected LockBackend backend() {
-        return RedisTestSupport.cluster();
+    protected LockBackend createBackend() {
+        return RedisTestSupport.fresh(RedisTestSupport.Kind.CLUSTER, this::closeAfterAll);
     }
 
     @Override
-    protected LockBackend otherBackend() {
-        return RedisTestSupport.otherCluster();
+    protected LockBackend createOtherBackend() {
+        return RedisTestSupport.fresh(RedisTestSupport.Kind.CLUSTER, this::closeAfterAll);
     }
 }

@@ -10,12 +10,12 @@ import dev.sherlock.spi.LockBackend;
 class RedisJedisBackendContractTests extends LockBackendContractTests {
 
     @Override
-    protected LockBackend backend() {
-        return RedisTestSupport.jedis();
+    protected LockBackend createBackend() {
+        return RedisTestSupport.fresh(RedisTestSupport.Kind.JEDIS, this::closeAfterAll);
     }
 
     @Override
-    protected LockBackend otherBackend() {
-        return RedisTestSupport.otherJedis();
+    protected LockBackend createOtherBackend() {
+        return RedisTestSupport.fresh(RedisTestSupport.Kind.JEDIS, this::closeAfterAll);
     }
 }

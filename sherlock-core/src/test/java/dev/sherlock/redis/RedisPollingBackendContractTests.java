@@ -7,12 +7,12 @@ import dev.sherlock.spi.LockBackend;
 class RedisPollingBackendContractTests extends LockBackendContractTests {
 
     @Override
-    protected LockBackend backend() {
-        return RedisTestSupport.polling();
+    protected LockBackend createBackend() {
+        return RedisTestSupport.fresh(RedisTestSupport.Kind.POLLING, this::closeAfterAll);
     }
 
     @Override
-    protected LockBackend otherBackend() {
-        return RedisTestSupport.otherStandalone();
+    protected LockBackend createOtherBackend() {
+        return RedisTestSupport.fresh(RedisTestSupport.Kind.STANDALONE, this::closeAfterAll);
     }
 }

@@ -2,14 +2,17 @@ package dev.sherlock.redis;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import dev.sherlock.testserver.LocalServer;
-import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.api.sync.RedisCommands;
 import dev.sherlock.testserver.RedisCluster;
 import dev.sherlock.testserver.TestServers;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.RedisConnection;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -58,6 +61,23 @@ final class RedisTestSupport {
             standalone = keep(RedisBackend.of(keep(factory(TestServers.redis()))));
         }
         return standalone;
+    }
+
+    /** The kinds of backend the contract suites run on. */
+    enum Kind { STANDALONE, POLLING, CLUSTER, JEDIS }
+
+    /**
+     * A backend of its own, on a connection factory of its own that {@code closeLater} is handed to close after the
+     * backend: for fixtures that close what they create.
+     */
+    static RedisBackend fresh(Kind kind, Consumer<AutoCloseable> closeLater) {
+        RedisConnectionFactory factory = switch (kind) {
+            case STANDALONE, POLLING -> factory(TestServers.redis());
+            case CLUSTER -> factory(RedisCluster.shared());
+            case JEDIS -> jedisFactory(TestServers.redis());
+        };
+        closeLater.accept(((DisposableBean) factory)::destroy);
+        return RedisBackend.builder().connectionFactory(factory).notifications(kind != Kind.POLLING).build();
     }
 
     /** A second backend with its own connections to the shared redis-server, as another process has. */

@@ -1,29 +1,28 @@
 package dev.sherlock.kubernetes;
 
+import dev.sherlock.spi.StoreException;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.JSON;
 import io.kubernetes.client.openapi.models.V1Status;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A Lease request the API server refused or could not be sent, described for people: the operation, the Lease, the
- * HTTP status with the server's own message, and what to do. The core adds the lock's name and backend in front.
+ * Describes a Lease request the API server refused or that could not be sent, as the backend's
+ * {@link StoreException}: the operation, the Lease, the HTTP status with the server's own message, and what to do.
+ * The core adds the lock's name and backend in front.
  */
-final class LeaseRequestException extends RuntimeException {
+final class LeaseFailures {
 
-    private static final long serialVersionUID = 1L;
-
-    private LeaseRequestException(String message, ApiException cause) {
-        super(message, cause);
+    private LeaseFailures() {
     }
 
-    static LeaseRequestException of(String verb, String server, String namespace, String leaseName,
+    static StoreException of(String verb, String server, String namespace, String leaseName,
             ApiException ex) {
         String lease = "lease '" + leaseName + "' in Kubernetes namespace '" + namespace + "'";
         int code = ex.getCode();
         if (code == 0) {
             Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
-            return new LeaseRequestException("the Kubernetes API server at " + server + " could not be reached to "
+            return new StoreException("the Kubernetes API server at " + server + " could not be reached to "
                     + verb + " " + lease + ": " + cause, ex);
         }
         String body = ex.getResponseBody();
@@ -34,7 +33,7 @@ final class LeaseRequestException extends RuntimeException {
                 + (status != null && status.getReason() != null && !status.getReason().isEmpty()
                         ? " " + status.getReason() : "")
                 + ": " + said + advice(code, verb, namespace, status);
-        return new LeaseRequestException(message, ex);
+        return new StoreException(message, ex);
     }
 
     private static String advice(int code, String verb, String namespace, @Nullable V1Status status) {
