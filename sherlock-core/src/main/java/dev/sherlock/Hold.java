@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
  * <p>On the hot path a hold has one scheduled task: its first renewal (or, without auto-renew, its watchdog). The
  * watchdog of a renewed hold is armed while a renewal is under way, so a renewal call that hangs cannot keep the hold
  * alive past its deadline.
+ *
+ * <p>Kept whole (a little over 300 lines): the deadline, the renewals and the watchdog of one acquisition share one
+ * monitor, and the argument that they never let two holders believe at once reads best in one place.
  */
 final class Hold {
 

@@ -18,16 +18,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The hold state of one lock in this JVM and the generic algorithm over the SPI: local queueing and reentrancy,
- * waiting with wall-time deadlines, riding out transient backend errors, and listeners. One acquisition's renewal
- * and loss live in {@link Hold}.
+ * release, renew and listeners. Waiting for the backend lock lives in {@link Acquisition}; one acquisition's renewal
+ * and loss in {@link Hold}.
  *
  * <p>A fair local lock orders the threads of this JVM: only the thread at its head talks to the backend, so local
  * waiters queue here instead of all polling the server, and its hold count is the reentrancy count.
  *
- * <p>All attempts of one acquire call use one owner token, so an attempt whose request reached the backend without
- * an answer (a lost reply, a timeout, a connection reset) is found by the next attempt as held by its own owner,
- * which the SPI answers as acquired. If the call gives up after such an attempt, that owner is released in the
- * background, so nothing stays locked by nobody.
+ * <p>Kept whole (a little over 300 lines): local queueing, release and renew share the local lock and the current
+ * hold.
  */
 final class LockState {
 
@@ -36,7 +34,7 @@ final class LockState {
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
     /** First pause after a transient backend error; it doubles up to the retry interval. */
-    private static final long FIRST_BACKOFF_NANOS = 10 * MILLI;
+    static final long FIRST_BACKOFF_NANOS = 10 * MILLI;
 
     private final LockId id;
 
@@ -89,7 +87,7 @@ final class LockState {
         }
         boolean acquired = false;
         try {
-            acquired = acquireOnBackend(settings, start + timeoutNanos, timeoutNanos == 0);
+            acquired = new Acquisition(this, settings).run(start + timeoutNanos, timeoutNanos == 0);
             return acquired;
         }
         finally {
@@ -113,135 +111,12 @@ final class LockState {
                 + " over). Release it first"));
     }
 
-    private boolean acquireOnBackend(LockSettings settings, long deadline, boolean once) {
-        LockBackend backend = id.backend();
-        Duration expire = settings.expire();
-        String owner = Owners.next();
-        // Whether a request of this owner may have been applied without our knowing, or may still be (a failed
-        // request can be resent by the client), and since when: the backend's expiry may count from then.
-        boolean uncertain = false;
-        long uncertainSince = 0;
-        long backoff = FIRST_BACKOFF_NANOS;
-        boolean acquired = false;
-        try {
-            while (true) {
-                String attemptOwner = owner;
-                long sent = System.nanoTime();
-                AcquireResult result;
-                try {
-                    result = uninterruptibly(() -> backend.tryAcquire(id.key(), attemptOwner, expire));
-                }
-                catch (RuntimeException ex) {
-                    if (!uncertain) {
-                        uncertain = true;
-                        uncertainSince = sent;
-                    }
-                    long remaining = deadline - System.nanoTime();
-                    if (once || remaining <= 0 || isPermanent(ex)) {
-                        throw wrap("acquire", ex, "It was not acquired");
-                    }
-                    logger.debug("{}: acquire attempt failed, retrying", id, ex);
-                    pause(Math.min(backoff, remaining));
-                    backoff = nextBackoff(backoff, settings);
-                    continue;
-                }
-                backoff = FIRST_BACKOFF_NANOS;
-                long base = uncertain ? uncertainSince : sent;
-                if (result.acquired() && (expire == null
-                        || System.nanoTime() - Hold.deadline(base, expire, result.validFor()) < 0)) {
-                    Hold started = new Hold(this, owner, result.fencingToken(), settings, base, result.validFor(),
-                            uncertain);
-                    this.hold = started;
-                    started.start();
-                    acquired = true;
-                    logger.debug("{}: acquired with fencing token {}", id, started.token);
-                    tell(listener -> listener.acquired(id.name(), started.token));
-                    return true;
-                }
-                if (result.acquired()) {
-                    // Redlock's validity check: the lock may already have expired on the backend.
-                    logger.warn("{}", id.describe("the backend's answer to acquire came after the lock could have"
-                            + " expired (expire " + expire + "); not counted as acquired, releasing it"));
-                }
-                if (result.acquired() || uncertain) {
-                    // Let this owner go (a request of it may still be resent), and go on under a new one.
-                    Orphans.release(id, owner);
-                    owner = Owners.next();
-                    uncertain = false;
-                }
-                long remaining = deadline - System.nanoTime();
-                if (once || remaining <= 0) {
-                    return false;
-                }
-                if (!result.acquired()) {
-                    awaitChance(settings, result.holderRemaining(), result.observedVersion(), deadline);
-                }
-            }
-        }
-        finally {
-            if (!acquired && uncertain) {
-                Orphans.release(id, owner);
-            }
-        }
-    }
-
-    /**
-     * Waits after a failed attempt until the lock may be free, the next attempt is due (a retry interval after this
-     * one, so a lost notification never stalls the waiter), the holder's known lifetime ends, or the caller's
-     * deadline. A backend that sees the lock still held (a renewal, a timed-out wait) lets it wait on without an
-     * attempt.
-     */
-    private void awaitChance(LockSettings settings, @Nullable Duration holderRemaining, long observedVersion,
-            long deadline) {
-        long now = System.nanoTime();
-        long until = Math.min(deadline, now + settings.retryInterval().toNanos());
-        if (holderRemaining != null) {
-            until = Math.min(until, now + holderRemaining.toNanos() + MILLI);
-        }
-        long observed = observedVersion;
-        while (true) {
-            long wait = until - System.nanoTime();
-            if (wait <= 0) {
-                return;
-            }
-            WaitOutcome outcome = awaitRelease(observed, wait);
-            if (outcome.mayBeFree()) {
-                return;
-            }
-            if (outcome.observedVersion() != 0) {
-                observed = outcome.observedVersion();
-            }
-            Duration remaining = outcome.holderRemaining();
-            if (remaining != null) {
-                until = Math.min(until, System.nanoTime() + remaining.toNanos() + MILLI);
-            }
-        }
-    }
-
-    private WaitOutcome awaitRelease(long observedVersion, long waitNanos) {
-        try {
-            try {
-                return id.backend().awaitRelease(id.key(), observedVersion, Duration.ofNanos(waitNanos));
-            }
-            catch (RuntimeException ex) {
-                // A failed notification must not stall the waiter: fall back to polling.
-                logger.debug("{}: waiting for a release notification failed, polling instead", id, ex);
-                TimeUnit.NANOSECONDS.sleep(waitNanos);
-                return WaitOutcome.tryAgain();
-            }
-        }
-        catch (InterruptedException ex) {
-            throw interrupted(ex);
-        }
-    }
-
-    private void pause(long nanos) {
-        try {
-            TimeUnit.NANOSECONDS.sleep(nanos);
-        }
-        catch (InterruptedException ex) {
-            throw interrupted(ex);
-        }
+    /** Makes {@code started} the hold of the thread that owns the local lock, and tells the listeners. */
+    void held(Hold started) {
+        this.hold = started;
+        started.start();
+        logger.debug("{}: acquired with fencing token {}", id, started.token);
+        tell(listener -> listener.acquired(id.name(), started.token));
     }
 
     void release(LockSettings settings) {
@@ -332,7 +207,7 @@ final class LockState {
     }
 
     /** Pauses after transient errors double, up to the retry interval. */
-    private static long nextBackoff(long backoff, LockSettings settings) {
+    static long nextBackoff(long backoff, LockSettings settings) {
         return Math.min(backoff * 2, Math.max(FIRST_BACKOFF_NANOS, settings.retryInterval().toNanos()));
     }
 
@@ -418,12 +293,13 @@ final class LockState {
      * ({@link StoreException}'s message is in the store's terms; any other exception is named by its type), and the
      * consequence for the caller.
      */
-    private LockException wrap(String operation, RuntimeException ex, String consequence) {
+    LockException wrap(String operation, RuntimeException ex, String consequence) {
         if (ex instanceof LockException lockException) {
             return lockException;
         }
-        String what = ex instanceof StoreException ? ex.getMessage() : ex.toString();
-        return new LockBackendException(id.describe(operation + " failed: " + what + ". " + consequence), ex);
+        String what = ex instanceof StoreException ? String.valueOf(ex.getMessage()) : ex.toString();
+        String sentence = what.endsWith(".") ? what : what + ".";
+        return new LockBackendException(id.describe(operation + " failed: " + sentence + " " + consequence), ex);
     }
 
     /** Tells the listeners about a loss found by the hold, once; does nothing for {@code null}. */
@@ -447,7 +323,7 @@ final class LockState {
         }
     }
 
-    private LockInterruptedException interrupted(InterruptedException ex) {
+    LockInterruptedException interrupted(InterruptedException ex) {
         Thread.currentThread().interrupt();
         return new LockInterruptedException(id.describe("interrupted while waiting for the lock"), ex);
     }

@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.WaitOutcome;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -738,6 +740,50 @@ public abstract class LockBackendContractTests {
             long token = lock.fencingToken();
             lock.release();
             assertThat(events).containsExactly("acquired " + name + " " + token, "released " + name);
+        }
+    }
+
+    @Nested
+    class BackendAnswers {
+
+        @Test
+        @DisplayName("a wait answers 'try again' after a release: 'still held' never hides one")
+        void aWaitSeesTheRelease() throws Exception {
+            LockBackend backend = backend();
+            String key = backend.key(NAMESPACE, uniqueName());
+            assertThat(backend.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
+            AcquireResult refused = otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1));
+            assertThat(refused.acquired()).isFalse();
+            CountDownLatch waiting = new CountDownLatch(1);
+            Future<WaitOutcome> outcome = executor.submit(() -> {
+                waiting.countDown();
+                return otherBackend().awaitRelease(key, refused.observedVersion(), Duration.ofSeconds(3));
+            });
+            waiting.await();
+            assertThat(backend.release(key, "holder")).isTrue();
+            assertThat(outcome.get(1, TimeUnit.MINUTES).mayBeFree()).isTrue();
+            assertThat(otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1)).acquired()).isTrue();
+            assertThat(otherBackend().release(key, "waiter")).isTrue();
+        }
+
+        @Test
+        @DisplayName("a lock lives at least as long as the acquire answer says, from when it was sent")
+        void validityIsNeverLongerThanTheStoreKeepsTheLock() throws Exception {
+            LockBackend backend = backend();
+            String key = backend.key(NAMESPACE, uniqueName());
+            Duration expire = shortExpire();
+            long sent = System.nanoTime();
+            AcquireResult acquired = backend.tryAcquire(key, "holder", expire);
+            assertThat(acquired.acquired()).isTrue();
+            Duration valid = acquired.validFor() == null ? expire : acquired.validFor();
+            assertThat(valid).isLessThanOrEqualTo(expire);
+            // Just before the end of the promised validity (less the core's margin), the store still holds it.
+            long promisedEnd = sent + valid.toNanos() - valid.toNanos() / 100 - TimeUnit.MILLISECONDS.toNanos(2);
+            long checkAt = promisedEnd - TimeUnit.MILLISECONDS.toNanos(50);
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, checkAt - System.nanoTime()));
+            assertThat(otherBackend().isLocked(key)).isTrue();
+            assertThat(otherBackend().tryAcquire(key, "other", expire).acquired()).isFalse();
+            backend.release(key, "holder");
         }
     }
 

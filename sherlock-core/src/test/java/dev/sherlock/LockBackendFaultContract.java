@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.FaultyBackend;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.LockBackend;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.DisplayName;
@@ -146,6 +147,19 @@ abstract class LockBackendFaultContract {
         assertThat(lock.isHeldByCurrentThread()).isTrue();
         assertThat(faulty.acquiresToFail.get()).isZero();
         lock.release();
+    }
+
+    @Test
+    @DisplayName("a failing store is reported in one standard message: lock, backend, namespace, operation, consequence")
+    void storeFailuresReadTheSameOnEveryBackend() {
+        FaultyBackend faulty = new FaultyBackend(backend());
+        String name = uniqueName();
+        BackendLock lock = lock(name, faulty, settings());
+        faulty.acquiresToFail.set(1);
+        assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
+                .hasMessage("Lock '" + name + "' (backend " + backend().name() + ", namespace '" + NAMESPACE + "'):"
+                        + " acquire failed: connection refused (reconnecting). It was not acquired")
+                .hasCauseInstanceOf(StoreException.class);
     }
 
     @Test

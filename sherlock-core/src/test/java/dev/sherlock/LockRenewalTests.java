@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.sherlock.spi.StoreException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,7 +103,7 @@ class LockRenewalTests {
     @Test
     void blockingAcquireWhoseReplyIsLostFindsItsOwnHoldOnRetry() {
         BackendLock lock = lock("half-done", Duration.ofSeconds(30));
-        backend.acquireFailureAfterWrite = new IllegalStateException("response lost");
+        backend.acquireFailureAfterWrite = new StoreException("response lost");
         lock.acquire();
         backend.acquireFailureAfterWrite = null;
         assertThat(lock.isHeldByCurrentThread()).isTrue();
@@ -114,10 +115,10 @@ class LockRenewalTests {
     @Test
     void singleAttemptWhoseReplyIsLostFailsAndCleansUpWhatItMayHaveCreated() {
         BackendLock lock = lock("half-done-once", Duration.ofSeconds(30));
-        backend.acquireFailureAfterWrite = new IllegalStateException("response lost");
+        backend.acquireFailureAfterWrite = new StoreException("response lost");
         assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
-                .hasMessage("Lock 'half-done-once' (backend memory): acquire failed: response lost")
-                .hasCauseInstanceOf(IllegalStateException.class);
+                .hasMessage("Lock 'half-done-once' (backend memory): acquire failed: response lost. It was not acquired")
+                .hasCauseInstanceOf(StoreException.class);
         backend.acquireFailureAfterWrite = null;
         assertThat(lock.isHeldByCurrentThread()).isFalse();
         await().atMost(Duration.ofSeconds(5)).until(() -> !lock.locked());

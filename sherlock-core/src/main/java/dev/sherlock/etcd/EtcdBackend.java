@@ -32,43 +32,20 @@ import org.jspecify.annotations.Nullable;
  * Locks in etcd (v3 API) through jetcd: each held lock is one key, {@code sherlock/<namespace>/<name>}, whose value
  * is the holder's owner token and which is bound to an etcd lease unless the lock never expires.
  *
- * <p><b>Guarantees.</b> A lock is taken by one transaction that creates the key only if it does not exist
- * ({@code createRevision == 0}), so etcd's linearizable, Raft-replicated store decides between contenders. Release
- * and renewal first compare the key's value with the owner token, so a holder whose lock expired and was taken over
- * never deletes or extends the new holder's lock. The fencing token is the revision at which the key was created:
- * cluster-wide, strictly increasing and durable across restarts and leader changes.
+ * <p>A lock is taken by one transaction that creates the key only if it does not exist, so etcd's Raft-replicated
+ * store decides between contenders; release and renewal compare the key's value with the owner token first. The
+ * fencing token is the key's create revision. The key lives as long as its lease ({@code expire} rounded up to whole
+ * seconds; expiries below the cluster's {@link #minimumLeaseTtl()} are refused). Every new key is created on a lease
+ * that is revoked if the creating transaction fails, so no abandoned attempt leaves a key held by nobody; a retried
+ * attempt of the same owner finds its key and acquires it. Leases left without a key are reused by the next attempt.
+ * Waiters watch the key from the revision right after their failed attempt. The arguments and limits are in
+ * {@code docs/etcd.md}.
  *
- * <p><b>Expiry.</b> The key lives as long as its lease: {@code expire} is rounded up to whole seconds. etcd raises
- * lease TTLs below its minimum (1.5 election timeouts, 2 s with default settings), so expiries below the minimum the
- * backend assumes ({@link #minimumLeaseTtl()}, configurable) are refused when a lock is configured, and a grant
- * longer than asked is logged once as a warning; the leader revokes expired leases every 500 ms. Leases are measured from when etcd grants them, after the request was sent, so the
- * lock never ends before the deadline the holder computes. Renewal is a keep-alive of the key's lease after checking
- * that the key still carries the owner token. A lock that never expires is a key without a lease.
+ * <p>Every request waits at most {@code requestTimeout} (default 5 s) for etcd's answer. Failures are thrown as
+ * {@code StoreException}s and never reported as a lost lock: the renewal machinery retries until the lock would
+ * expire.
  *
- * <p><b>No orphans.</b> Every new key is created bound to a lease. When the creating transaction errors or gets no
- * answer in time, that lease is revoked: a transaction that was applied (or is applied later) loses its key with the
- * lease, or is refused for want of it, so an abandoned attempt never leaves a key that could grant the lock to
- * nobody. A lock that never expires is created on such a lease and detached from it in a second, guarded
- * transaction.
- *
- * <p><b>Requests run twice.</b> jetcd never resends a transaction that may have been applied (it retries only errors
- * etcd raises before applying anything), but the core retries a failed attempt with the same owner token. A
- * create-if-absent txn that finds the key holding that owner acquires it, in the same txn: the key moves to this
- * attempt's lease (the lease of the earlier run may be under revocation) and keeps its create revision, which is
- * the token.
- *
- * <p><b>Leases are reused.</b> A lease left without a key, by an attempt that found the lock held or by a release,
- * is kept as a spare for the next attempt of this backend: reusing it costs a keep-alive, which etcd's leader
- * answers from memory, where a new lease and the revocation of the old one would be two Raft proposals. A spare
- * nobody reuses within 10 s is revoked, as are all spares on {@link #close()}. A spare has no key, so it cannot
- * grant a lock.
- *
- * <p><b>Waiting.</b> Waiters watch the key from the revision right after their failed attempt and wake on its
- * deletion (release or lease expiry). While the watch shows the key held, retries are answered from it (confirmed
- * by a read at most once a second) instead of re-sending the transaction. See {@code docs/etcd.md}.
- *
- * <p>Every request waits at most {@code requestTimeout} (default 5 s) for etcd's answer. Failures are thrown and
- * never reported as a lost lock: the renewal machinery retries until the lock would expire.
+ * <p>It is a little over 300 lines only with its nested builder, the shape every backend shares.
  *
  * @since 0.1.0
  */
@@ -91,8 +68,6 @@ public final class EtcdBackend implements LockBackend {
 
     private static final GetOption COUNT_ONLY = GetOption.builder().withCountOnly(true).build();
 
-    private static final DeleteOption WITH_PREVIOUS = DeleteOption.builder().withPrevKV(true).build();
-
     private final Client client;
 
     private final boolean ownsClient;
@@ -109,6 +84,8 @@ public final class EtcdBackend implements LockBackend {
 
     private final EtcdAcquisitions acquisitions;
 
+    private final EtcdHolds holds;
+
     private final Duration minimumLeaseTtl;
 
     private volatile boolean closed;
@@ -123,6 +100,7 @@ public final class EtcdBackend implements LockBackend {
         this.safetyLeaseSeconds = Math.max(MIN_SAFETY_LEASE_SECONDS, 2 * leaseSeconds(requestTimeout));
         this.watches = new ReleaseWatches(client.getWatchClient());
         this.acquisitions = new EtcdAcquisitions(kv, requests, leases, watches, safetyLeaseSeconds);
+        this.holds = new EtcdHolds(kv, requests, leases);
     }
 
     /**
@@ -210,72 +188,12 @@ public final class EtcdBackend implements LockBackend {
 
     @Override
     public boolean release(String key, String owner) {
-        ByteSequence k = bytes(key);
-        TxnResponse response = await(kv.txn().If(ownedBy(k, owner)).Then(Op.delete(k, WITH_PREVIOUS)).commit(),
-                "release txn", key);
-        if (!response.isSucceeded()) {
-            return false;
-        }
-        for (DeleteResponse deleted : response.getDeleteResponses()) {
-            for (KeyValue previous : deleted.getPrevKvs()) {
-                if (previous.getLease() != 0) {
-                    // Nothing is bound to it any more: the next attempt can reuse it.
-                    leases.freed(previous.getLease());
-                }
-            }
-        }
-        return true;
+        return holds.release(key, owner);
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
-        ByteSequence k = bytes(key);
-        GetResponse read = await(kv.get(k), "get", key);
-        KeyValue current = read.getKvs().isEmpty() ? null : read.getKvs().get(0);
-        if (current == null || !current.getValue().equals(bytes(owner))) {
-            return false;
-        }
-        long lease = current.getLease();
-        if (expire == null) {
-            return lease == 0 || moveToLease(k, key, owner, current, 0);
-        }
-        long seconds = leaseSeconds(expire);
-        if (lease != 0) {
-            try {
-                if (leases.keepAlive(lease, key) >= seconds) {
-                    return true;
-                }
-            }
-            catch (StoreException ex) {
-                if (EtcdRequests.isLeaseNotFound(ex)) {
-                    // The lease expired, and its key with it.
-                    return false;
-                }
-                throw ex;
-            }
-        }
-        return moveToLease(k, key, owner, current, leases.grant(seconds, key));
-    }
-
-    /** Rebinds the owner's key to another lease (0: none), guarded by its mod revision; revokes the lease left. */
-    private boolean moveToLease(ByteSequence k, String key, String owner, KeyValue current, long lease) {
-        TxnResponse moved;
-        try {
-            moved = await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())),
-                    ownedBy(k, owner)).Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease).build()))
-                    .commit(), "lease change txn", key);
-        }
-        catch (RuntimeException ex) {
-            if (lease != 0) {
-                leases.revoke(lease, key);
-            }
-            throw ex;
-        }
-        long unused = moved.isSucceeded() ? current.getLease() : lease;
-        if (unused != 0) {
-            leases.revoke(unused, key);
-        }
-        return moved.isSucceeded();
+        return holds.renew(key, owner, expire);
     }
 
     @Override
@@ -325,10 +243,6 @@ public final class EtcdBackend implements LockBackend {
 
     private <T> T await(CompletableFuture<T> request, String what, String key) {
         return requests.await(request, what, key);
-    }
-
-    private static Cmp ownedBy(ByteSequence k, String owner) {
-        return EtcdAcquisitions.ownedBy(k, owner);
     }
 
     private static long leaseSeconds(Duration expire) {

@@ -21,44 +21,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * Locks as {@code coordination.k8s.io/v1} Lease objects in one Kubernetes namespace, through client-java.
  *
- * <p><b>Atomicity.</b> Every write is guarded: a Lease is created only if absent, and replaced only at the
- * {@code resourceVersion} this client read, so of two clients racing for a lock exactly one write succeeds and the
- * other gets HTTP 409, which simply means "someone else won". A lock is held when {@code spec.holderIdentity} is set;
- * the other standard fields are kept as Kubernetes leader election does ({@code leaseDurationSeconds},
- * {@code acquireTime}, {@code renewTime}, {@code leaseTransitions}).
+ * <p>Every write is guarded (create if absent, replace at the {@code resourceVersion} read), so of two racing clients
+ * exactly one wins. A Lease held by someone else counts as expired once it has stayed unchanged for
+ * {@code leaseDurationSeconds} on this JVM's monotonic clock, never from the remote {@code renewTime}. A resent write
+ * is recognised by the owner token it wrote (acquire) or by {@value #RELEASED_BY_ANNOTATION} (release). Fencing
+ * tokens, in {@value #FENCING_TOKEN_ANNOTATION}, are {@code max(previous + 1, time in µs)}. Waiters watch the Lease.
+ * The arguments, the names, the RBAC the service account needs and the limits are in {@code docs/kubernetes.md}.
  *
- * <p><b>Expiry without trusting clocks.</b> A Lease held by someone else counts as expired once it has stayed
- * unchanged for {@code leaseDurationSeconds}, measured on this JVM's monotonic clock from when this client first saw
- * that version (as client-go's leader election does), never from the remote {@code renewTime}. Clock differences
- * between machines therefore cannot produce two holders. Consequences: {@code leaseDurationSeconds} is the expiry
- * rounded <em>up</em> to whole seconds; a client that first sees a crashed holder's Lease waits a whole duration
- * from then; a lock that never expires has no {@code leaseDurationSeconds}.
- *
- * <p><b>Resent requests.</b> The HTTP client may send a request again on a new connection when the first one's reply
- * was lost although the API server applied it (OkHttp does so on a reused connection). The resent write then gets
- * 409; the backend reads the Lease and recognises its own work: an acquisition finds the Lease held by its owner token
- * and answers "acquired" with the token it wrote; a release finds the annotation {@value #RELEASED_BY_ANNOTATION},
- * written by the release itself, naming its owner token, and answers {@code true}.
- *
- * <p><b>Fencing.</b> Release clears the holder but keeps the Lease, so each Lease carries its lock's history: the
- * fencing token of each acquisition, stored in the annotation {@value #FENCING_TOKEN_ANNOTATION}, is
- * {@code max(previous token + 1, current time in microseconds)}: strictly increasing, and still increasing if
- * someone deletes the Lease (unless clocks differ by more than the time between the two acquisitions).
- * {@code leaseTransitions} counts the acquisitions of the Lease object.
- *
- * <p><b>Expiry limits.</b> {@code leaseDurationSeconds} is a whole number of seconds in an int32: an expiry below
- * 1 s or above {@value Integer#MAX_VALUE} s is refused ({@link #unsupportedExpire(Duration)}).
- *
- * <p><b>Names.</b> The Lease of lock {@code orders} in Sherlock namespace {@code billing} is
- * {@code sherlock.billing.orders}; names that are not lowercase DNS labels get a readable prefix and a hash, so any
- * Unicode name maps to a valid, distinct Lease name.
- *
- * <p><b>Waiting.</b> Waiters watch the Lease and wake when it is released; without the {@code watch} permission
- * they poll at their retry interval.
- *
- * <p>The service account needs {@code get}, {@code create}, {@code update} and {@code watch} on {@code leases} in
- * the namespace (see {@code docs/kubernetes.md}). The backend is thread-safe; it keeps no per-hold state, only a
- * bounded cache of what it observed of each Lease.
+ * <p>One responsibility, the SPI over Lease requests ({@link LeaseRequests}) and Lease edits ({@link LeaseContents});
+ * it is a little over 300 lines with its nested builder, the shape every backend shares.
  *
  * @since 0.1.0
  */
@@ -89,7 +60,7 @@ public final class KubernetesBackend implements LockBackend {
 
     private final ApiClient client;
 
-    private final CoordinationV1Api api;
+    private final LeaseRequests requests;
 
     private final String namespace;
 
@@ -123,7 +94,8 @@ public final class KubernetesBackend implements LockBackend {
             throw new LockConfigurationException("Backend kubernetes: 'client' must not be null");
         }
         this.client = client;
-        this.api = new CoordinationV1Api(client);
+        CoordinationV1Api api = new CoordinationV1Api(client);
+        this.requests = new LeaseRequests(api, this.namespace, observations);
         this.ownsClient = ownsClient;
         this.watches = new LeaseWatches(client, api, this.namespace, observations);
     }
@@ -173,11 +145,11 @@ public final class KubernetesBackend implements LockBackend {
         boolean fresh = false;
         for (int round = 0; round < ROUNDS; round++) {
             if (seen == null) {
-                AcquireResult created = create(key, owner, expire);
+                AcquireResult created = requests.create(key, owner, expire);
                 if (created != null) {
                     return created;
                 }
-                seen = read(key);
+                seen = requests.read(key);
                 fresh = true;
                 if (seen == null) {
                     continue;
@@ -190,14 +162,14 @@ public final class KubernetesBackend implements LockBackend {
             if (seen.heldAt(now)) {
                 if (!fresh) {
                     // Cached knowledge of a holder may be stale: look again before reporting it.
-                    seen = read(key);
+                    seen = requests.read(key);
                     fresh = true;
                     continue;
                 }
                 return AcquireResult.held(seen.remainingAt(now), ResourceVersions.number(seen.resourceVersion()));
             }
             long token = LeaseContents.nextToken(seen.lease());
-            switch (replace(key, LeaseContents.taken(seen.lease(), owner, expire, token))) {
+            switch (requests.replace(key, LeaseContents.taken(seen.lease(), owner, expire, token))) {
                 case DONE -> {
                     return AcquireResult.acquired(token);
                 }
@@ -207,7 +179,7 @@ public final class KubernetesBackend implements LockBackend {
                     // often delivered the newer version already: no need to read it then.
                     Observation newer = observations.get(key);
                     seen = newer != null && ResourceVersions.isOlder(seen.resourceVersion(), newer.resourceVersion())
-                            ? newer : read(key);
+                            ? newer : requests.read(key);
                     fresh = true;
                 }
                 case ABSENT -> seen = null;
@@ -233,20 +205,10 @@ public final class KubernetesBackend implements LockBackend {
                 lease -> false);
     }
 
-    /**
-     * Leases express whole seconds in an int32: below 1 s the duration would be rounded up, beyond
-     * {@value Integer#MAX_VALUE} s it cannot be written.
-     */
+    /** Leases express whole seconds in an int32: below 1 s or beyond {@value Integer#MAX_VALUE} s they cannot. */
     @Override
     public @Nullable String unsupportedExpire(Duration expire) {
-        if (expire.compareTo(Duration.ofSeconds(1)) < 0) {
-            return "is shorter than the 1 s Kubernetes Leases can express; use at least 1s";
-        }
-        if (expire.compareTo(Duration.ofSeconds(Integer.MAX_VALUE)) > 0) {
-            return "is longer than the " + Integer.MAX_VALUE + " s (about 68 years) a Kubernetes Lease can express"
-                    + " (leaseDurationSeconds is an int32); use at most " + Integer.MAX_VALUE + "s, or no expiry";
-        }
-        return null;
+        return LeaseContents.unsupportedDuration(expire);
     }
 
     /**
@@ -267,7 +229,7 @@ public final class KubernetesBackend implements LockBackend {
                 if (fresh) {
                     return seen != null && done.test(seen.lease());
                 }
-                seen = read(key);
+                seen = requests.read(key);
                 fresh = true;
                 continue;
             }
@@ -275,14 +237,14 @@ public final class KubernetesBackend implements LockBackend {
             if (expired && !whenExpired) {
                 return false;
             }
-            Write write = replace(key, change.apply(seen.lease(), expired));
-            if (write == Write.DONE) {
+            LeaseRequests.Write write = requests.replace(key, change.apply(seen.lease(), expired));
+            if (write == LeaseRequests.Write.DONE) {
                 return !expired;
             }
-            if (write == Write.ABSENT) {
+            if (write == LeaseRequests.Write.ABSENT) {
                 return false;
             }
-            seen = read(key);
+            seen = requests.read(key);
             fresh = true;
         }
         return false;
@@ -290,7 +252,7 @@ public final class KubernetesBackend implements LockBackend {
 
     @Override
     public boolean isLocked(String key) {
-        Observation seen = read(key);
+        Observation seen = requests.read(key);
         return seen != null && seen.heldAt(System.nanoTime());
     }
 
@@ -318,68 +280,11 @@ public final class KubernetesBackend implements LockBackend {
         return watches.active();
     }
 
-    private @Nullable AcquireResult create(String key, String owner, @Nullable Duration expire) {
-        long token = LeaseContents.nextToken(null);
-        V1Lease lease = LeaseContents.created(key, owner, expire, token);
-        long sent = System.nanoTime();
-        try {
-            V1Lease created = api.createNamespacedLease(namespace, lease).execute();
-            observations.record(key, created, sent);
-            return AcquireResult.acquired(token);
-        }
-        catch (ApiException ex) {
-            if (ex.getCode() == 409) {
-                return null;
-            }
-            throw failure("create", key, ex);
-        }
-    }
-
-    private @Nullable Observation read(String key) {
-        try {
-            V1Lease lease = api.readNamespacedLease(key, namespace).execute();
-            return observations.record(key, lease, System.nanoTime());
-        }
-        catch (ApiException ex) {
-            if (ex.getCode() == 404) {
-                observations.forget(key, null);
-                return null;
-            }
-            throw failure("get", key, ex);
-        }
-    }
-
-    private Write replace(String key, V1Lease lease) {
-        long sent = System.nanoTime();
-        try {
-            V1Lease written = api.replaceNamespacedLease(key, namespace, lease).execute();
-            observations.record(key, written, sent);
-            return Write.DONE;
-        }
-        catch (ApiException ex) {
-            if (ex.getCode() == 409) {
-                return Write.CONFLICT;
-            }
-            if (ex.getCode() == 404) {
-                observations.forget(key, null);
-                return Write.ABSENT;
-            }
-            throw failure("update", key, ex);
-        }
-    }
-
-    private StoreException failure(String verb, String key, ApiException ex) {
-        return LeaseFailures.of(verb, client.getBasePath(), namespace, key, ex);
-    }
-
     @Override
     public String toString() {
         return "KubernetesBackend (namespace " + namespace + ", " + client.getBasePath() + ")";
     }
 
-    private enum Write {
-        DONE, CONFLICT, ABSENT
-    }
 
     /**
      * Configures a {@link KubernetesBackend}. Without a {@link #client(ApiClient) client}, the backend creates one with

@@ -146,4 +146,16 @@ final class LeaseContents {
     private static V1Lease copy(V1Lease lease) {
         return JSON.deserialize(JSON.serialize(lease), V1Lease.class);
     }
+
+    /** Why a Lease cannot express {@code expire} as {@code leaseDurationSeconds}, or {@code null}. */
+    static @Nullable String unsupportedDuration(Duration expire) {
+        if (expire.compareTo(Duration.ofSeconds(1)) < 0) {
+            return "is shorter than the 1 s Kubernetes Leases can express; use at least 1s";
+        }
+        if (expire.compareTo(Duration.ofSeconds(Integer.MAX_VALUE)) > 0) {
+            return "is longer than the " + Integer.MAX_VALUE + " s (about 68 years) a Kubernetes Lease can express"
+                    + " (leaseDurationSeconds is an int32); use at most " + Integer.MAX_VALUE + "s, or no expiry";
+        }
+        return null;
+    }
 }

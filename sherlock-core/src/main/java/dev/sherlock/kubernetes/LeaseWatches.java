@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Watching is an optimisation: when it is not possible (a resource version that is not a number, too many
  * watches, a failure, no {@code watch} permission) waiters sleep until their retry interval passes and poll.
+ *
+ * <p>One responsibility, a watch per awaited Lease with its session loop, kept whole (a little over 300 lines) because
+ * the loop and the waking share its state.
  */
 final class LeaseWatches implements AutoCloseable {
 

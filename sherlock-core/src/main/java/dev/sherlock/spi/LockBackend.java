@@ -1,7 +1,6 @@
 package dev.sherlock.spi;
 
 import java.time.Duration;
-import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -106,23 +105,6 @@ public interface LockBackend extends AutoCloseable {
      * @return {@code true} if the lock exists and has not expired
      */
     boolean isLocked(String key);
-
-    /**
-     * Renews several holds with one expiry, batched where the store allows (one pipelined round, one request for many
-     * keys). Each hold is renewed as by {@link #renew}; the default calls it for each in turn.
-     * @param holds the holds to renew, each a key and its owner token
-     * @param expire the new lifetime, measured from when the requests were sent; {@code null} for never
-     * @return for each hold, in order, whether it was renewed
-     * @throws StoreException if the store failed; then no answer is known for any of them
-     */
-    default boolean[] renewAll(List<HeldKey> holds, @Nullable Duration expire) {
-        boolean[] renewed = new boolean[holds.size()];
-        for (int i = 0; i < renewed.length; i++) {
-            HeldKey hold = holds.get(i);
-            renewed[i] = renew(hold.key(), hold.owner(), expire);
-        }
-        return renewed;
-    }
 
     /**
      * Waits until the lock may be free (typically its release), or {@code maxWait} passes, and says what it saw.

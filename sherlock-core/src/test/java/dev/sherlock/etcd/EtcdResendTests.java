@@ -5,6 +5,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.testserver.FaultProxy;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.TestServers;
@@ -125,7 +126,7 @@ class EtcdResendTests {
             assertThat(proxied.tryAcquire(key, "owner", EXPIRE).acquired()).isTrue();
             proxy.dropReplyAndReset(request -> request.contains(key));
 
-            assertThatThrownBy(() -> proxied.release(key, "owner")).isInstanceOf(EtcdRequestException.class)
+            assertThatThrownBy(() -> proxied.release(key, "owner")).isInstanceOf(StoreException.class)
                     .hasMessageContaining("release txn on key '" + key + "'");
 
             assertThat(proxy.drops()).isEqualTo(1);
@@ -142,7 +143,7 @@ class EtcdResendTests {
             proxy.dropReplyAndReset(request -> request.contains(key));
 
             assertThatThrownBy(() -> proxied.tryAcquire(key, "owner", EXPIRE))
-                    .isInstanceOf(EtcdRequestException.class)
+                    .isInstanceOf(StoreException.class)
                     .hasMessageContaining("create-if-absent txn on key '" + key + "'");
 
             assertThat(proxy.drops()).isEqualTo(1);

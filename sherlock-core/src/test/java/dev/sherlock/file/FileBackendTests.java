@@ -11,9 +11,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.StoreException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -137,7 +137,7 @@ class FileBackendTests {
         try (FileChannel channel = FileChannel.open(directory.resolve("frozen.sherlock"), StandardOpenOption.WRITE);
                 FileLock ignored = channel.lock()) {
             assertThatThrownBy(() -> backend.tryAcquire("frozen", "owner-2", Duration.ofSeconds(30)))
-                    .isInstanceOf(LockBackendException.class)
+                    .isInstanceOf(StoreException.class)
                     .hasMessageContaining("frozen.sherlock has been locked by another process")
                     .hasMessageContaining("may be frozen");
         }

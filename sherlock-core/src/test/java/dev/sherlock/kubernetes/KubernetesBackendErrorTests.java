@@ -66,7 +66,7 @@ class KubernetesBackendErrorTests {
                 .hasMessage("Lock 'orders' (backend kubernetes, namespace 'billing'): acquire failed: 'create' of"
                         + " lease 'sherlock.billing.orders' in Kubernetes namespace 'nowhere' was refused with HTTP"
                         + " 404 NotFound: namespaces \"nowhere\" not found. Create the namespace, or configure an"
-                        + " existing one (sherlock.kubernetes.namespace)");
+                        + " existing one (sherlock.kubernetes.namespace). It was not acquired");
         }
     }
 
@@ -82,7 +82,7 @@ class KubernetesBackendErrorTests {
                         + " \"system:serviceaccount:default:sherlock\" cannot create resource \"leases\" in API group"
                         + " \"coordination.k8s.io\" in the namespace \"default\". Grant the service account the"
                         + " verbs get, create, update and watch on leases.coordination.k8s.io in namespace"
-                        + " 'default' (see docs/kubernetes.md)");
+                        + " 'default' (see docs/kubernetes.md). It was not acquired");
             assertThat(lock(backend).locked()).isFalse();
         }
     }

@@ -16,6 +16,7 @@ import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockSettings;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.testserver.LocalServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -250,7 +251,9 @@ class RedisBackendTests {
             RedisLock lock = new RedisLock("orders", unreachable, "billing", LockSettings.defaults());
             assertThatThrownBy(() -> lock.acquire(false)).isInstanceOf(LockBackendException.class)
                     .hasMessageStartingWith("Lock 'orders' (backend redis, namespace 'billing'): acquire failed")
-                    .hasCauseInstanceOf(RedisConnectionFailureException.class);
+                    .hasCauseInstanceOf(StoreException.class)
+                    .satisfies(ex -> assertThat(ex.getCause().getCause())
+                            .isInstanceOf(RedisConnectionFailureException.class));
             assertThat(lock.isHeldByCurrentThread()).isFalse();
         }
         finally {

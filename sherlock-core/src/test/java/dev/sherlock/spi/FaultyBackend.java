@@ -76,11 +76,11 @@ public final class FaultyBackend extends ForwardingBackend {
             }, "faulty-backend-resend");
             resend.setDaemon(true);
             resend.start();
-            throw new IllegalStateException("connection reset (the request will be resent)");
+            throw new StoreException("connection reset (the request will be resent)");
         }
         AcquireResult result = delegate.tryAcquire(key, owner, expire);
         if (take(acquireRepliesToLose)) {
-            throw new IllegalStateException("connection reset before the reply to acquire");
+            throw new StoreException("connection reset before the reply to acquire");
         }
         if (take(acquireRepliesToDelay)) {
             delayedAcquireOwners.add(owner);
@@ -96,7 +96,7 @@ public final class FaultyBackend extends ForwardingBackend {
         failIf(releasesToFail);
         boolean released = delegate.release(key, owner);
         if (take(releaseRepliesToLose)) {
-            throw new IllegalStateException("connection reset before the reply to release");
+            throw new StoreException("connection reset before the reply to release");
         }
         return released;
     }
@@ -137,7 +137,7 @@ public final class FaultyBackend extends ForwardingBackend {
 
     private static void failIf(AtomicInteger armed) {
         if (take(armed)) {
-            throw new IllegalStateException("connection refused (reconnecting)");
+            throw new StoreException("connection refused (reconnecting)");
         }
     }
 

@@ -16,6 +16,9 @@ import org.springframework.util.Assert;
 /**
  * Configuration properties of Sherlock's locks, bound from {@code sherlock.*}.
  *
+ * <p>The whole {@code sherlock.*} tree in one class, as Spring Boot's own properties classes keep theirs, so the
+ * generated metadata and the code read alike; hence its length.
+ *
  * @since 0.1.0
  */
 @ConfigurationProperties("sherlock")

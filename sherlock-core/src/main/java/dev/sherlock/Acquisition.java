@@ -1,0 +1,169 @@
+package dev.sherlock;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.WaitOutcome;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One acquire call on the backend, for the thread at the head of the local queue: attempts, waits for a release
+ * between them, rides out transient errors until the caller's deadline, and checks late replies.
+ *
+ * <p>All attempts of one call use one owner token, so an attempt whose request reached the backend without an answer
+ * (a lost reply, a timeout, a connection reset) is found by the next attempt as held by its own owner, which the SPI
+ * answers as acquired. If the call gives up after such an attempt, that owner is released in the background, so
+ * nothing stays locked by nobody.
+ */
+final class Acquisition {
+
+    private static final Logger logger = LoggerFactory.getLogger(Acquisition.class);
+
+    private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final LockState state;
+
+    private final LockId id;
+
+    private final LockSettings settings;
+
+    Acquisition(LockState state, LockSettings settings) {
+        this.state = state;
+        this.id = state.id();
+        this.settings = settings;
+    }
+
+    /**
+     * Acquires the backend lock by {@code deadline} ({@link System#nanoTime()}), or with one attempt.
+     * @return whether it was acquired; the hold is then the state's
+     */
+    boolean run(long deadline, boolean once) {
+        LockBackend backend = id.backend();
+        Duration expire = settings.expire();
+        String owner = Owners.next();
+        // Whether a request of this owner may have been applied without our knowing, or may still be (a failed
+        // request can be resent by the client), and since when: the backend's expiry may count from then.
+        boolean uncertain = false;
+        long uncertainSince = 0;
+        long backoff = LockState.FIRST_BACKOFF_NANOS;
+        boolean acquired = false;
+        try {
+            while (true) {
+                String attemptOwner = owner;
+                long sent = System.nanoTime();
+                AcquireResult result;
+                try {
+                    result = LockState.uninterruptibly(() -> backend.tryAcquire(id.key(), attemptOwner, expire));
+                }
+                catch (RuntimeException ex) {
+                    if (!uncertain) {
+                        uncertain = true;
+                        uncertainSince = sent;
+                    }
+                    long remaining = deadline - System.nanoTime();
+                    if (once || remaining <= 0 || LockState.isPermanent(ex)) {
+                        throw state.wrap("acquire", ex, "It was not acquired");
+                    }
+                    logger.debug("{}: acquire attempt failed, retrying", id, ex);
+                    pause(Math.min(backoff, remaining));
+                    backoff = LockState.nextBackoff(backoff, settings);
+                    continue;
+                }
+                backoff = LockState.FIRST_BACKOFF_NANOS;
+                long base = uncertain ? uncertainSince : sent;
+                if (result.acquired() && (expire == null
+                        || System.nanoTime() - Hold.deadline(base, expire, result.validFor()) < 0)) {
+                    state.held(new Hold(state, owner, result.fencingToken(), settings, base, result.validFor(),
+                            uncertain));
+                    acquired = true;
+                    return true;
+                }
+                if (result.acquired()) {
+                    // Redlock's validity check: the lock may already have expired on the backend.
+                    logger.warn("{}", id.describe("the backend's answer to acquire came after the lock could have"
+                            + " expired (expire " + expire + "); not counted as acquired, releasing it"));
+                }
+                if (result.acquired() || uncertain) {
+                    // Let this owner go (a request of it may still be resent), and go on under a new one.
+                    Orphans.release(id, owner);
+                    owner = Owners.next();
+                    uncertain = false;
+                }
+                long remaining = deadline - System.nanoTime();
+                if (once || remaining <= 0) {
+                    return false;
+                }
+                if (!result.acquired()) {
+                    awaitChance(result.holderRemaining(), result.observedVersion(), deadline);
+                }
+            }
+        }
+        finally {
+            if (!acquired && uncertain) {
+                Orphans.release(id, owner);
+            }
+        }
+    }
+
+    /**
+     * Waits after a failed attempt until the lock may be free, the next attempt is due (a retry interval after this
+     * one, so a lost notification never stalls the waiter), the holder's known lifetime ends, or the caller's
+     * deadline. A backend that sees the lock still held (a renewal, a timed-out wait) lets it wait on without an
+     * attempt.
+     */
+    private void awaitChance(@Nullable Duration holderRemaining, long observedVersion, long deadline) {
+        long now = System.nanoTime();
+        long until = Math.min(deadline, now + settings.retryInterval().toNanos());
+        if (holderRemaining != null) {
+            until = Math.min(until, now + holderRemaining.toNanos() + MILLI);
+        }
+        long observed = observedVersion;
+        while (true) {
+            long wait = until - System.nanoTime();
+            if (wait <= 0) {
+                return;
+            }
+            WaitOutcome outcome = awaitRelease(observed, wait);
+            if (outcome.mayBeFree()) {
+                return;
+            }
+            if (outcome.observedVersion() != 0) {
+                observed = outcome.observedVersion();
+            }
+            Duration remaining = outcome.holderRemaining();
+            if (remaining != null) {
+                until = Math.min(until, System.nanoTime() + remaining.toNanos() + MILLI);
+            }
+        }
+    }
+
+    private WaitOutcome awaitRelease(long observedVersion, long waitNanos) {
+        try {
+            try {
+                return id.backend().awaitRelease(id.key(), observedVersion, Duration.ofNanos(waitNanos));
+            }
+            catch (RuntimeException ex) {
+                // A failed notification must not stall the waiter: fall back to polling.
+                logger.debug("{}: waiting for a release notification failed, polling instead", id, ex);
+                TimeUnit.NANOSECONDS.sleep(waitNanos);
+                return WaitOutcome.tryAgain();
+            }
+        }
+        catch (InterruptedException ex) {
+            throw state.interrupted(ex);
+        }
+    }
+
+    private void pause(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        }
+        catch (InterruptedException ex) {
+            throw state.interrupted(ex);
+        }
+    }
+}
