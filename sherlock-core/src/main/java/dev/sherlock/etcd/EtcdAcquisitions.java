@@ -57,6 +57,7 @@ final class EtcdAcquisitions {
         ByteSequence value = bytes(owner);
         PutOption onLease = PutOption.builder().withLeaseId(lease.id).build();
         TxnResponse created;
+        long sent = System.nanoTime();
         try {
             // Else: the key may be ours, created by an earlier run of this acquisition whose answer never came (the
             // core retries with the same owner). Then it moves to this attempt's lease, which the caller's deadline
@@ -82,8 +83,12 @@ final class EtcdAcquisitions {
         leases.confirm(lease, key);
         if (expire == null) {
             makePermanent(k, key, owner, revision, lease);
+            return AcquireResult.acquired(token);
         }
-        return AcquireResult.acquired(token);
+        // A spare lease used as it is may end sooner than the expiry: say so, rather than pay a keep-alive here.
+        long validNanos = lease.aliveUntil == 0 ? Long.MAX_VALUE : lease.aliveUntil - sent;
+        return validNanos < expire.toNanos() ? AcquireResult.acquired(token, Duration.ofNanos(Math.max(0, validNanos)))
+                : AcquireResult.acquired(token);
     }
 
     /**

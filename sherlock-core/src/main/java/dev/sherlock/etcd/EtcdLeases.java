@@ -30,6 +30,12 @@ final class EtcdLeases implements AutoCloseable {
     /** A spare is kept alive alongside the txn, not before it, only if etcd keeps it alive this much longer. */
     private static final long FRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /**
+     * A spare whose remaining life is at least this share of its TTL is used as it is, without a keep-alive: the
+     * acquisition reports the shorter validity, and renewal keeps the lock alive as usual.
+     */
+    private static final double REUSE_AS_IS = 0.9;
+
     /** Spares of unknown lifetime are kept alive one by one before use; after this many, a new lease is granted. */
     private static final int MAX_STALE_TRIES = 2;
 
@@ -48,6 +54,13 @@ final class EtcdLeases implements AutoCloseable {
     private final Duration minimumTtl;
 
     private final AtomicBoolean warnedLongerGrant = new AtomicBoolean();
+
+    /** How long the leases of held keys live, as far as this backend refreshed them, so a release can reuse them. */
+    private final ConcurrentMap<Long, Lifetime> held = new ConcurrentHashMap<>();
+
+    /** A lease's TTLs in seconds and a {@link System#nanoTime()} before which etcd keeps it alive. */
+    private record Lifetime(long requestedTtl, long grantedTtl, long aliveUntil) {
+    }
 
     EtcdLeases(Lease client, EtcdRequests requests, Duration minimumTtl) {
         this.client = client;
@@ -69,6 +82,12 @@ final class EtcdLeases implements AutoCloseable {
 
         /** Whether the lease must be kept alive once its key exists, because it was refreshed before the attempt. */
         boolean keepAliveWhenUsed;
+
+        /**
+         * For a spare used as it is: before when etcd keeps it alive, which may be less than its TTL from the
+         * attempt; 0 when the lease lives its whole TTL from the attempt on.
+         */
+        long aliveUntil;
 
         Attempt(long id, long requestedTtl, long grantedTtl, long refreshedAt, boolean keepAliveWhenUsed) {
             this.id = id;
@@ -92,6 +111,13 @@ final class EtcdLeases implements AutoCloseable {
                 break;
             }
             long now = System.nanoTime();
+            if (spare.requestedTtl() == ttl
+                    && spare.aliveUntil() - now >= (long) (TimeUnit.SECONDS.toNanos(ttl) * REUSE_AS_IS)) {
+                Attempt asIs = new Attempt(spare.id(), ttl, spare.grantedTtl(), spare.aliveUntil()
+                        - TimeUnit.SECONDS.toNanos(spare.grantedTtl()), false);
+                asIs.aliveUntil = spare.aliveUntil();
+                return asIs;
+            }
             if (spare.requestedTtl() == ttl && spare.aliveUntil() - now > FRESH_NANOS) {
                 return new Attempt(spare.id(), ttl, spare.grantedTtl(), spare.aliveUntil()
                         - TimeUnit.SECONDS.toNanos(spare.grantedTtl()), true);
@@ -134,10 +160,14 @@ final class EtcdLeases implements AutoCloseable {
      */
     void confirm(Attempt attempt, String key) {
         if (!attempt.keepAliveWhenUsed) {
+            held.put(attempt.id, new Lifetime(attempt.requestedTtl, attempt.grantedTtl, attempt.aliveUntil != 0
+                    ? attempt.aliveUntil : attempt.refreshedAt + TimeUnit.SECONDS.toNanos(attempt.grantedTtl)));
             return;
         }
         try {
+            long sent = System.nanoTime();
             long granted = keepAlive(attempt.id, key);
+            held.put(attempt.id, new Lifetime(attempt.requestedTtl, granted, sent + TimeUnit.SECONDS.toNanos(granted)));
             if (granted < attempt.requestedTtl) {
                 throw new StoreException("etcd kept lease " + attempt.id + " of key '" + key + "' alive for "
                         + granted + " s instead of " + attempt.requestedTtl + " s", null);
@@ -153,6 +183,7 @@ final class EtcdLeases implements AutoCloseable {
 
     /** The attempt's lease has no key (the txn found the lock held, or the key was detached): keeps it spare. */
     void unused(Attempt attempt) {
+        held.remove(attempt.id);
         spares.give(new SpareLeases.Spare(attempt.id, attempt.requestedTtl, attempt.grantedTtl,
                 attempt.refreshedAt + TimeUnit.SECONDS.toNanos(attempt.grantedTtl), System.nanoTime()));
     }
@@ -162,9 +193,14 @@ final class EtcdLeases implements AutoCloseable {
         revoke(attempt.id, key);
     }
 
-    /** A lease whose only key was just deleted by its holder: spare, with TTL and lifetime unknown. */
+    /**
+     * A lease whose only key was just deleted by its holder: spare, with the lifetime this backend last gave it, or
+     * with TTL and lifetime unknown when another client refreshed it.
+     */
     void freed(long id) {
-        spares.give(new SpareLeases.Spare(id, 0, 0, 0, System.nanoTime()));
+        Lifetime known = held.remove(id);
+        spares.give(known == null ? new SpareLeases.Spare(id, 0, 0, 0, System.nanoTime())
+                : new SpareLeases.Spare(id, known.requestedTtl, known.grantedTtl, known.aliveUntil, System.nanoTime()));
     }
 
     long grant(long ttl, String key) {
@@ -189,10 +225,15 @@ final class EtcdLeases implements AutoCloseable {
 
     /** Keeps the lease alive once; returns its granted TTL. */
     long keepAlive(long id, String key) {
-        return requests.await(client.keepAliveOnce(id), "lease keep-alive", key).getTTL();
+        long sent = System.nanoTime();
+        long ttl = requests.await(client.keepAliveOnce(id), "lease keep-alive", key).getTTL();
+        held.computeIfPresent(id, (lease, lifetime) -> new Lifetime(lifetime.requestedTtl, ttl,
+                sent + TimeUnit.SECONDS.toNanos(ttl)));
+        return ttl;
     }
 
     void revoke(long id, String key) {
+        held.remove(id);
         CompletableFuture<?> revocation = client.revoke(id);
         revocations.add(revocation);
         revocation.whenComplete((response, failure) -> {

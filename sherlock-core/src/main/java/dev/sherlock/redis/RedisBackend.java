@@ -197,10 +197,9 @@ public final class RedisBackend implements LockBackend {
         if (notifications == null) {
             return LockBackend.super.awaitRelease(key, observedVersion, maxWait);
         }
-        if (notifications.await(key, observedVersion, maxWait) || !notifications.listening()) {
-            return WaitOutcome.tryAgain();
-        }
-        return WaitOutcome.stillHeld(null, observedVersion);
+        // A timeout is no proof the lock is still held (a client without notifications may have released it).
+        notifications.await(key, observedVersion, maxWait);
+        return WaitOutcome.tryAgain();
     }
 
     /** The release notifications, or {@code null} when switched off. */

@@ -112,7 +112,8 @@ public interface LockBackend extends AutoCloseable {
      * <p>The default cannot notify: it sleeps for {@code maxWait} and answers "try again", so the caller polls at its
      * retry interval. Backends that can notify (pub/sub, watch, file events; see {@link ReleaseSignals}) answer "try
      * again" as soon as a release of {@code key} newer than {@code observedVersion}, or anything else that may have
-     * freed the lock, is seen; and "still held" when the wait times out or they see the holder keep the lock.
+     * freed the lock, is seen, and when the wait times out without news; "still held" only when they saw the holder
+     * keep the lock.
      * Answering "try again" without a release is allowed; answering "still held" when the lock may be free is not.
      * The caller sends a real attempt at least every retry interval whatever this answers.
      * @param key the lock's key

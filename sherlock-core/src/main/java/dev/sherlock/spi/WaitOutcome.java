@@ -7,11 +7,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * What {@link LockBackend#awaitRelease} saw while it waited.
  *
- * @param mayBeFree {@code true} if the lock may be free now (a release, an expiry, or anything the backend cannot
- *     rule out, such as a lost connection): the caller sends a real attempt. {@code false} if the wait ended with the
- *     lock still held by someone else, as far as the backend saw (its wait timed out, or it saw the holder renew):
- *     the caller may wait again without an attempt, and still sends one every so often, so a lost notification
- *     cannot stall it
+ * @param mayBeFree {@code true} if the lock may be free now (a release, an expiry, a wait that timed out without
+ *     news, or anything the backend cannot rule out, such as a lost connection): the caller sends a real attempt.
+ *     {@code false} only if the backend saw the lock still held by someone else (a renewal, a watch that is known to
+ *     be live and saw no deletion): the caller may wait again without an attempt, and still sends one every so often,
+ *     so a wrong answer cannot stall it for long
  * @param holderRemaining when still held, how long the holder's lock lives at most, if the backend saw it;
  *     {@code null} if unknown or never expiring
  * @param observedVersion when still held, the version of what was seen, for the next wait; {@code 0} when unused

@@ -113,6 +113,28 @@ class EtcdBackendTests {
     }
 
     @Test
+    void aLeaseFreedByAReleaseIsReusedWithoutAKeepAliveAndItsShorterLifeIsReported() throws Exception {
+        String key = uniqueKey();
+        Duration expire = Duration.ofSeconds(30);
+        try (EtcdBackend own = EtcdBackend.builder().endpoints(endpoint()).build()) {
+            AcquireResult first = own.tryAcquire(key, "owner-1", expire);
+            assertThat(first.acquired()).isTrue();
+            assertThat(first.validFor()).isNull();
+            long lease = probe.get(key).getLease();
+            assertThat(own.release(key, "owner-1")).isTrue();
+            assertThat(own.spareLeases()).isEqualTo(1);
+            AcquireResult second = own.tryAcquire(key, "owner-2", expire);
+            assertThat(second.acquired()).isTrue();
+            // The same lease, not kept alive: it lives what is left of the 30 s it was granted for, and says so.
+            assertThat(probe.get(key).getLease()).isEqualTo(lease);
+            assertThat(second.validFor()).isNotNull().isLessThan(expire).isGreaterThan(expire.multipliedBy(8)
+                    .dividedBy(10));
+            assertThat(own.spareLeases()).isZero();
+            assertThat(own.release(key, "owner-2")).isTrue();
+        }
+    }
+
+    @Test
     void lockThatNeverExpiresIsAKeyWithoutLease() throws Exception {
         Set<Long> before = probe.leases();
         String key = uniqueKey();
