@@ -39,7 +39,8 @@ import static org.awaitility.Awaitility.await;
  * <p>A backend's test class extends this and supplies only the hooks: {@link #createBackend()}, and where needed
  * {@link #createOtherBackend()} (a second client, as another process would have), {@link #closeAfterAll} (what the
  * backends need, closed after them) and {@link #shortExpire()} (an expiry just above the backend's granularity).
- * This class creates the backends once per test class and closes them after its tests. Lock names are random, so tests may share one server.
+ * This class creates the backends once per test class and closes them after its tests. Lock names are random, so
+ * tests may share one server.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 public abstract class LockBackendContractTests {

@@ -150,7 +150,7 @@ abstract class LockBackendFaultContract {
     }
 
     @Test
-    @DisplayName("a failing store is reported in one standard message: lock, backend, namespace, operation, consequence")
+    @DisplayName("a failing store is reported in one message: lock, backend, namespace, operation, consequence")
     void storeFailuresReadTheSameOnEveryBackend() {
         FaultyBackend faulty = new FaultyBackend(backend());
         String name = uniqueName();

@@ -53,7 +53,8 @@ final class EtcdAcquisitions {
                 return stillHeld;
             }
         }
-        EtcdLeases.Attempt lease = leases.forAttempt(expire == null ? safetyLeaseSeconds : EtcdLeaseTtls.seconds(expire), key);
+        long ttl = expire == null ? safetyLeaseSeconds : EtcdLeaseTtls.seconds(expire);
+        EtcdLeases.Attempt lease = leases.forAttempt(ttl, key);
         ByteSequence value = bytes(owner);
         PutOption onLease = PutOption.builder().withLeaseId(lease.id).build();
         TxnResponse created;

@@ -183,22 +183,23 @@ public final class EtcdBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        return acquisitions.tryAcquire(key, owner, expire);
+        return StoreException.guard("etcd", "acquire", key, () -> acquisitions.tryAcquire(key, owner, expire));
     }
 
     @Override
     public boolean release(String key, String owner) {
-        return holds.release(key, owner);
+        return StoreException.guard("etcd", "release", key, () -> holds.release(key, owner));
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
-        return holds.renew(key, owner, expire);
+        return StoreException.guard("etcd", "renew", key, () -> holds.renew(key, owner, expire));
     }
 
     @Override
     public boolean isLocked(String key) {
-        return await(kv.get(bytes(key), COUNT_ONLY), "get", key).getCount() > 0;
+        return StoreException.guard("etcd", "isLocked", key,
+                () -> await(kv.get(bytes(key), COUNT_ONLY), "get", key).getCount() > 0);
     }
 
     @Override

@@ -40,7 +40,8 @@ final class EtcdHolds {
 
     boolean release(String key, String owner) {
         ByteSequence k = bytes(key);
-        TxnResponse response = requests.await(kv.txn().If(EtcdAcquisitions.ownedBy(k, owner)).Then(Op.delete(k, WITH_PREVIOUS)).commit(),
+        TxnResponse response = requests.await(kv.txn().If(EtcdAcquisitions.ownedBy(k, owner))
+                .Then(Op.delete(k, WITH_PREVIOUS)).commit(),
                 "release txn", key);
         if (!response.isSucceeded()) {
             return false;
@@ -89,8 +90,10 @@ final class EtcdHolds {
     private boolean moveToLease(ByteSequence k, String key, String owner, KeyValue current, long lease) {
         TxnResponse moved;
         try {
-            moved = requests.await(kv.txn().If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())),
-                    EtcdAcquisitions.ownedBy(k, owner)).Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease).build()))
+            moved = requests.await(kv.txn()
+                    .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(current.getModRevision())),
+                            EtcdAcquisitions.ownedBy(k, owner))
+                    .Then(Op.put(k, bytes(owner), PutOption.builder().withLeaseId(lease).build()))
                     .commit(), "lease change txn", key);
         }
         catch (RuntimeException ex) {

@@ -118,6 +118,10 @@ public final class FileBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+        return StoreException.guard("file", "acquire", key, () -> doTryAcquire(key, owner, expire));
+    }
+
+    private AcquireResult doTryAcquire(String key, String owner, @Nullable Duration expire) {
         long sent = System.nanoTime();
         return update(key, (state, now, observed) -> {
             if (state.heldBy(owner, now, boot)) {
@@ -137,12 +141,20 @@ public final class FileBackend implements LockBackend {
 
     @Override
     public boolean release(String key, String owner) {
+        return StoreException.guard("file", "release", key, () -> doRelease(key, owner));
+    }
+
+    private boolean doRelease(String key, String owner) {
         return update(key, (state, now, observed) -> state.heldBy(owner, now, boot)
                 ? new Change<>(state.free(), true) : new Change<>(null, false));
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
+        return StoreException.guard("file", "renew", key, () -> doRenew(key, owner, expire));
+    }
+
+    private boolean doRenew(String key, String owner, @Nullable Duration expire) {
         long sent = System.nanoTime();
         return update(key, (state, now, observed) -> state.heldBy(owner, now, boot)
                 ? new Change<>(LockFile.held(owner, state.token(), boot, sent, expire), true)
@@ -151,6 +163,10 @@ public final class FileBackend implements LockBackend {
 
     @Override
     public boolean isLocked(String key) {
+        return StoreException.guard("file", "isLocked", key, () -> doIsLocked(key));
+    }
+
+    private boolean doIsLocked(String key) {
         Path file = stateFile(key);
         boolean interrupted = Thread.interrupted();
         ReentrantLock stripe = stripe(file);

@@ -141,6 +141,10 @@ public final class KubernetesBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+        return StoreException.guard("kubernetes", "acquire", key, () -> doTryAcquire(key, owner, expire));
+    }
+
+    private AcquireResult doTryAcquire(String key, String owner, @Nullable Duration expire) {
         Observation seen = observations.get(key);
         boolean fresh = false;
         for (int round = 0; round < ROUNDS; round++) {
@@ -195,12 +199,20 @@ public final class KubernetesBackend implements LockBackend {
      */
     @Override
     public boolean release(String key, String owner) {
+        return StoreException.guard("kubernetes", "release", key, () -> doRelease(key, owner));
+    }
+
+    private boolean doRelease(String key, String owner) {
         return writeOwned(key, owner, (current, expired) -> LeaseContents.freed(current, expired ? null : owner),
                 true, lease -> owner.equals(LeaseContents.annotation(lease, RELEASED_BY_ANNOTATION)));
     }
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
+        return StoreException.guard("kubernetes", "renew", key, () -> doRenew(key, owner, expire));
+    }
+
+    private boolean doRenew(String key, String owner, @Nullable Duration expire) {
         return writeOwned(key, owner, (current, expired) -> LeaseContents.renewed(current, expire), false,
                 lease -> false);
     }
@@ -252,6 +264,10 @@ public final class KubernetesBackend implements LockBackend {
 
     @Override
     public boolean isLocked(String key) {
+        return StoreException.guard("kubernetes", "isLocked", key, () -> doIsLocked(key));
+    }
+
+    private boolean doIsLocked(String key) {
         Observation seen = requests.read(key);
         return seen != null && seen.heldAt(System.nanoTime());
     }

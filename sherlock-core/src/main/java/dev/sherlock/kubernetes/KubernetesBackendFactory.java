@@ -12,7 +12,8 @@ public final class KubernetesBackendFactory extends ClientBackendFactory {
 
     /** Creates the factory; {@link java.util.ServiceLoader} calls this. */
     public KubernetesBackendFactory() {
-        super("io.kubernetes.client.openapi.ApiClient", "a Kubernetes ApiClient (kubernetes, Leases in the namespace 'default')");
+        super("io.kubernetes.client.openapi.ApiClient",
+                "a Kubernetes ApiClient (kubernetes, Leases in the namespace 'default')");
     }
 
     @Override

@@ -48,7 +48,8 @@ public class KubernetesLock extends BackendLock {
      */
     public KubernetesLock(String name, ApiClient client, String kubernetesNamespace, @Nullable String namespace,
             LockSettings settings) {
-        this(name, KubernetesBackend.builder().client(client).namespace(kubernetesNamespace).build(), namespace, settings);
+        this(name, KubernetesBackend.builder().client(client).namespace(kubernetesNamespace).build(), namespace,
+                settings);
     }
 
     /**

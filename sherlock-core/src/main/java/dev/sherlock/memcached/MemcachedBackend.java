@@ -126,6 +126,10 @@ public final class MemcachedBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+        return StoreException.guard("memcached", "acquire", key, () -> doTryAcquire(key, owner, expire));
+    }
+
+    private AcquireResult doTryAcquire(String key, String owner, @Nullable Duration expire) {
         int exptime = MemcachedExpiry.exptime(expire, clock.instant().getEpochSecond());
         OperationFuture<Boolean> add = client.add(key, exptime, owner, OwnerTranscoder.INSTANCE);
         Long created;
@@ -188,6 +192,10 @@ public final class MemcachedBackend implements LockBackend {
      */
     @Override
     public boolean release(String key, String owner) {
+        return StoreException.guard("memcached", "release", key, () -> doRelease(key, owner));
+    }
+
+    private boolean doRelease(String key, String owner) {
         boolean seenOurs = false;
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             CASValue<String> item = calls.await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
@@ -212,12 +220,17 @@ public final class MemcachedBackend implements LockBackend {
 
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
+        return StoreException.guard("memcached", "renew", key, () -> doRenew(key, owner, expire));
+    }
+
+    private boolean doRenew(String key, String owner, @Nullable Duration expire) {
         int exptime = MemcachedExpiry.exptime(expire, clock.instant().getEpochSecond());
         CASValue<String> item = calls.await(client.asyncGets(key, OwnerTranscoder.INSTANCE), "gets", key);
         if (item == null || !owner.equals(item.getValue())) {
             return false;
         }
-        CASResponse response = calls.await(client.asyncCAS(key, item.getCas(), exptime, owner, OwnerTranscoder.INSTANCE),
+        CASResponse response = calls.await(
+                client.asyncCAS(key, item.getCas(), exptime, owner, OwnerTranscoder.INSTANCE),
                 "cas", key);
         return switch (response) {
             case OK -> true;
@@ -240,6 +253,10 @@ public final class MemcachedBackend implements LockBackend {
 
     @Override
     public boolean isLocked(String key) {
+        return StoreException.guard("memcached", "isLocked", key, () -> doIsLocked(key));
+    }
+
+    private boolean doIsLocked(String key) {
         return calls.await(client.asyncGet(key, OwnerTranscoder.INSTANCE), "get", key) != null;
     }
 

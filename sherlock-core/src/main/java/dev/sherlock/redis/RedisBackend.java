@@ -151,8 +151,8 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        List<?> result = scripts.eval("acquire", RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner), millis(expire),
-                counterTtl(expire), notifications == null ? NO_CHANNEL : WAITING);
+        List<?> result = scripts.eval("acquire", RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner),
+                millis(expire), counterTtl(expire), notifications == null ? NO_CHANNEL : WAITING);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(((Number) result.get(1)).longValue());
         }

@@ -1,5 +1,8 @@
 package dev.sherlock.spi;
 
+import java.util.function.Supplier;
+
+import dev.sherlock.LockException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -33,5 +36,28 @@ public class StoreException extends RuntimeException {
      */
     public StoreException(String message, @Nullable Throwable cause) {
         super(message, cause);
+    }
+
+    /**
+     * Runs a backend call, so that nothing but a {@code StoreException} or a {@code LockException} leaves it: any
+     * other exception of the client library becomes a {@code StoreException} "{@code <store> '<operation>' of key
+     * '<key>' failed: <exception>}".
+     * @param store the store, e.g. {@code "memcached"}
+     * @param operation the SPI operation, e.g. {@code "acquire"}
+     * @param key the lock's key
+     * @param call the call
+     * @param <T> what the call returns
+     * @return what the call returned
+     */
+    public static <T> T guard(String store, String operation, String key, Supplier<T> call) {
+        try {
+            return call.get();
+        }
+        catch (StoreException | LockException ex) {
+            throw ex;
+        }
+        catch (RuntimeException ex) {
+            throw new StoreException(store + " '" + operation + "' of key '" + key + "' failed: " + ex, ex);
+        }
     }
 }

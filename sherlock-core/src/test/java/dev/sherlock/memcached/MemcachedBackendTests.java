@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import dev.sherlock.LockBackendException;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockSettings;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.TestServers;
 import net.spy.memcached.AddrUtil;
@@ -135,6 +136,18 @@ class MemcachedBackendTests {
             executor.shutdownNow();
         }
         assertThat(backend.isLocked(key)).isFalse();
+    }
+
+    @Test
+    void aClientThatRefusesTheCallFailsAsTheStoreWithTheOperationAndTheKey() {
+        MemcachedClient closed = MemcachedBackend.createClient(servers());
+        closed.shutdown();
+        MemcachedBackend failing = MemcachedBackend.of(closed);
+        String key = uniqueKey();
+        // spymemcached throws IllegalStateException("Shutting down"); the backend reports it as its store failing.
+        assertThatThrownBy(() -> failing.tryAcquire(key, "holder", MINUTE)).isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("memcached 'acquire' of key '" + key + "' failed: ")
+                .hasCauseInstanceOf(IllegalStateException.class);
     }
 
     @Test
