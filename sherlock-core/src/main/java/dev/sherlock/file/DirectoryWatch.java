@@ -9,12 +9,13 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.sherlock.spi.DaemonThreads;
-
+import dev.sherlock.spi.ReleaseSignals;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,14 +29,13 @@ import org.slf4j.LoggerFactory;
  * exists again (the backend calls it whenever it finds the directory recreated or the registration gone), so
  * notifications survive temporary-directory cleaners. Sequence numbers go on across registrations.
  *
- * <p>Each change gets a sequence number; the last {@link #HISTORY} changed file names are kept, so a waiter that
- * read the sequence before its failed attempt also sees a change that happened before it started to wait.
+ * <p>Each change gets a sequence number and is signalled to the waiters of its file through {@link ReleaseSignals},
+ * which also remembers recent changes, so a waiter that read the sequence before its failed attempt also sees a change
+ * that happened before it started to wait.
  */
 final class DirectoryWatch {
 
     private static final Logger logger = LoggerFactory.getLogger(DirectoryWatch.class);
-
-    private static final int HISTORY = 256;
 
     private static final String ANY = "";
 
@@ -47,9 +47,9 @@ final class DirectoryWatch {
 
     private final Path directory;
 
-    private final String[] recent = new String[HISTORY];
+    private final ReleaseSignals signals = new ReleaseSignals();
 
-    private long sequence;
+    private final AtomicLong sequence = new AtomicLong();
 
     private @Nullable WatchKey key;
 
@@ -115,39 +115,26 @@ final class DirectoryWatch {
         return service;
     }
 
-    synchronized long sequence() {
-        return sequence;
+    long sequence() {
+        return sequence.get();
     }
 
-    /** Waits until {@code fileName} changes after {@code observed}, or {@code maxWaitNanos} pass. */
-    synchronized void await(String fileName, long observed, long maxWaitNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + maxWaitNanos;
-        while (!changedSince(fileName, observed)) {
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                return;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, remaining);
-        }
+    /**
+     * Waits until {@code fileName} changes after {@code observed}, or {@code maxWaitNanos} pass.
+     * @return whether it changed
+     */
+    boolean await(String fileName, long observed, long maxWaitNanos) throws InterruptedException {
+        return signals.await(fileName, observed, Duration.ofNanos(maxWaitNanos));
     }
 
-    private boolean changedSince(String fileName, long observed) {
-        if (sequence - observed >= HISTORY) {
-            return true;
+    private void changed(String fileName) {
+        long version = sequence.incrementAndGet();
+        if (fileName.equals(ANY)) {
+            signals.releasedAll(version);
         }
-        for (long seq = observed + 1; seq <= sequence; seq++) {
-            String changed = recent[(int) (seq % HISTORY)];
-            if (changed.equals(fileName) || changed.equals(ANY)) {
-                return true;
-            }
+        else {
+            signals.released(fileName, version);
         }
-        return false;
-    }
-
-    private synchronized void changed(String fileName) {
-        sequence++;
-        recent[(int) (sequence % HISTORY)] = fileName;
-        notifyAll();
     }
 
     private synchronized void lost(WatchKey lost) {

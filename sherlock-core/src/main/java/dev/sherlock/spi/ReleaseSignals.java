@@ -35,6 +35,9 @@ public final class ReleaseSignals {
 
     private final AtomicReferenceArray<@Nullable Release> recent = new AtomicReferenceArray<>(RECENT_SLOTS);
 
+    /** The version of the latest signal for every key ({@link #releasedAll(long)}), and when it came. */
+    private volatile @Nullable Release all;
+
     /**
      * Waits until a release of {@code key} newer than {@code observedVersion} is signalled, or {@code maxWait}
      * passes.
@@ -45,16 +48,14 @@ public final class ReleaseSignals {
      * @throws InterruptedException if the waiting thread is interrupted
      */
     public boolean await(String key, long observedVersion, Duration maxWait) throws InterruptedException {
-        if (releasedRecently(key, observedVersion)) {
-            return true;
-        }
         Waiters waiters = waiting.compute(key, (k, existing) -> {
             Waiters joined = existing == null ? new Waiters() : existing;
             joined.users++;
             return joined;
         });
         try {
-            return waiters.await(observedVersion, maxWait.toNanos());
+            // Checked once registered: a signal from now on reaches the waiters, an earlier one is in the table.
+            return releasedRecently(key, observedVersion) || waiters.await(observedVersion, maxWait.toNanos());
         }
         finally {
             waiting.computeIfPresent(key, (k, existing) -> --existing.users == 0 ? null : existing);
@@ -80,6 +81,16 @@ public final class ReleaseSignals {
     /** Wakes every waiter of every key, e.g. after a lost connection, when releases may have been missed. */
     public void releasedAll() {
         waiting.values().forEach(waiters -> waiters.signal(0));
+    }
+
+    /**
+     * Wakes every waiter of every key, and also those about to wait that observed an older version: for stores whose
+     * versions count the changes of all keys together (one sequence for a directory).
+     * @param version the version of this signal, growing across all keys
+     */
+    public void releasedAll(long version) {
+        all = new Release("", version, System.nanoTime());
+        releasedAll();
     }
 
     /**
@@ -116,8 +127,11 @@ public final class ReleaseSignals {
             return false;
         }
         Release release = recent.get(slot(key));
+        Release everyKey = all;
         return release != null && release.version > observedVersion && release.key.equals(key)
-                && System.nanoTime() - release.received < RECENT_NANOS;
+                && System.nanoTime() - release.received < RECENT_NANOS
+                || everyKey != null && everyKey.version > observedVersion
+                && System.nanoTime() - everyKey.received < RECENT_NANOS;
     }
 
     private static int slot(String key) {
