@@ -284,8 +284,7 @@ final class LockState {
      */
     static boolean isPermanent(RuntimeException ex) {
         return ex instanceof LockConfigurationException || ex instanceof LockInterruptedException
-                || ex instanceof IllegalArgumentException || ex instanceof NullPointerException
-                || ex instanceof ClassCastException || ex instanceof UnsupportedOperationException;
+                || StoreException.isProgrammingError(ex);
     }
 
     /**

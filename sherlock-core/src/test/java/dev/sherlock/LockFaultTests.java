@@ -13,6 +13,7 @@ import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.FaultyBackend;
 import dev.sherlock.spi.ForwardingBackend;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.StoreException;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -70,6 +71,24 @@ class LockFaultTests {
         // The backend's expiry counted from the first attempt: so did the holder's belief.
         assertThat(holder.isHeldByCurrentThread()).isFalse();
         contender.release();
+    }
+
+    @Test
+    void aProgrammingErrorInsideAGuardedBackendCallFailsAtOnceInsteadOfBeingRetried() {
+        AtomicInteger attempts = new AtomicInteger();
+        LockBackend refusing = new ForwardingBackend(memory) {
+            @Override
+            public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+                return StoreException.guard("memory", "acquire", key, () -> {
+                    attempts.incrementAndGet();
+                    throw new IllegalArgumentException("key too long for this store");
+                });
+            }
+        };
+        BackendLock lock = lock("refused", refusing, LockSettings.defaults().withTimeout(Duration.ofSeconds(5)));
+        assertThatThrownBy(lock::acquire).isInstanceOf(LockBackendException.class)
+                .hasMessageContaining("acquire failed").hasRootCauseInstanceOf(IllegalArgumentException.class);
+        assertThat(attempts).hasValue(1);
     }
 
     @Test

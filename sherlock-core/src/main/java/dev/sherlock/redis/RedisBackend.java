@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.sherlock.LockConfigurationException;
-import dev.sherlock.LockException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.WaitOutcome;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.connection.RedisConnection;
@@ -177,15 +177,11 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public boolean isLocked(String key) {
-        try (RedisConnection connection = connectionFactory.getConnection()) {
-            return Boolean.TRUE.equals(connection.keyCommands().exists(bytes(key)));
-        }
-        catch (LockException ex) {
-            throw ex;
-        }
-        catch (RuntimeException ex) {
-            throw ScriptRunner.failure("exists", key, ex);
-        }
+        return StoreException.guard("redis", "exists", key, () -> {
+            try (RedisConnection connection = connectionFactory.getConnection()) {
+                return Boolean.TRUE.equals(connection.keyCommands().exists(bytes(key)));
+            }
+        });
     }
 
     /**

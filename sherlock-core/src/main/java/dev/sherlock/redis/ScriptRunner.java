@@ -2,7 +2,6 @@ package dev.sherlock.redis;
 
 import java.nio.charset.StandardCharsets;
 
-import dev.sherlock.LockException;
 import dev.sherlock.spi.StoreException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.connection.RedisConnection;
@@ -34,20 +33,7 @@ final class ScriptRunner {
      * @throws StoreException if the client or the server failed
      */
     <T> T eval(String operation, RedisScript<?> script, ReturnType type, String key, byte[]... args) {
-        try {
-            return evalUnchecked(script, type, key, args);
-        }
-        catch (LockException ex) {
-            throw ex;
-        }
-        catch (RuntimeException ex) {
-            throw failure(operation, key, ex);
-        }
-    }
-
-    /** The backend's one description of a failed Redis call. */
-    static StoreException failure(String operation, String key, RuntimeException ex) {
-        return new StoreException("redis '" + operation + "' of key '" + key + "' failed: " + ex.getMessage(), ex);
+        return StoreException.guard("redis", operation, key, () -> evalUnchecked(script, type, key, args));
     }
 
     @SuppressWarnings("unchecked")

@@ -39,9 +39,10 @@ public class StoreException extends RuntimeException {
     }
 
     /**
-     * Runs a backend call, so that nothing but a {@code StoreException} or a {@code LockException} leaves it: any
-     * other exception of the client library becomes a {@code StoreException} "{@code <store> '<operation>' of key
-     * '<key>' failed: <exception>}".
+     * Runs a backend call, so that nothing but a {@code StoreException}, a {@code LockException} or a programming
+     * error leaves it: any other exception of the client library becomes a {@code StoreException} "{@code <store>
+     * '<operation>' of key '<key>' failed: <exception>}". A programming error ({@link #isProgrammingError}) leaves
+     * as it is, so the core fails at once instead of retrying what cannot succeed.
      * @param store the store, e.g. {@code "memcached"}
      * @param operation the SPI operation, e.g. {@code "acquire"}
      * @param key the lock's key
@@ -57,7 +58,23 @@ public class StoreException extends RuntimeException {
             throw ex;
         }
         catch (RuntimeException ex) {
+            if (isProgrammingError(ex)) {
+                throw ex;
+            }
             throw new StoreException(store + " '" + operation + "' of key '" + key + "' failed: " + ex, ex);
         }
+    }
+
+    /**
+     * Whether {@code ex} is a programming error rather than a failure of the store: an
+     * {@code IllegalArgumentException} (e.g. a key the store refuses), a {@code NullPointerException}, a
+     * {@code ClassCastException} or an {@code UnsupportedOperationException}. Retrying cannot help; the core
+     * reports it at once.
+     * @param ex the exception
+     * @return {@code true} for a programming error
+     */
+    public static boolean isProgrammingError(RuntimeException ex) {
+        return ex instanceof IllegalArgumentException || ex instanceof NullPointerException
+                || ex instanceof ClassCastException || ex instanceof UnsupportedOperationException;
     }
 }
