@@ -144,7 +144,9 @@ final class Acquisition {
     private WaitOutcome awaitRelease(long observedVersion, long waitNanos) {
         try {
             try {
-                return id.backend().awaitRelease(id.key(), observedVersion, Duration.ofNanos(waitNanos));
+                WaitOutcome outcome = id.backend().awaitRelease(id.key(), observedVersion,
+                        Duration.ofNanos(waitNanos));
+                return outcome != null ? outcome : WaitOutcome.tryAgain();
             }
             catch (RuntimeException ex) {
                 // A failed notification must not stall the waiter: fall back to polling.

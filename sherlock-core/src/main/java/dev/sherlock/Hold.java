@@ -58,6 +58,9 @@ final class Hold {
     /** Guarded by this. */
     private boolean ended;
 
+    /** Whether the backend keeps the lock shorter than the expiry from the start (a reused lease). */
+    private final boolean shortened;
+
     /** Guarded by this. */
     private Renewals.@Nullable Renewal renewal;
 
@@ -87,6 +90,7 @@ final class Hold {
         this.sent = sent;
         Duration expire = settings.expire();
         this.deadline = expire == null ? 0 : deadline(sent, expire, validFor);
+        this.shortened = expire != null && validFor != null && validFor.compareTo(expire) < 0;
     }
 
     /**
@@ -105,7 +109,8 @@ final class Hold {
     /**
      * The deadline of a hold whose acquire request was sent at {@code sent}, when the backend reported that the lock
      * lives only {@code validFor} from then (a reused lease): believed for the shorter of the two, and renewed in
-     * time by auto-renew. Without auto-renew, such a hold is believed only for {@code validFor}.
+     * time by auto-renew. Without auto-renew, such a hold is renewed once at the start ({@link #start}), so it
+     * lives the full expiry the caller asked for.
      */
     static long deadline(long sent, Duration expire, @Nullable Duration validFor) {
         long lives = validFor == null ? expire.toNanos() : Math.min(expire.toNanos(), validFor.toNanos());
@@ -116,13 +121,17 @@ final class Hold {
         return settings.expire();
     }
 
-    /** Starts the renewals or, without auto-renew, the watchdog. */
+    /**
+     * Starts the renewals or, without auto-renew, the watchdog. Without auto-renew, a hold the backend keeps
+     * shorter than the expiry is renewed once at once (in the background), so the caller gets the expiry asked for;
+     * until that renewal is answered the hold is believed only as long as the backend keeps it.
+     */
     synchronized void start() {
         if (settings.expire() == null) {
             return;
         }
-        if (settings.autoRenew()) {
-            renewal = Renewals.schedule(this::renewInBackground, nextRenewal(), lane);
+        if (settings.autoRenew() || shortened) {
+            renewal = Renewals.schedule(this::renewInBackground, settings.autoRenew() ? nextRenewal() : 0, lane);
         }
         else {
             armWatchdog();
@@ -274,7 +283,7 @@ final class Hold {
         }
         renewalDone();
         renewalError = null;
-        if (renewed(renewed, renewSent, "renewal found it expired or taken over")) {
+        if (renewed(renewed, renewSent, "renewal found it expired or taken over") && settings.autoRenew()) {
             scheduleRenewal(nextRenewal());
         }
     }

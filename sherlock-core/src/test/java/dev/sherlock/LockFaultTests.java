@@ -3,6 +3,7 @@ package dev.sherlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import dev.sherlock.spi.FaultyBackend;
 import dev.sherlock.spi.ForwardingBackend;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.StoreException;
+import dev.sherlock.spi.WaitOutcome;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -89,6 +91,63 @@ class LockFaultTests {
         assertThatThrownBy(lock::acquire).isInstanceOf(LockBackendException.class)
                 .hasMessageContaining("acquire failed").hasRootCauseInstanceOf(IllegalArgumentException.class);
         assertThat(attempts).hasValue(1);
+    }
+
+    @Test
+    void aWaitAnsweredStillHeldWaitsOnWithoutAnAttemptUntilTheRetryInterval() {
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicInteger waits = new AtomicInteger();
+        LockBackend watching = new ForwardingBackend(memory) {
+            @Override
+            public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+                attempts.incrementAndGet();
+                return super.tryAcquire(key, owner, expire);
+            }
+
+            @Override
+            public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait)
+                    throws InterruptedException {
+                waits.incrementAndGet();
+                Thread.sleep(Math.min(maxWait.toMillis(), 20));
+                return WaitOutcome.stillHeld(null, observedVersion);
+            }
+        };
+        LockSettings settings = LockSettings.defaults().withRetryInterval(Duration.ofMillis(400))
+                .withTimeout(Duration.ofMillis(1000));
+        BackendLock holder = lock("watched", memory, settings);
+        holder.acquire();
+        BackendLock waiter = lock("watched", watching, settings);
+        assertThatThrownBy(waiter::acquire).isInstanceOf(LockTimeoutException.class);
+        // One attempt at the start, then one per retry interval and one at the deadline: never one per answer.
+        assertThat(attempts.get()).isBetween(2, 5);
+        assertThat(waits.get()).isGreaterThan(2 * attempts.get());
+        holder.release();
+    }
+
+    @Test
+    void aBackendAnsweringAWaitWithNothingIsTriedAgainNotACrash() {
+        AtomicInteger waits = new AtomicInteger();
+        LockBackend silent = new ForwardingBackend(memory) {
+            @Override
+            @SuppressWarnings("NullAway")
+            public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) {
+                waits.incrementAndGet();
+                return null;
+            }
+        };
+        LockSettings settings = LockSettings.defaults().withRetryInterval(Duration.ofMillis(20))
+                .withTimeout(Duration.ofSeconds(10));
+        BackendLock holder = lock("silent", memory, settings);
+        holder.acquire();
+        BackendLock waiter = lock("silent", silent, settings);
+        CompletableFuture<Boolean> acquired = CompletableFuture.supplyAsync(() -> {
+            boolean done = waiter.acquire(true);
+            waiter.release();
+            return done;
+        });
+        await().until(() -> waits.get() > 0);
+        holder.release();
+        assertThat(acquired.join()).isTrue();
     }
 
     @Test

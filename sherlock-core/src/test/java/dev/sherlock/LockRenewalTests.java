@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.ForwardingBackend;
+import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.StoreException;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +46,32 @@ class LockRenewalTests {
         assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
         assertThat(lock.acquire(false)).isTrue();
         lock.release();
+    }
+
+    @Test
+    void withoutAutoRenewAHoldTheBackendKeepsShorterIsRenewedOnceAndLivesTheWholeExpiry() {
+        Duration expire = Duration.ofMillis(1200);
+        LockBackend shortLived = new ForwardingBackend(backend) {
+            @Override
+            public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+                AcquireResult result = super.tryAcquire(key, owner, expire);
+                // As a reused etcd lease: the store keeps the lock only a quarter of the expiry from now.
+                return result.acquired() ? AcquireResult.acquired(result.fencingToken(), Duration.ofMillis(300))
+                        : result;
+            }
+        };
+        BackendLock lock = new BackendLock("topped-up", shortLived, null, LockSettings.defaults().withExpire(expire)
+                .withAutoRenew(false));
+        int before = backend.renewCalls.get();
+        lock.acquire();
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.renewCalls.get() == before + 1);
+        long acquired = System.nanoTime();
+        await().pollDelay(Duration.ofMillis(600)).until(() -> true);
+        assertThat(lock.isHeldByCurrentThread()).isTrue();
+        await().pollInSameThread().atMost(Duration.ofSeconds(5)).until(() -> !lock.isHeldByCurrentThread());
+        assertThat(System.nanoTime() - acquired).isGreaterThan(Duration.ofMillis(900).toNanos());
+        // One renewal to top the hold up, none after: auto-renew is off.
+        assertThat(backend.renewCalls.get()).isEqualTo(before + 1);
     }
 
     @Test

@@ -48,14 +48,17 @@ public final class ReleaseSignals {
      * @throws InterruptedException if the waiting thread is interrupted
      */
     public boolean await(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+        long[] start = new long[2];
         Waiters waiters = waiting.compute(key, (k, existing) -> {
             Waiters joined = existing == null ? new Waiters() : existing;
             joined.users++;
+            joined.snapshot(start);
             return joined;
         });
         try {
-            // Checked once registered: a signal from now on reaches the waiters, an earlier one is in the table.
-            return releasedRecently(key, observedVersion) || waiters.await(observedVersion, maxWait.toNanos());
+            // Registered with a snapshot: a signal from now on counts against it, an earlier one is in the table.
+            return releasedRecently(key, observedVersion)
+                    || waiters.await(observedVersion, start[0], start[1], maxWait.toNanos());
         }
         finally {
             waiting.computeIfPresent(key, (k, existing) -> --existing.users == 0 ? null : existing);
@@ -90,7 +93,7 @@ public final class ReleaseSignals {
      */
     public void releasedAll(long version) {
         all = new Release("", version, System.nanoTime());
-        releasedAll();
+        waiting.values().forEach(waiters -> waiters.signal(version));
     }
 
     /**
@@ -174,11 +177,22 @@ public final class ReleaseSignals {
             }
         }
 
-        boolean await(long observedVersion, long waitNanos) throws InterruptedException {
+        /** Records where the signals stand, as {@code {sequence, unversioned}}, for a waiter joining now. */
+        void snapshot(long[] start) {
             lock.lock();
             try {
-                long startSequence = sequence;
-                long startUnversioned = unversioned;
+                start[0] = sequence;
+                start[1] = unversioned;
+            }
+            finally {
+                lock.unlock();
+            }
+        }
+
+        boolean await(long observedVersion, long startSequence, long startUnversioned, long waitNanos)
+                throws InterruptedException {
+            lock.lock();
+            try {
                 long left = waitNanos;
                 while (!(observedVersion > 0
                         ? highest > observedVersion || unversioned != startUnversioned
