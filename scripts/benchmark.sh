@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Runs a benchmark main class from sherlock-core's test sources, e.g.
-#   ./scripts/benchmark.sh dev.sherlock.benchmark.FileBenchmark 5
-# Benchmarks that need a server start their own, as the tests do.
+# Sherlock side by side with the raw floors and the peer libraries (Redisson, Spring Integration, the jetcd Lock
+# service, ShedLock) on every backend, in one run; writes docs/benchmark/results.md and chart.svg.
+#   ./scripts/benchmark.sh [--backends redis,etcd,memcached,file,kubernetes] [--seconds 3] [--repetitions 3]
+#                          [--handoffs 100] [--held 10000] [--out docs/benchmark]
+# It starts its own servers on free ports (install them first: ./scripts/test.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-main="${1:?usage: scripts/benchmark.sh <main class> [args...]}"
-shift
-./mvnw -B -q -ntp -pl sherlock-core test-compile
 classpath_file="$(mktemp)"
 trap 'rm -f "$classpath_file"' EXIT
-./mvnw -B -q -ntp -pl sherlock-core dependency:build-classpath -Dmdep.includeScope=test \
+./mvnw -B -q -ntp -pl sherlock-benchmark -am package dependency:build-classpath -DskipTests \
   -Dmdep.outputFile="$classpath_file" >/dev/null
-exec java -cp "sherlock-core/target/test-classes:sherlock-core/target/classes:$(cat "$classpath_file")" "$main" "$@"
+exec java -Xmx2g -cp "sherlock-benchmark/target/classes:$(cat "$classpath_file")" dev.sherlock.benchmark.Benchmarks "$@"
