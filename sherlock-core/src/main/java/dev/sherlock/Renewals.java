@@ -1,5 +1,8 @@
 package dev.sherlock;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Tasks are batched: a task only records when it is due, and one timer, set for the earliest due task, hands
  * every task due when it fires to its lane. Acquiring and releasing therefore never wake the timer (a new hold is due
- * later than the ones before it), which keeps the hot path free of thread hand-offs.
+ * later than the ones before it), which keeps the hot path free of thread hand-offs. Renewals due in the same tick
+ * (or a little later: {@link Hold#renewalSlack()}) are handed to their backend's lane together, as one
+ * {@link dev.sherlock.spi.LockBackend#renewAll} call of up to {@value #MAX_BATCH} locks, so a store that pipelines
+ * renews thousands of held locks without a round trip each.
  *
  * <p>Tasks never run on the timer thread. Each backend has its own lane of {@link Workers} for the calls it gets, and
  * watchdogs, which call no backend, have a lane of their own: a backend whose calls hang holds up only its own tasks,
@@ -33,6 +39,9 @@ final class Renewals {
 
     /** Tasks due this close to a tick run in it, instead of each getting a wake-up of its own. */
     static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+    /** Most locks renewed by one {@code renewAll} call. */
+    static final int MAX_BATCH = 512;
 
     /** Most threads one backend's lane may use at once. */
     private static final int LANE_THREADS = 256;
@@ -68,7 +77,18 @@ final class Renewals {
      * Runs {@code task} once on {@code lane}, after {@code delayNanos}, unless cancelled first.
      */
     static Renewal schedule(Runnable task, long delayNanos, Executor lane) {
-        Renewal renewal = new Renewal(task, lane);
+        return schedule(new Renewal(task, null, lane), delayNanos);
+    }
+
+    /**
+     * Renews {@code hold} on {@code lane} after {@code delayNanos}, together with the other renewals of that lane
+     * due then, unless cancelled first.
+     */
+    static Renewal scheduleRenewal(Hold hold, long delayNanos, Executor lane) {
+        return schedule(new Renewal(null, hold, lane), delayNanos);
+    }
+
+    private static Renewal schedule(Renewal renewal, long delayNanos) {
         long at = System.nanoTime() + Math.max(0, delayNanos);
         due.put(renewal, at);
         ensureTick(at);
@@ -94,17 +114,20 @@ final class Renewals {
         }
         long now = System.nanoTime();
         Long next = null;
+        Map<Executor, List<Hold>> renewals = new HashMap<>();
         for (Map.Entry<Renewal, Long> entry : due.entrySet()) {
             long at = entry.getValue();
-            if (at - now <= BATCH_NANOS) {
+            Renewal renewal = entry.getKey();
+            Hold hold = renewal.hold;
+            long slack = hold == null ? BATCH_NANOS : Math.max(BATCH_NANOS, hold.renewalSlack());
+            if (at - now <= slack) {
                 // Removing first makes each task run at most once, even if ticks overlap.
-                Renewal renewal = entry.getKey();
                 if (due.remove(renewal, at)) {
-                    try {
-                        renewal.lane.execute(renewal.task);
+                    if (hold != null) {
+                        renewals.computeIfAbsent(renewal.lane, lane -> new ArrayList<>()).add(hold);
                     }
-                    catch (RuntimeException ex) {
-                        logger.error("Sherlock: a lock task could not be started", ex);
+                    else {
+                        start(renewal.lane, renewal.task);
                     }
                 }
             }
@@ -112,8 +135,26 @@ final class Renewals {
                 next = at;
             }
         }
+        renewals.forEach((lane, holds) -> {
+            for (int from = 0; from < holds.size(); from += MAX_BATCH) {
+                List<Hold> batch = holds.subList(from, Math.min(holds.size(), from + MAX_BATCH));
+                start(lane, () -> Hold.renewAll(batch));
+            }
+        });
         if (next != null) {
             ensureTick(next);
+        }
+    }
+
+    private static void start(Executor lane, @Nullable Runnable task) {
+        if (task == null) {
+            return;
+        }
+        try {
+            lane.execute(task);
+        }
+        catch (RuntimeException ex) {
+            logger.error("Sherlock: a lock task could not be started", ex);
         }
     }
 
@@ -126,12 +167,16 @@ final class Renewals {
     /** A pending task. */
     static final class Renewal {
 
-        private final Runnable task;
+        /** The task, or {@code null} for the renewal of {@link #hold}. */
+        private final @Nullable Runnable task;
+
+        private final @Nullable Hold hold;
 
         private final Executor lane;
 
-        private Renewal(Runnable task, Executor lane) {
+        private Renewal(@Nullable Runnable task, @Nullable Hold hold, Executor lane) {
             this.task = task;
+            this.hold = hold;
             this.lane = lane;
         }
 

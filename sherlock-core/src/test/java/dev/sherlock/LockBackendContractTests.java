@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.HeldKey;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.WaitOutcome;
 import org.jspecify.annotations.Nullable;
@@ -765,6 +766,28 @@ public abstract class LockBackendContractTests {
             assertThat(outcome.get(1, TimeUnit.MINUTES).mayBeFree()).isTrue();
             assertThat(otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1)).acquired()).isTrue();
             assertThat(otherBackend().release(key, "waiter")).isTrue();
+        }
+
+        @Test
+        @DisplayName("renewing many locks at once answers for each as renewing it alone would, and renews them")
+        void renewAllAnswersForEachLock() throws Exception {
+            LockBackend backend = backend();
+            Duration expire = shortExpire();
+            String mine = backend.key(NAMESPACE, uniqueName());
+            String theirs = backend.key(NAMESPACE, uniqueName());
+            String free = backend.key(NAMESPACE, uniqueName());
+            assertThat(backend.tryAcquire(mine, "holder", expire).acquired()).isTrue();
+            assertThat(otherBackend().tryAcquire(theirs, "other", Duration.ofMinutes(1)).acquired()).isTrue();
+            long sent = System.nanoTime();
+            assertThat(backend.renewAll(List.of(new HeldKey(mine, "holder", Duration.ofMinutes(1)),
+                    new HeldKey(theirs, "holder", Duration.ofMinutes(1)),
+                    new HeldKey(free, "holder", Duration.ofMinutes(1))))).containsExactly(true, false, false);
+            // Renewed to a minute: still held after the short expiry it was acquired with has passed.
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, sent + expire.toNanos() * 3 / 2 - System.nanoTime()));
+            assertThat(otherBackend().isLocked(mine)).isTrue();
+            assertThat(otherBackend().isLocked(free)).isFalse();
+            assertThat(backend.release(mine, "holder")).isTrue();
+            assertThat(otherBackend().release(theirs, "other")).isTrue();
         }
 
         @Test

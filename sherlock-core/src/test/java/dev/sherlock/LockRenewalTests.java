@@ -1,6 +1,7 @@
 package dev.sherlock;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -72,6 +73,51 @@ class LockRenewalTests {
         assertThat(System.nanoTime() - acquired).isGreaterThan(Duration.ofMillis(900).toNanos());
         // One renewal to top the hold up, none after: auto-renew is off.
         assertThat(backend.renewCalls.get()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void renewalsDueTogetherReachTheBackendAsOneBatchAndKeepEveryLock() {
+        List<BackendLock> locks = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            BackendLock lock = lock("batched-" + i, Duration.ofMillis(900));
+            lock.acquire();
+            locks.add(lock);
+        }
+        int calls = backend.renewCalls.get();
+        // Each lock renews every 300 ms; acquired within milliseconds of each other, they renew together.
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.renewCalls.get() >= calls + 3 * locks.size());
+        assertThat(backend.renewAllSizes).isNotEmpty();
+        assertThat(backend.renewAllSizes.stream().mapToInt(Integer::intValue).max().orElse(0))
+                .isGreaterThanOrEqualTo(locks.size() / 2);
+        // Far fewer calls than renewals: one round trip renews many locks.
+        assertThat(backend.renewAllSizes.size()).isLessThan((backend.renewCalls.get() - calls) / 4);
+        assertThat(lost).isEmpty();
+        for (BackendLock lock : locks) {
+            assertThat(lock.isHeldByCurrentThread()).isTrue();
+            lock.release();
+        }
+    }
+
+    @Test
+    void aBatchLosesOnlyTheLocksItsBackendNoLongerHolds() {
+        List<BackendLock> locks = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            BackendLock lock = lock("partly-" + i, Duration.ofMillis(900));
+            lock.acquire();
+            locks.add(lock);
+        }
+        backend.evict("partly-3");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !lost.isEmpty());
+        int renewals = backend.renewCalls.get();
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.renewCalls.get() >= renewals + 2 * 9);
+        assertThat(lost).singleElement().asString().contains("Lock 'partly-3'")
+                .contains("renewal found it expired or taken over");
+        for (BackendLock lock : locks) {
+            assertThat(lock.isHeldByCurrentThread()).isEqualTo(lock != locks.get(3));
+            if (lock != locks.get(3)) {
+                lock.release();
+            }
+        }
     }
 
     @Test

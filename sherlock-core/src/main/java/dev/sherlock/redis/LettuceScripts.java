@@ -1,5 +1,7 @@
 package dev.sherlock.redis;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.LettuceFutures;
@@ -58,6 +60,38 @@ final class LettuceScripts {
                 }
                 return await(commands.eval(script.getScriptAsString(), output, keys, args));
             }
+        }
+        catch (RuntimeException ex) {
+            DataAccessException translated = connectionFactory.translateExceptionIfPossible(ex);
+            throw translated != null ? translated : ex;
+        }
+    }
+
+    /**
+     * Sends the script for every key set at once (Lettuce pipelines them on the connection), then collects the
+     * answers in order; a script the server lost is sent again with EVAL.
+     */
+    List<@Nullable Object> evalAll(RedisScriptingAsyncCommands<byte[], byte[]> commands, RedisScript<?> script,
+            ReturnType type, List<byte[][]> keys, List<byte[][]> args) {
+        ScriptOutputType output = type == ReturnType.MULTI ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
+        try {
+            List<RedisFuture<Object>> sent = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                sent.add(commands.evalsha(script.getSha1(), output, keys.get(i), args.get(i)));
+            }
+            List<@Nullable Object> answers = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                try {
+                    answers.add(await(sent.get(i)));
+                }
+                catch (RuntimeException ex) {
+                    if (!ScriptRunner.isNoScript(ex)) {
+                        throw ex;
+                    }
+                    answers.add(await(commands.eval(script.getScriptAsString(), output, keys.get(i), args.get(i))));
+                }
+            }
+            return answers;
         }
         catch (RuntimeException ex) {
             DataAccessException translated = connectionFactory.translateExceptionIfPossible(ex);

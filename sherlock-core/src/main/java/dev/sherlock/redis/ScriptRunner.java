@@ -1,6 +1,8 @@
 package dev.sherlock.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import dev.sherlock.spi.StoreException;
 import org.jspecify.annotations.Nullable;
@@ -36,11 +38,45 @@ final class ScriptRunner {
         return StoreException.guard("redis", operation, key, () -> evalUnchecked(script, type, key, args));
     }
 
-    @SuppressWarnings("unchecked")
-    private <T> T evalUnchecked(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
+    /**
+     * Runs the script once for each key, with that key's ARGV, and returns the answers in order: pipelined on one
+     * connection with Lettuce, one after the other with other clients.
+     * @throws StoreException if the client or the server failed; then no answer is known
+     */
+    List<@Nullable Object> evalAll(String operation, RedisScript<?> script, ReturnType type, List<String> keys,
+            List<byte[][]> args) {
+        String described = keys.size() + " keys ('" + keys.get(0) + "'" + (keys.size() > 1 ? ", ..." : "") + ")";
+        return StoreException.guard("redis", operation, described, () -> {
+            try (RedisConnection connection = connectionFactory.getConnection()) {
+                if (lettuce != null) {
+                    var commands = lettuce.commands(connection);
+                    if (commands != null) {
+                        List<byte[][]> keySets = new ArrayList<>(keys.size());
+                        for (String key : keys) {
+                            keySets.add(keys(key));
+                        }
+                        return lettuce.evalAll(commands, script, type, keySets, args);
+                    }
+                }
+            }
+            List<@Nullable Object> answers = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                answers.add(evalUnchecked(script, type, keys.get(i), args.get(i)));
+            }
+            return answers;
+        });
+    }
+
+    /** KEYS of every script: the lock key, its fence key and its waiting key, in one cluster slot. */
+    private static byte[][] keys(String key) {
         byte[] lockKey = key.getBytes(StandardCharsets.UTF_8);
         String companion = RedisKeys.companionPrefix(lockKey);
-        byte[][] keys = {lockKey, bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};
+        return new byte[][] {lockKey, bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T evalUnchecked(RedisScript<?> script, ReturnType type, String key, byte[]... args) {
+        byte[][] keys = keys(key);
         try (RedisConnection connection = connectionFactory.getConnection()) {
             if (lettuce != null) {
                 var commands = lettuce.commands(connection);

@@ -1,6 +1,8 @@
 package dev.sherlock.spi;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -86,6 +88,24 @@ public interface LockBackend extends AutoCloseable {
      * @return {@code true} if renewed, {@code false} if the lock had expired or belongs to someone else
      */
     boolean renew(String key, String owner, @Nullable Duration expire);
+
+    /**
+     * Renews many held locks at once, each exactly as {@link #renew} would: the core hands a backend all the
+     * renewals due at the same moment, so a store that can batch (pipelined commands, concurrent requests) renews
+     * thousands of locks without a round trip each. The default calls {@link #renew} for one after the other.
+     * @param held the locks to renew, at least one
+     * @return for each lock, in the same order, {@code true} if renewed and {@code false} if it had expired or
+     *     belongs to someone else
+     * @throws StoreException if the store failed; then none of the answers is known, and the core retries each
+     *     renewal as after a failed {@link #renew}
+     */
+    default List<Boolean> renewAll(List<HeldKey> held) {
+        List<Boolean> renewed = new ArrayList<>(held.size());
+        for (HeldKey lock : held) {
+            renewed.add(renew(lock.key(), lock.owner(), lock.expire()));
+        }
+        return renewed;
+    }
 
     /**
      * Why this backend cannot honour {@code expire}, or {@code null} if it can. The core refuses such an expiry when

@@ -1,11 +1,14 @@
 package dev.sherlock.redis;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import dev.sherlock.spi.HeldKey;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -66,6 +69,31 @@ class RedisCommandCountTests {
 
         // SET NX, GET of the holder (is it our own earlier attempt?), GET of the counter, PTTL, SET of the mark.
         assertThat(callsPerPair()).isEqualTo(Map.of("evalsha", 1L, "get", 2L, "set", 2L, "pttl", 1L));
+    }
+
+    @Test
+    void renewingManyLocksAtOnceRunsTheRenewScriptOncePerLockEvenAfterTheScriptCacheWasFlushed() {
+        pair("count-" + UUID.randomUUID(), "warm-up");
+        List<HeldKey> held = new ArrayList<>();
+        for (int i = 0; i < PAIRS; i++) {
+            String key = "count-" + UUID.randomUUID();
+            assertThat(backend.tryAcquire(key, "holder", Duration.ofSeconds(5)).acquired()).isTrue();
+            held.add(new HeldKey(key, "holder", Duration.ofMinutes(1)));
+        }
+        assertThat(backend.renewAll(held)).hasSize(PAIRS).containsOnly(true);
+        resetStats();
+
+        assertThat(backend.renewAll(held)).hasSize(PAIRS).containsOnly(true);
+
+        assertThat(callsPerPair()).containsEntry("evalsha", 1L).containsEntry("get", 1L);
+        raw.execute((RedisCallback<Object>) connection -> {
+            connection.scriptingCommands().scriptFlush();
+            return null;
+        });
+        assertThat(backend.renewAll(held)).hasSize(PAIRS).containsOnly(true);
+        for (HeldKey lock : held) {
+            assertThat(raw.getExpire(lock.key())).isGreaterThan(30);
+        }
     }
 
     private void pair(String key, String owner) {
