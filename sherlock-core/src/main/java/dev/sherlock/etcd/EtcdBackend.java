@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.HeldKey;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.WaitOutcome;
@@ -194,6 +195,13 @@ public final class EtcdBackend implements LockBackend {
     @Override
     public boolean renew(String key, String owner, @Nullable Duration expire) {
         return StoreException.guard("etcd", "renew", key, () -> holds.renew(key, owner, expire));
+    }
+
+    /** Renews the locks with their reads and keep-alives in flight together: two round trips for the batch. */
+    @Override
+    public List<Boolean> renewAll(List<HeldKey> held) {
+        return StoreException.guard("etcd", "renew", held.size() + " keys ('" + held.get(0).key() + "', ...)",
+                () -> holds.renewAll(held));
     }
 
     @Override

@@ -2,7 +2,11 @@ package dev.sherlock.etcd;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
+import dev.sherlock.spi.HeldKey;
 import dev.sherlock.spi.StoreException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KV;
@@ -84,6 +88,60 @@ final class EtcdHolds {
             }
         }
         return moveToLease(k, key, owner, current, leases.grant(seconds, key));
+    }
+
+    /**
+     * Renews many locks with their requests in flight together: first every key's read, then every keep-alive of a
+     * lease that is theirs; a lock that needs more (no expiry, a lease of another TTL) is renewed as {@link #renew}
+     * does, after the others.
+     */
+    List<Boolean> renewAll(List<HeldKey> held) {
+        int count = held.size();
+        List<CompletableFuture<GetResponse>> reads = new ArrayList<>(count);
+        for (HeldKey lock : held) {
+            reads.add(kv.get(bytes(lock.key())));
+        }
+        Boolean[] answers = new Boolean[count];
+        List<@Nullable CompletableFuture<Long>> keepAlives = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            HeldKey lock = held.get(i);
+            GetResponse read = requests.await(reads.get(i), "get", lock.key());
+            KeyValue current = read.getKvs().isEmpty() ? null : read.getKvs().get(0);
+            CompletableFuture<Long> keepAlive = null;
+            if (current == null || !current.getValue().equals(bytes(lock.owner()))) {
+                answers[i] = false;
+            }
+            else if (lock.expire() != null && current.getLease() != 0) {
+                keepAlive = leases.keepAliveAsync(current.getLease());
+            }
+            keepAlives.add(keepAlive);
+        }
+        for (int i = 0; i < count; i++) {
+            HeldKey lock = held.get(i);
+            CompletableFuture<Long> keepAlive = keepAlives.get(i);
+            if (answers[i] != null) {
+                continue;
+            }
+            if (keepAlive != null) {
+                try {
+                    if (requests.await(keepAlive, "lease keep-alive", lock.key())
+                            >= EtcdLeaseTtls.seconds(lock.expire())) {
+                        answers[i] = true;
+                        continue;
+                    }
+                }
+                catch (StoreException ex) {
+                    if (EtcdRequests.isLeaseNotFound(ex)) {
+                        // The lease expired, and its key with it.
+                        answers[i] = false;
+                        continue;
+                    }
+                    throw ex;
+                }
+            }
+            answers[i] = renew(lock.key(), lock.owner(), lock.expire());
+        }
+        return List.of(answers);
     }
 
     /** Rebinds the owner's key to another lease (0: none), guarded by its mod revision; revokes the lease left. */

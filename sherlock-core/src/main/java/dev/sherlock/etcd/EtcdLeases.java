@@ -232,6 +232,17 @@ final class EtcdLeases implements AutoCloseable {
         return ttl;
     }
 
+    /** Sends a keep-alive of lease {@code id} without waiting; the future gives the lease's new TTL in seconds. */
+    CompletableFuture<Long> keepAliveAsync(long id) {
+        long sent = System.nanoTime();
+        return client.keepAliveOnce(id).thenApply(response -> {
+            long ttl = response.getTTL();
+            held.computeIfPresent(id, (lease, lifetime) -> new Lifetime(lifetime.requestedTtl, ttl,
+                    sent + TimeUnit.SECONDS.toNanos(ttl)));
+            return ttl;
+        });
+    }
+
     void revoke(long id, String key) {
         held.remove(id);
         CompletableFuture<?> revocation = client.revoke(id);

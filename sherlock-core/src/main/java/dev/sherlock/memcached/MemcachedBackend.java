@@ -2,6 +2,8 @@ package dev.sherlock.memcached;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -11,9 +13,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.sherlock.LockConfigurationException;
-import dev.sherlock.LockInterruptedException;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.FencingTokens;
+import dev.sherlock.spi.HeldKey;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.StoreException;
 import net.spy.memcached.CASResponse;
@@ -240,6 +242,57 @@ public final class MemcachedBackend implements LockBackend {
             case EXISTS -> owner.equals(calls.await(client.asyncGet(key, OwnerTranscoder.INSTANCE), "get", key));
             default -> throw new StoreException("memcached 'cas' of key '" + key + "' answered " + response);
         };
+    }
+
+    /**
+     * Renews the locks with their requests in flight together (spymemcached pipelines them on its connection): every
+     * {@code gets}, then every {@code cas}, each answered as {@link #renew} answers it.
+     */
+    @Override
+    public List<Boolean> renewAll(List<HeldKey> held) {
+        return StoreException.guard("memcached", "renew", held.size() + " keys ('" + held.get(0).key() + "', ...)",
+                () -> doRenewAll(held));
+    }
+
+    private List<Boolean> doRenewAll(List<HeldKey> held) {
+        int count = held.size();
+        List<Future<CASValue<String>>> reads = new ArrayList<>(count);
+        for (HeldKey lock : held) {
+            reads.add(client.asyncGets(lock.key(), OwnerTranscoder.INSTANCE));
+        }
+        long now = clock.instant().getEpochSecond();
+        Boolean[] answers = new Boolean[count];
+        List<@Nullable Future<CASResponse>> writes = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            HeldKey lock = held.get(i);
+            CASValue<String> item = calls.await(reads.get(i), "gets", lock.key());
+            Future<CASResponse> write = null;
+            if (item == null || !lock.owner().equals(item.getValue())) {
+                answers[i] = false;
+            }
+            else {
+                write = client.asyncCAS(lock.key(), item.getCas(), MemcachedExpiry.exptime(lock.expire(), now),
+                        lock.owner(), OwnerTranscoder.INSTANCE);
+            }
+            writes.add(write);
+        }
+        for (int i = 0; i < count; i++) {
+            Future<CASResponse> write = writes.get(i);
+            if (write != null) {
+                HeldKey lock = held.get(i);
+                CASResponse response = calls.await(write, "cas", lock.key());
+                answers[i] = switch (response) {
+                    case OK -> true;
+                    case NOT_FOUND -> false;
+                    // Changed since the gets: still ours only if a renewal of this same hold won the race.
+                    case EXISTS -> lock.owner().equals(calls.await(client.asyncGet(lock.key(),
+                            OwnerTranscoder.INSTANCE), "get", lock.key()));
+                    default -> throw new StoreException("memcached 'cas' of key '" + lock.key() + "' answered "
+                            + response);
+                };
+            }
+        }
+        return List.of(answers);
     }
 
     /**

@@ -6,7 +6,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import dev.sherlock.LockInterruptedException;
 import dev.sherlock.spi.StoreException;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.internal.OperationFuture;
@@ -25,15 +24,23 @@ final class MemcachedCalls {
         this.client = client;
     }
 
+    /**
+     * Waits for the answer of a request already sent. An interrupt does not abandon it (the request may be applied
+     * whatever we do, and the caller must know its outcome): the wait goes on, and the thread's interrupt status is
+     * set again afterwards, for the caller to act on.
+     */
     <T> T await(Future<T> future, String operation, String key) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(client.getOperationTimeout());
+        boolean interrupted = false;
         try {
-            return future.get(client.getOperationTimeout(), TimeUnit.MILLISECONDS);
-        }
-        catch (InterruptedException ex) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new LockInterruptedException("Backend memcached: interrupted while waiting for '" + operation
-                    + "' of key '" + key + "'", ex);
+            while (true) {
+                try {
+                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                }
+                catch (InterruptedException ex) {
+                    interrupted = true;
+                }
+            }
         }
         catch (ExecutionException ex) {
             Throwable cause = ex.getCause() == null ? ex : ex.getCause();
@@ -48,6 +55,11 @@ final class MemcachedCalls {
             future.cancel(true);
             throw new StoreException("memcached '" + operation + "' of key '" + key + "' timed out after "
                     + client.getOperationTimeout() + " ms: " + ex.getMessage(), ex);
+        }
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
