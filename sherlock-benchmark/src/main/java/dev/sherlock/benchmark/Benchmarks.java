@@ -21,11 +21,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sherlock side by side with the raw floors and the peer libraries, on every backend this machine can run, in one
- * run (Kubernetes against the tests' in-process Lease API server): P1 uncontended acquire + release, P2 hand-off latency, P3 four clients on one lock (with fairness), P4 many
- * locks held with renewal, P5 the file backend against {@code FileChannel.lock()}. Each figure is the median of the
- * repetitions, with their minimum and maximum; the contenders of a backend take turns within each repetition, so
- * load from elsewhere hits them alike. It starts its own servers on free ports and writes {@code results.md} and
- * {@code chart.svg} into the output folder. Run it with {@code ./scripts/benchmark.sh} (options: {@code --help}).
+ * run (Kubernetes against the tests' in-process Lease API server): P1 uncontended acquire + release, P2 hand-off
+ * latency, P3 four clients on one lock (with fairness), P4 many locks held with renewal, P5 the file backend
+ * against {@code FileChannel.lock()}. Each figure is the median of the repetitions, with their minimum and maximum;
+ * the contenders of a backend take turns within each repetition, so load from elsewhere hits them alike. It starts
+ * its own servers on free ports and writes {@code results.md} and {@code chart.svg} into the output folder. Run it
+ * with {@code ./scripts/benchmark.sh} (options: {@code --help}).
  */
 public final class Benchmarks {
 

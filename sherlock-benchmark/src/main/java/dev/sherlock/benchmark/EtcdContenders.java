@@ -42,7 +42,8 @@ final class EtcdContenders {
         return List.of(
                 new Contender("etcd", "raw floor", Kind.FLOOR, every, () -> raw(endpoint)),
                 new Contender("etcd", "jetcd Lock service", Kind.PEER, every, () -> lockService(endpoint)),
-                new Contender("etcd", "Sherlock", Kind.SHERLOCK, every, () -> sherlock(etcd, Benchmarks.SHERLOCK_SETTINGS)));
+                new Contender("etcd", "Sherlock", Kind.SHERLOCK, every,
+                        () -> sherlock(etcd, Benchmarks.SHERLOCK_SETTINGS)));
     }
 
     static String endpoint(LocalServer etcd) {
@@ -123,7 +124,8 @@ final class EtcdContenders {
             @Override
             public long requests() {
                 // Unary requests are one message each; a keep-alive or a watch request is one message on its stream.
-                return Math.round(get(metrics).lines().filter(line -> line.startsWith("grpc_server_msg_received_total{"))
+                return Math.round(get(metrics).lines()
+                        .filter(line -> line.startsWith("grpc_server_msg_received_total{"))
                         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum());
             }
 

@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import dev.sherlock.benchmark.Contender.Client;
 import dev.sherlock.benchmark.Contender.Handle;
@@ -23,8 +24,8 @@ final class HeldLocks {
      * @param acquireSeconds how long acquiring them all took
      * @param heapBytesPerLock heap retained per held lock (after a full GC)
      * @param threadsAdded threads the JVM gained while holding them
-     * @param renewalThreads of those, the threads named as the contender's renewal threads (Sherlock:
-     *     {@code sherlock-<backend>-*}), or -1 if it has none by name
+     * @param renewalThreads of those, the threads of Sherlock's lane for the backend ({@code sherlock-<backend>-*}),
+     *     which renew the locks, or -1 for a peer
      * @param requestsPerSecondPer1000 server requests per second per 1 000 held locks while holding them
      * @param usage CPU while holding them
      * @param lost how many of them were lost (not renewed in time) before their release
@@ -45,6 +46,8 @@ final class HeldLocks {
             first.unlock();
             long heapBefore = usedHeapAfterGc();
             int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+            Pattern lane = Pattern.compile("sherlock-" + contender.backend() + "-\\d+");
+            int laneBefore = threadsNamed(lane);
             List<Handle> held = new ArrayList<>(count);
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
@@ -60,10 +63,7 @@ final class HeldLocks {
             double seconds = (System.nanoTime() - began) / 1e9;
             double perSecondPer1000 = usage.requestsPerOperation() / seconds / (count / 1000.0);
             int threadsAdded = ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore;
-            String prefix = "sherlock-" + contender.backend() + "-";
-            int renewalThreads = contender.kind() != Contender.Kind.SHERLOCK ? -1
-                    : (int) Thread.getAllStackTraces().keySet().stream()
-                            .filter(thread -> thread.getName().startsWith(prefix)).count();
+            int renewalThreads = contender.kind() != Contender.Kind.SHERLOCK ? -1 : threadsNamed(lane) - laneBefore;
             double heapPerLock = (usedHeapAfterGc() - heapBefore) / (double) count;
             int lost = 0;
             for (Handle handle : held) {
@@ -78,6 +78,11 @@ final class HeldLocks {
             return new Result(count, acquireSeconds, heapPerLock, threadsAdded, renewalThreads, perSecondPer1000,
                     usage, lost);
         }
+    }
+
+    private static int threadsNamed(Pattern name) {
+        return (int) Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> name.matcher(thread.getName()).matches()).count();
     }
 
     private static long usedHeapAfterGc() throws InterruptedException {

@@ -32,7 +32,8 @@ final class MemcachedContenders {
         EnumSet<Scenario> every = EnumSet.allOf(Scenario.class);
         return List.of(
                 new Contender("memcached", "raw floor", Kind.FLOOR, every, () -> raw(memcached)),
-                new Contender("memcached", "Sherlock", Kind.SHERLOCK, every, () -> sherlock(memcached, Benchmarks.SHERLOCK_SETTINGS)));
+                new Contender("memcached", "Sherlock", Kind.SHERLOCK, every,
+                        () -> sherlock(memcached, Benchmarks.SHERLOCK_SETTINGS)));
     }
 
     static String servers(LocalServer memcached) {

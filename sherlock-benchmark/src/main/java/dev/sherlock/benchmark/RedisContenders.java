@@ -61,7 +61,8 @@ final class RedisContenders {
                 new Contender("redis", "Redisson RLock", Kind.PEER, every, () -> redisson(redis, EXPIRE)),
                 new Contender("redis", "ShedLock", Kind.PEER, EnumSet.of(Scenario.UNCONTENDED),
                         () -> shedLock(redis)),
-                new Contender("redis", "Sherlock", Kind.SHERLOCK, every, () -> sherlock(redis, Benchmarks.SHERLOCK_SETTINGS)));
+                new Contender("redis", "Sherlock", Kind.SHERLOCK, every,
+                        () -> sherlock(redis, Benchmarks.SHERLOCK_SETTINGS)));
     }
 
     static LettuceConnectionFactory connectionFactory(LocalServer redis) {

@@ -122,7 +122,8 @@ final class Report {
                 .append(" s, renewed automatically every third of it\n\n");
         md.append("Heap per lock is retained heap after a full GC, divided by the locks; it includes the benchmark's")
                 .append(" own handle and lock name (about 150 bytes). Threads: what the JVM gained while holding")
-                .append(" them, and of those Sherlock's renewal threads (its backend's lane). Requests: the server's count over two renewal periods of holding. Lost: locks not renewed in")
+                .append(" them, and of those Sherlock's renewal threads (its backend's lane). Requests: the server's")
+                .append(" count over two renewal periods of holding. Lost: locks not renewed in")
                 .append(" time, found lost at their release.\n\n");
         md.append("| backend | contender | acquire all, s | heap per lock, bytes | threads added (renewal) | ")
                 .append("requests/s per 1 000 locks | CPU client / server % | lost |\n");
