@@ -90,53 +90,55 @@ public final class Benchmarks {
     /** Starts the backend's server and lists its contenders and its P4 holders (renewed every third of expiry). */
     private BackendRun start(String backend, Path scratch, List<AutoCloseable> toClose) throws IOException {
         LockSettings renewing = SHERLOCK_SETTINGS.withExpire(options.heldExpire());
-        EnumSet<Scenario> none = EnumSet.noneOf(Scenario.class);
         switch (backend) {
             case "redis" -> {
-                LocalServer redis = LocalServer.start(TestServers.REDIS);
-                toClose.add(redis);
-                Server server = RedisContenders.server(redis);
-                toClose.add(server);
-                return new BackendRun(backend, server, RedisContenders.all(redis), List.of(
-                        new Contender(backend, "Sherlock", Kind.SHERLOCK, none,
-                                () -> RedisContenders.sherlock(redis, renewing)),
-                        new Contender(backend, "Redisson RLock", Kind.PEER, none,
-                                () -> RedisContenders.redisson(redis, options.heldExpire()))));
+                LocalServer redis = started(TestServers.REDIS, toClose);
+                return run(backend, RedisContenders.server(redis), RedisContenders.all(redis), toClose,
+                        holder(backend, Kind.SHERLOCK, "Sherlock", () -> RedisContenders.sherlock(redis, renewing)),
+                        holder(backend, Kind.PEER, "Redisson RLock",
+                                () -> RedisContenders.redisson(redis, options.heldExpire())));
             }
             case "memcached" -> {
-                LocalServer memcached = LocalServer.start(TestServers.MEMCACHED);
-                toClose.add(memcached);
-                Server server = MemcachedContenders.server(memcached);
-                toClose.add(server);
-                return new BackendRun(backend, server, MemcachedContenders.all(memcached), List.of(
-                        new Contender(backend, "Sherlock", Kind.SHERLOCK, none,
-                                () -> MemcachedContenders.sherlock(memcached, renewing))));
+                LocalServer memcached = started(TestServers.MEMCACHED, toClose);
+                return run(backend, MemcachedContenders.server(memcached), MemcachedContenders.all(memcached),
+                        toClose, holder(backend, Kind.SHERLOCK, "Sherlock",
+                                () -> MemcachedContenders.sherlock(memcached, renewing)));
             }
             case "etcd" -> {
-                LocalServer etcd = LocalServer.start(TestServers.ETCD);
-                toClose.add(etcd);
-                Server server = EtcdContenders.server(etcd);
-                toClose.add(server);
-                return new BackendRun(backend, server, EtcdContenders.all(etcd), List.of(
-                        new Contender(backend, "Sherlock", Kind.SHERLOCK, none,
-                                () -> EtcdContenders.sherlock(etcd, renewing))));
+                LocalServer etcd = started(TestServers.ETCD, toClose);
+                return run(backend, EtcdContenders.server(etcd), EtcdContenders.all(etcd), toClose,
+                        holder(backend, Kind.SHERLOCK, "Sherlock", () -> EtcdContenders.sherlock(etcd, renewing)));
             }
             case "kubernetes" -> {
                 LeaseApiServer leases = LeaseApiServer.start();
-                Server server = KubernetesContenders.server(leases);
-                toClose.add(server);
-                return new BackendRun(backend, server, KubernetesContenders.all(leases), List.of());
+                return run(backend, KubernetesContenders.server(leases), KubernetesContenders.all(leases), toClose);
             }
             case "file" -> {
                 Path directory = Files.createDirectories(scratch.resolve("file"));
                 Path held = Files.createDirectories(scratch.resolve("held"));
-                return new BackendRun(backend, Server.none("local file system"), FileContenders.all(directory),
-                        List.of(new Contender(backend, "Sherlock", Kind.SHERLOCK, none,
-                                () -> FileContenders.sherlock(held, renewing))));
+                return run(backend, Server.none("local file system"), FileContenders.all(directory), toClose,
+                        holder(backend, Kind.SHERLOCK, "Sherlock", () -> FileContenders.sherlock(held, renewing)));
             }
             default -> throw new IllegalArgumentException("Unknown backend '" + backend
                     + "': choose from redis, etcd, memcached, file, kubernetes");
         }
+    }
+
+    private static LocalServer started(LocalServer.Spec spec, List<AutoCloseable> toClose) {
+        LocalServer server = LocalServer.start(spec);
+        toClose.add(server);
+        return server;
+    }
+
+    private static BackendRun run(String backend, Server server, List<Contender> contenders,
+            List<AutoCloseable> toClose, Contender... holders) {
+        toClose.add(server);
+        return new BackendRun(backend, server, contenders, List.of(holders));
+    }
+
+    /** A P4 holder: it takes part in none of P1-P3. */
+    private static Contender holder(String backend, Kind kind, String name, Contender.ClientFactory clients) {
+        return new Contender(backend, name, kind, EnumSet.noneOf(Scenario.class), clients);
     }
 
     /** P1-P3 for every contender of the backend, taking turns within each repetition. */
