@@ -2,7 +2,9 @@ package dev.sherlock;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -260,6 +262,15 @@ final class Hold {
      * {@link LockBackend#renew} for a single hold); runs on the backend's lane.
      */
     static void renewAll(List<Hold> due) {
+        // A lane serves one backend; grouped anyway, so no hold is ever renewed through another's backend.
+        Map<LockBackend, List<Hold>> byBackend = new IdentityHashMap<>();
+        for (Hold hold : due) {
+            byBackend.computeIfAbsent(hold.state.id().backend(), backend -> new ArrayList<>()).add(hold);
+        }
+        byBackend.forEach(Hold::renewAll);
+    }
+
+    private static void renewAll(LockBackend backend, List<Hold> due) {
         List<Hold> renewing = new ArrayList<>(due.size());
         List<HeldKey> keys = new ArrayList<>(due.size());
         for (Hold hold : due) {
@@ -272,7 +283,6 @@ final class Hold {
         if (renewing.isEmpty()) {
             return;
         }
-        LockBackend backend = renewing.get(0).state.id().backend();
         long renewSent = System.nanoTime();
         List<Boolean> answers;
         try {
