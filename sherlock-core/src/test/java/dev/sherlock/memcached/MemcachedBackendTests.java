@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -148,6 +149,36 @@ class MemcachedBackendTests {
         assertThatThrownBy(() -> failing.tryAcquire(key, "holder", MINUTE)).isInstanceOf(StoreException.class)
                 .hasMessageStartingWith("memcached 'acquire' of key '" + key + "' failed: ")
                 .hasCauseInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void anInterruptWhileARequestIsInFlightWaitsForItsAnswerAndKeepsTheInterruptStatus() throws Exception {
+        MemcachedClient client = MemcachedBackend.createClient(servers());
+        try {
+            MemcachedCalls calls = new MemcachedCalls(client);
+            CompletableFuture<String> answer = new CompletableFuture<>();
+            CompletableFuture<Object> outcome = new CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    String value = calls.await(answer, "gets", "jobs");
+                    outcome.complete(Thread.currentThread().isInterrupted() ? value : "interrupt status lost");
+                }
+                catch (Throwable ex) {
+                    outcome.complete(ex);
+                }
+            });
+            caller.start();
+            await().until(() -> caller.getState() == Thread.State.TIMED_WAITING);
+            caller.interrupt();
+            Thread.sleep(100);
+            assertThat(outcome).isNotDone();
+            // The request was sent: its answer, not the interrupt, ends the call.
+            answer.complete("holder");
+            assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo("holder");
+        }
+        finally {
+            client.shutdown();
+        }
     }
 
     @Test
