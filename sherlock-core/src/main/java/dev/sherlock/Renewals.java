@@ -23,10 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Tasks are batched: a task only records when it is due, and one timer, set for the earliest due task, hands
  * every task due when it fires to its lane. Acquiring and releasing therefore never wake the timer (a new hold is due
- * later than the ones before it), which keeps the hot path free of thread hand-offs. Renewals due in the same tick
- * (or a little later: {@link Hold#renewalSlack()}) are handed to their backend's lane together, as one
- * {@link dev.sherlock.spi.LockBackend#renewAll} call of up to {@value #MAX_BATCH} locks, so a store that pipelines
- * renews thousands of held locks without a round trip each.
+ * later than the ones before it), which keeps the hot path free of thread hand-offs. Each renewal runs as a task
+ * of its own, so one lock's slow or failing key never holds up another's.
  *
  * <p>Tasks never run on the timer thread. Each backend has its own lane of {@link Workers} for the calls it gets, and
  * watchdogs, which call no backend, have a lane of their own: a backend whose calls hang holds up only its own tasks,
@@ -39,9 +37,6 @@ final class Renewals {
 
     /** Tasks due this close to a tick run in it, instead of each getting a wake-up of its own. */
     static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-
-    /** Most locks renewed by one {@code renewAll} call. */
-    static final int MAX_BATCH = 512;
 
     /** Most threads one backend's lane may use at once. */
     private static final int LANE_THREADS = 256;
@@ -135,12 +130,9 @@ final class Renewals {
                 next = at;
             }
         }
-        renewals.forEach((lane, holds) -> {
-            for (int from = 0; from < holds.size(); from += MAX_BATCH) {
-                List<Hold> batch = holds.subList(from, Math.min(holds.size(), from + MAX_BATCH));
-                start(lane, () -> Hold.renewAll(batch));
-            }
-        });
+        // Each hold renews in a task of its own: a slow, hung or failing key of one lock never delays or fails the
+        // renewal of another (a shared renewAll call would; see the note on LockBackend.renewAll).
+        renewals.forEach((lane, holds) -> holds.forEach(hold -> start(lane, () -> Hold.renewAll(List.of(hold)))));
         if (next != null) {
             ensureTick(next);
         }

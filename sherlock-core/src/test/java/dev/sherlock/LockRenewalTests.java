@@ -76,30 +76,7 @@ class LockRenewalTests {
     }
 
     @Test
-    void renewalsDueTogetherReachTheBackendAsOneBatchAndKeepEveryLock() {
-        List<BackendLock> locks = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            BackendLock lock = lock("batched-" + i, Duration.ofMillis(900));
-            lock.acquire();
-            locks.add(lock);
-        }
-        int calls = backend.renewCalls.get();
-        // Each lock renews every 300 ms; acquired within milliseconds of each other, they renew together.
-        await().atMost(Duration.ofSeconds(10)).until(() -> backend.renewCalls.get() >= calls + 3 * locks.size());
-        assertThat(backend.renewAllSizes).isNotEmpty();
-        assertThat(backend.renewAllSizes.stream().mapToInt(Integer::intValue).max().orElse(0))
-                .isGreaterThanOrEqualTo(locks.size() / 2);
-        // Far fewer calls than renewals: one round trip renews many locks.
-        assertThat(backend.renewAllSizes.size()).isLessThan((backend.renewCalls.get() - calls) / 4);
-        assertThat(lost).isEmpty();
-        for (BackendLock lock : locks) {
-            assertThat(lock.isHeldByCurrentThread()).isTrue();
-            lock.release();
-        }
-    }
-
-    @Test
-    void aBatchLosesOnlyTheLocksItsBackendNoLongerHolds() {
+    void renewalsDueTogetherLoseOnlyTheLocksTheBackendNoLongerHolds() {
         List<BackendLock> locks = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             BackendLock lock = lock("partly-" + i, Duration.ofMillis(900));

@@ -90,9 +90,10 @@ public interface LockBackend extends AutoCloseable {
     boolean renew(String key, String owner, @Nullable Duration expire);
 
     /**
-     * Renews many held locks at once, each exactly as {@link #renew} would: the core hands a backend all the
-     * renewals due at the same moment, so a store that can batch (pipelined commands, concurrent requests) renews
-     * thousands of locks without a round trip each. The default calls {@link #renew} for one after the other.
+     * Renews many held locks at once, each exactly as {@link #renew} would, for callers that renew many locks
+     * together; a store that can batch (pipelined commands, concurrent requests) does it without a round trip each.
+     * The default calls {@link #renew} for one after the other. The core renews each hold on its own (a batch
+     * shares its failures and delays between locks), so it does not call this yet.
      * @param held the locks to renew, at least one
      * @return for each lock, in the same order, {@code true} if renewed and {@code false} if it had expired or
      *     belongs to someone else
