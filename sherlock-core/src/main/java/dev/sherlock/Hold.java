@@ -1,15 +1,9 @@
 package dev.sherlock;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
-import dev.sherlock.spi.HeldKey;
-import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,8 +60,6 @@ final class Hold {
 
     /** Whether the backend keeps the lock shorter than the expiry from the start (a reused lease). */
     private final boolean shortened;
-
-    private static final long MAX_RENEWAL_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /** Guarded by this. */
     private Renewals.@Nullable Renewal renewal;
@@ -139,7 +131,7 @@ final class Hold {
             return;
         }
         if (settings.autoRenew() || shortened) {
-            renewal = Renewals.scheduleRenewal(this, settings.autoRenew() ? nextRenewal() : 0, lane);
+            renewal = Renewals.schedule(this::renewInBackground, settings.autoRenew() ? nextRenewal() : 0, lane);
         }
         else {
             armWatchdog();
@@ -257,95 +249,43 @@ final class Hold {
                 : "renewal kept failing until its deadline (" + error.getMessage() + ")";
     }
 
-    /**
-     * Renews the holds of one backend that are due together, with one {@link LockBackend#renewAll} call (one
-     * {@link LockBackend#renew} for a single hold); runs on the backend's lane.
-     */
-    static void renewAll(List<Hold> due) {
-        // A lane serves one backend; grouped anyway, so no hold is ever renewed through another's backend.
-        Map<LockBackend, List<Hold>> byBackend = new IdentityHashMap<>();
-        for (Hold hold : due) {
-            byBackend.computeIfAbsent(hold.state.id().backend(), backend -> new ArrayList<>()).add(hold);
-        }
-        byBackend.forEach(Hold::renewAll);
-    }
-
-    private static void renewAll(LockBackend backend, List<Hold> due) {
-        List<Hold> renewing = new ArrayList<>(due.size());
-        List<HeldKey> keys = new ArrayList<>(due.size());
-        for (Hold hold : due) {
-            HeldKey key = hold.beginRenewal();
-            if (key != null) {
-                renewing.add(hold);
-                keys.add(key);
-            }
-        }
-        if (renewing.isEmpty()) {
-            return;
-        }
-        long renewSent = System.nanoTime();
-        List<Boolean> answers;
-        try {
-            if (keys.size() == 1) {
-                HeldKey key = keys.get(0);
-                answers = List.of(backend.renew(key.key(), key.owner(), key.expire()));
-            }
-            else {
-                answers = backend.renewAll(keys);
-                if (answers == null || answers.size() != keys.size()) {
-                    throw new IllegalStateException("backend " + backend.name() + " answered renewAll of "
-                            + keys.size() + " locks with " + (answers == null ? "null" : answers.size() + " answers"));
-                }
-            }
-        }
-        catch (RuntimeException ex) {
-            for (Hold hold : renewing) {
-                hold.renewalFailed(ex);
-            }
-            return;
-        }
-        for (int i = 0; i < renewing.size(); i++) {
-            renewing.get(i).renewalAnswered(Boolean.TRUE.equals(answers.get(i)), renewSent);
-        }
-    }
-
-    /**
-     * Starts a background renewal: arms the watchdog and returns what to renew, or {@code null} if there is nothing
-     * to renew (ended, lost, or its thread ended: then it is let go here).
-     */
-    private @Nullable HeldKey beginRenewal() {
+    private void renewInBackground() {
         LockLostException abandoned;
         synchronized (this) {
             if (ended || lost) {
-                return null;
+                return;
             }
             if (thread.isAlive()) {
                 armWatchdog();
                 renewing = true;
-                return new HeldKey(state.id().key(), owner, settings.expire());
+                abandoned = null;
             }
-            abandoned = markLost("its thread " + thread.getName() + " ended without releasing it");
+            else {
+                abandoned = markLost("its thread " + thread.getName() + " ended without releasing it");
+            }
         }
         if (abandoned != null) {
             // Nobody can release it any more: let it go rather than keep it for nobody.
             Orphans.release(state.id(), owner);
             state.announce(abandoned);
+            return;
         }
-        return null;
-    }
-
-    private void renewalAnswered(boolean renewed, long renewSent) {
+        long renewSent = System.nanoTime();
+        boolean renewed;
+        try {
+            renewed = state.id().backend().renew(state.id().key(), owner, settings.expire());
+        }
+        catch (RuntimeException ex) {
+            renewalDone();
+            renewalError = ex;
+            retryRenewal(ex);
+            return;
+        }
         renewalDone();
         renewalError = null;
         if (renewed(renewed, renewSent, "renewal found it expired or taken over") && settings.autoRenew()) {
             scheduleRenewal(nextRenewal());
         }
-    }
-
-    private void renewalFailed(RuntimeException ex) {
-        renewalDone();
-        renewalError = ex;
-        retryRenewal(ex);
     }
 
     private synchronized void renewalDone() {
@@ -370,7 +310,7 @@ final class Hold {
 
     private synchronized void scheduleRenewal(long delayNanos) {
         if (!ended && !lost) {
-            renewal = Renewals.scheduleRenewal(this, delayNanos, lane);
+            renewal = Renewals.schedule(this::renewInBackground, delayNanos, lane);
         }
     }
 
@@ -383,11 +323,6 @@ final class Hold {
         long byPeriod = sent + renewPeriod() - now;
         long halfway = (deadline - now) / 2;
         return Math.max(0, Math.min(byPeriod, halfway));
-    }
-
-    /** How much earlier than due a renewal may run, to join a batch: a tenth of the period, at most 50 ms. */
-    long renewalSlack() {
-        return Math.min(renewPeriod() / 10, MAX_RENEWAL_SLACK_NANOS);
     }
 
     private long renewPeriod() {

@@ -1,8 +1,5 @@
 package dev.sherlock;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,8 +20,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Tasks are batched: a task only records when it is due, and one timer, set for the earliest due task, hands
  * every task due when it fires to its lane. Acquiring and releasing therefore never wake the timer (a new hold is due
- * later than the ones before it), which keeps the hot path free of thread hand-offs. Each renewal runs as a task
- * of its own, so one lock's slow or failing key never holds up another's.
+ * later than the ones before it), which keeps the hot path free of thread hand-offs.
  *
  * <p>Tasks never run on the timer thread. Each backend has its own lane of {@link Workers} for the calls it gets, and
  * watchdogs, which call no backend, have a lane of their own: a backend whose calls hang holds up only its own tasks,
@@ -72,18 +68,7 @@ final class Renewals {
      * Runs {@code task} once on {@code lane}, after {@code delayNanos}, unless cancelled first.
      */
     static Renewal schedule(Runnable task, long delayNanos, Executor lane) {
-        return schedule(new Renewal(task, null, lane), delayNanos);
-    }
-
-    /**
-     * Renews {@code hold} on {@code lane} after {@code delayNanos}, together with the other renewals of that lane
-     * due then, unless cancelled first.
-     */
-    static Renewal scheduleRenewal(Hold hold, long delayNanos, Executor lane) {
-        return schedule(new Renewal(null, hold, lane), delayNanos);
-    }
-
-    private static Renewal schedule(Renewal renewal, long delayNanos) {
+        Renewal renewal = new Renewal(task, lane);
         long at = System.nanoTime() + Math.max(0, delayNanos);
         due.put(renewal, at);
         ensureTick(at);
@@ -109,20 +94,17 @@ final class Renewals {
         }
         long now = System.nanoTime();
         Long next = null;
-        Map<Executor, List<Hold>> renewals = new HashMap<>();
         for (Map.Entry<Renewal, Long> entry : due.entrySet()) {
             long at = entry.getValue();
-            Renewal renewal = entry.getKey();
-            Hold hold = renewal.hold;
-            long slack = hold == null ? BATCH_NANOS : Math.max(BATCH_NANOS, hold.renewalSlack());
-            if (at - now <= slack) {
+            if (at - now <= BATCH_NANOS) {
                 // Removing first makes each task run at most once, even if ticks overlap.
+                Renewal renewal = entry.getKey();
                 if (due.remove(renewal, at)) {
-                    if (hold != null) {
-                        renewals.computeIfAbsent(renewal.lane, lane -> new ArrayList<>()).add(hold);
+                    try {
+                        renewal.lane.execute(renewal.task);
                     }
-                    else {
-                        start(renewal.lane, renewal.task);
+                    catch (RuntimeException ex) {
+                        logger.error("Sherlock: a lock task could not be started", ex);
                     }
                 }
             }
@@ -130,23 +112,8 @@ final class Renewals {
                 next = at;
             }
         }
-        // Each hold renews in a task of its own: a slow, hung or failing key of one lock never delays or fails the
-        // renewal of another (a shared renewAll call would; see the note on LockBackend.renewAll).
-        renewals.forEach((lane, holds) -> holds.forEach(hold -> start(lane, () -> Hold.renewAll(List.of(hold)))));
         if (next != null) {
             ensureTick(next);
-        }
-    }
-
-    private static void start(Executor lane, @Nullable Runnable task) {
-        if (task == null) {
-            return;
-        }
-        try {
-            lane.execute(task);
-        }
-        catch (RuntimeException ex) {
-            logger.error("Sherlock: a lock task could not be started", ex);
         }
     }
 
@@ -159,16 +126,12 @@ final class Renewals {
     /** A pending task. */
     static final class Renewal {
 
-        /** The task, or {@code null} for the renewal of {@link #hold}. */
-        private final @Nullable Runnable task;
-
-        private final @Nullable Hold hold;
+        private final Runnable task;
 
         private final Executor lane;
 
-        private Renewal(@Nullable Runnable task, @Nullable Hold hold, Executor lane) {
+        private Renewal(Runnable task, Executor lane) {
             this.task = task;
-            this.hold = hold;
             this.lane = lane;
         }
 

@@ -2,13 +2,10 @@ package dev.sherlock;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.sherlock.spi.AcquireResult;
-import dev.sherlock.spi.HeldKey;
 import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
 
@@ -28,15 +25,6 @@ final class InMemoryBackend implements LockBackend {
     final AtomicInteger renewCalls = new AtomicInteger();
 
     final AtomicInteger releaseCalls = new AtomicInteger();
-
-    /** The size of every renewAll call. */
-    final List<Integer> renewAllSizes = new CopyOnWriteArrayList<>();
-
-    @Override
-    public List<Boolean> renewAll(List<HeldKey> held) {
-        renewAllSizes.add(held.size());
-        return LockBackend.super.renewAll(held);
-    }
 
     @Override
     public String name() {
