@@ -55,9 +55,13 @@ final class Acquisition {
             while (true) {
                 String attemptOwner = owner;
                 long sent = System.nanoTime();
+                // A caller that will wait says when it tries again, so a fair backend can put it in line.
+                long nextAttemptWithin = once ? 0 : Math.min(settings.retryInterval().toNanos(), deadline - sent);
                 AcquireResult result;
                 try {
-                    result = LockState.uninterruptibly(() -> backend.tryAcquire(id.key(), attemptOwner, expire));
+                    result = LockState.uninterruptibly(() -> nextAttemptWithin > 0
+                            ? backend.tryAcquire(id.key(), attemptOwner, expire, Duration.ofNanos(nextAttemptWithin))
+                            : backend.tryAcquire(id.key(), attemptOwner, expire));
                 }
                 catch (RuntimeException ex) {
                     if (!uncertain) {

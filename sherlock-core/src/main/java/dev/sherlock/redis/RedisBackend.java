@@ -46,6 +46,12 @@ import org.springframework.data.redis.connection.ReturnType;
  * waiters at once. Waiters still poll at their retry interval and never sleep past the holder's TTL, so a lost
  * message, a lock that simply expires or a py-sherlock holder (which publishes nothing) never stalls them.
  *
+ * <p><b>Fairness.</b> A waiter that has been refused for 10 ms, or while 4 others took the lock, is served first: the
+ * release reserves the lock for the longest waiting one for 50 ms (everyone else is refused as if
+ * it were held), so a holder that releases and re-acquires in a loop cannot starve the others, yet takes the lock
+ * again at once while nobody starves. Only callers that wait and promised to try again soon are served, so a lock is
+ * reserved at most once for a waiter that went away. Details in {@link RedisScripts}.
+ *
  * <p>Create one backend per application and {@link #close()} it on shutdown (it closes its subscription; the
  * connection factory belongs to the application and stays open). Instances are thread-safe.
  *
@@ -68,7 +74,25 @@ public final class RedisBackend implements LockBackend {
 
     private static final byte[] NO_CHANNEL = {};
 
-    private static final byte[] WAITING = {'1'};
+    /** How long a waiter must have been refused before a release reserves the lock for it. */
+    static final Duration STARVATION = Duration.ofMillis(10);
+
+    /** Or how many releases to others a waiter must have seen since it was first refused. */
+    static final int STARVATION_TURNS = 4;
+
+    /** How long a release keeps the lock for the starving waiter it chose; others are refused meanwhile. */
+    static final Duration RESERVATION = Duration.ofMillis(50);
+
+    /** Added to a waiter's promise to try again, for the time its next attempt takes to arrive. */
+    static final Duration PROMISE_SLACK = Duration.ofMillis(100);
+
+    private static final byte[] LISTENER = bytes(RedisScripts.LISTENER);
+
+    private static final byte[] STARVATION_MILLIS = bytes(Long.toString(STARVATION.toMillis()));
+
+    private static final byte[] STARVATION_RELEASES = bytes(Integer.toString(STARVATION_TURNS));
+
+    private static final byte[] RESERVATION_MILLIS = bytes(Long.toString(RESERVATION.toMillis()));
 
     private static final byte[] REMEMBERED_RELEASES = bytes(Integer.toString(RedisScripts.REMEMBERED_RELEASES));
 
@@ -153,8 +177,27 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+        return acquire(key, owner, expire, notifications == null ? NO_CHANNEL : LISTENER);
+    }
+
+    /**
+     * As {@link #tryAcquire(String, String, Duration)}, and with notifications on, a failed attempt also puts the
+     * caller in line: the release that finds it waiting longest, for at least {@link #STARVATION} or
+     * {@link #STARVATION_TURNS} releases to others, and still within its promise to try again (plus
+     * {@link #PROMISE_SLACK}), reserves the lock for it for {@link #RESERVATION}.
+     */
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire,
+            Duration nextAttemptWithin) {
+        if (notifications == null) {
+            return tryAcquire(key, owner, expire);
+        }
+        return acquire(key, owner, expire, bytes(Long.toString(toMillis(nextAttemptWithin.plus(PROMISE_SLACK)))));
+    }
+
+    private AcquireResult acquire(String key, String owner, @Nullable Duration expire, byte[] caller) {
         List<?> result = scripts.eval("acquire", RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner),
-                millis(expire), counterTtl(expire), notifications == null ? NO_CHANNEL : WAITING);
+                millis(expire), counterTtl(expire), caller);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(((Number) result.get(1)).longValue());
         }
@@ -166,7 +209,8 @@ public final class RedisBackend implements LockBackend {
     @Override
     public boolean release(String key, String owner) {
         Long released = scripts.eval("release", RedisScripts.release, ReturnType.INTEGER, key, bytes(owner), channel,
-                releasedCounterTtl, REMEMBERED_RELEASES);
+                releasedCounterTtl, REMEMBERED_RELEASES, STARVATION_MILLIS, RESERVATION_MILLIS,
+                STARVATION_RELEASES);
         return released != null && released == 1;
     }
 

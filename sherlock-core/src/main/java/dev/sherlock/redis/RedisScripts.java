@@ -6,47 +6,88 @@ import org.springframework.data.redis.core.script.RedisScript;
  * The Lua scripts of a {@link RedisBackend}: every change to a lock is one of them, so it is atomic. Each runs on the
  * lock key and its companion keys, all in one cluster slot ({@link RedisKeys}).
  *
- * <p>The fence key holds the fencing counter, then the owner tokens of the lock's last
- * {@value #REMEMBERED_RELEASES} releases, space-separated: {@code <counter>[ <owner>...]}. Owner tokens contain no
- * spaces. Reading the owners costs no extra command: they ride on the counter's {@code GET} and {@code SET}.
+ * <p>The fence key holds the fencing counter, then the reservation the last release made for a starving waiter, if
+ * any, then the owner tokens of the lock's last {@value #REMEMBERED_RELEASES} releases, space-separated:
+ * {@code <counter>[ !<waiter>:<until ms>][ <owner>...]}. Owner tokens contain no spaces. Reading them costs no extra
+ * command: they ride on the counter's {@code GET} and {@code SET}. The waiting key is a hash of the callers waiting
+ * for the lock ({@code <owner> -> <first refused, ms>:<next attempt by, ms>:<releases then>}), of {@value #LISTENER},
+ * the mark of callers that only listen, and of {@code #}, how many releases found somebody waiting.
  */
 final class RedisScripts {
 
     /** How many of the last releases of a lock its fence remembers, to recognise a release run twice. */
     static final int REMEMBERED_RELEASES = 8;
 
+    /** The waiting hash's field of callers that listen for a release but do not wait in line. */
+    static final String LISTENER = "*";
+
     /**
-     * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none,
-     * '1' if the caller waits for notifications. The fence holds {@code <counter>[ <released owner>...]}.
+     * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none, and
+     * who asks: {@code ''} (nobody listens for notifications), {@value #LISTENER} (a caller that may wait for a
+     * notification but will not come back on its own) or, for a caller that waits, the milliseconds within which it
+     * tries again.
      *
      * <p>A lock that already holds the caller's owner token was taken by an earlier run of this same acquisition (a
      * request resent by the client, or retried by the core): it is acquired again, with the token that run drew (the
      * counter: nobody else can have bumped it while the lock is ours) and the expiry restarted from this request, as
-     * the caller counts it. A failed attempt marks the lock as awaited, for longer than the caller can wait before
-     * its next attempt (which marks it again). {@code redis.replicate_commands()} lets Redis 3.2 to 4 write after
-     * reading TIME; later versions replicate effects anyway. Tokens stop at 2^53 (the year 2255 in microseconds),
-     * where Lua's numbers would start to repeat them: such an acquire fails instead.
+     * the caller counts it. A lock that its last release reserved for a starving waiter ({@link #release}) is refused
+     * to everyone else until the reservation ends, as if it were held for that long. A failed attempt enters the
+     * caller in the waiting hash: a waiting caller under its owner, with the time it was first refused and the
+     * release count then (both kept across its attempts) and the time by which it will have tried again; a listener
+     * as {@value #LISTENER}. The hash lives a
+     * minute past the holder's expiry and every failed attempt extends it. {@code redis.replicate_commands()} lets
+     * Redis 3.2 to 4 write after reading TIME; later versions replicate effects anyway. Tokens stop at 2^53 (the
+     * year 2255 in microseconds), where Lua's numbers would start to repeat them: such an acquire fails instead.
      */
     static final RedisScript<Object> acquire = RedisScript.of("""
             if redis.replicate_commands then redis.replicate_commands() end
-            local acquired
-            if ARGV[2] == '0' then
-                acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX')
-            else
-                acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-            end
             local fence = redis.call('GET', KEYS[2]) or '0'
-            local counter, released = string.match(fence, '^(%d*)(.*)$')
+            local counter, rest = string.match(fence, '^(%d*)(.*)$')
             counter = tonumber(counter) or 0
+            local reserved, released = string.match(rest, '^ !(%S+)(.*)$')
+            if not reserved then
+                released = rest
+            end
+            local now
+            local function clock()
+                if not now then
+                    local time = redis.call('TIME')
+                    now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+                end
+                return now
+            end
+            local reservedFor = 0
+            if reserved then
+                local waiter, untilMillis = string.match(reserved, '^(.*):(%d+)$')
+                if waiter ~= ARGV[1] then
+                    reservedFor = (tonumber(untilMillis) or 0) - math.floor(clock() / 1000)
+                end
+            end
+            local acquired
+            if reservedFor <= 0 then
+                if ARGV[2] == '0' then
+                    acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+                else
+                    acquired = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+                end
+            end
             if not acquired then
                 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
                     local remaining = redis.call('PTTL', KEYS[1])
-                    if ARGV[4] == '1' then
-                        if remaining < 0 then
-                            redis.call('SET', KEYS[3], '1')
+                    if reservedFor > 0 and (remaining == -2 or (remaining >= 0 and remaining < reservedFor)) then
+                        remaining = reservedFor
+                    end
+                    if ARGV[4] ~= '' then
+                        if ARGV[4] == '*' then
+                            redis.call('HSET', KEYS[3], '*', '0:0:0')
                         else
-                            redis.call('SET', KEYS[3], '1', 'PX', remaining + 60000)
+                            local millis = math.floor(clock() / 1000)
+                            local line = redis.call('HMGET', KEYS[3], ARGV[1], '#')
+                            local first, _, firstRelease = string.match(line[1] or '', '^(%d+):(%d+):(%d+)$')
+                            redis.call('HSET', KEYS[3], ARGV[1], (first or millis) .. ':'
+                                .. (millis + tonumber(ARGV[4])) .. ':' .. (firstRelease or line[2] or '0'))
                         end
+                        redis.call('PEXPIRE', KEYS[3], math.max(remaining, 0) + 60000)
                     end
                     return {0, remaining, counter}
                 end
@@ -65,8 +106,7 @@ final class RedisScripts {
                 end
                 -- The counter was lost (flushed, evicted): draw a new token below, as for a new acquisition.
             end
-            local time = redis.call('TIME')
-            local token = math.max(counter + 1, tonumber(time[1]) * 1000000 + tonumber(time[2]))
+            local token = math.max(counter + 1, clock())
             if token >= 9007199254740992 then
                 redis.call('DEL', KEYS[1])
                 return redis.error_reply('fencing counter ' .. fence .. ' has reached 2^53, beyond which Lua numbers'
@@ -82,11 +122,22 @@ final class RedisScripts {
 
     /**
      * KEYS: lock, fence, waiting. ARGV: owner, channel or '' for none, counter TTL in ms or '0' for none, how many
-     * releasers to remember. Publishes only when somebody waits, and clears the mark: every woken waiter tries
-     * again, and marks it again if it fails.
+     * releasers to remember, how long a waiter must have waited to be served first (ms), how long a reservation
+     * lasts (ms), or how many releases a waiter must have seen to be served first.
      *
-     * <p>The fence remembers the owner tokens of the last releases after the counter, at no extra command; a release
-     * that finds the lock gone or taken but its owner among them is a resent copy of a release already done.
+     * <p>With notifications, a release reads the waiting hash and counts itself in {@code #}. It drops the listener
+     * mark, the releaser's own entry and the entries of waiters more than a second past the time they promised to
+     * try again (gone, or given up). Of the waiters still within their promise, the one first refused longest ago,
+     * if that was at least the starvation time ago or that many releases ago, gets the lock reserved for the
+     * reservation's length: written into the fence as {@code !<owner>:<until ms>} and its entry removed, so a
+     * waiter that went away costs one reservation at most. With nobody left waiting, the hash is deleted. Then it
+     * publishes, if anybody was in the hash, so that every waiter tries at once. A releaser that re-acquires at once
+     * therefore wins only until somebody starves, like a mutex that switches to hand-off when a waiter starves;
+     * nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
+     *
+     * <p>The fence remembers the owner tokens of the last releases after the counter (and the reservation), at no
+     * extra command; a release that finds the lock gone or taken but its owner among them is a resent copy of a
+     * release already done, and changes nothing.
      */
     static final RedisScript<Object> release = RedisScript.of("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -97,9 +148,58 @@ final class RedisScripts {
                 return 0
             end
             redis.call('DEL', KEYS[1])
-            local counter, released = string.match(redis.call('GET', KEYS[2]) or '0', '^(%d*)(.*)$')
+            local counter, rest = string.match(redis.call('GET', KEYS[2]) or '0', '^(%d*)(.*)$')
+            local released = string.match(rest, '^ !%S+(.*)$') or rest
             local version = string.format('%.0f', (tonumber(counter) or 0) + 1)
-            local remembered, kept = version .. ' ' .. ARGV[1], 1
+            local reservation = ''
+            local publish = false
+            if ARGV[2] ~= '' then
+                local entries = redis.call('HGETALL', KEYS[3])
+                if #entries > 0 then
+                    local time = redis.call('TIME')
+                    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+                    local releases = 1
+                    for i = 1, #entries, 2 do
+                        if entries[i] == '#' then
+                            releases = (tonumber(entries[i + 1]) or 0) + 1
+                        end
+                    end
+                    local dropped, waiting, next, nextFirst = {}, 0, nil, nil
+                    for i = 1, #entries, 2 do
+                        local waiter = entries[i]
+                        if waiter ~= '#' then
+                            publish = true
+                            local first, promised, firstRelease = string.match(entries[i + 1],
+                                '^(%d+):(%d+):(%d+)$')
+                            first, promised, firstRelease = tonumber(first), tonumber(promised), tonumber(firstRelease)
+                            if waiter == '*' or waiter == ARGV[1] or not promised or promised < now - 1000 then
+                                dropped[#dropped + 1] = waiter
+                            else
+                                waiting = waiting + 1
+                                if promised >= now and (now - first >= tonumber(ARGV[5])
+                                        or releases - firstRelease >= tonumber(ARGV[7]))
+                                        and (not nextFirst or first < nextFirst) then
+                                    next, nextFirst = waiter, first
+                                end
+                            end
+                        end
+                    end
+                    if next then
+                        dropped[#dropped + 1] = next
+                        waiting = waiting - 1
+                        reservation = ' !' .. next .. ':' .. string.format('%.0f', now + tonumber(ARGV[6]))
+                    end
+                    if waiting == 0 then
+                        redis.call('DEL', KEYS[3])
+                    else
+                        for i = 1, #dropped, 1000 do
+                            redis.call('HDEL', KEYS[3], unpack(dropped, i, math.min(i + 999, #dropped)))
+                        end
+                        redis.call('HSET', KEYS[3], '#', releases)
+                    end
+                end
+            end
+            local remembered, kept = version .. reservation .. ' ' .. ARGV[1], 1
             for owner in string.gmatch(released, '%S+') do
                 if kept >= tonumber(ARGV[4]) then
                     break
@@ -112,7 +212,7 @@ final class RedisScripts {
             else
                 redis.call('SET', KEYS[2], remembered, 'PX', ARGV[3])
             end
-            if ARGV[2] ~= '' and redis.call('DEL', KEYS[3]) == 1 then
+            if publish then
                 redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
             end
             return 1

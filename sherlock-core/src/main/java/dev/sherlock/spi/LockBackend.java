@@ -67,6 +67,24 @@ public interface LockBackend extends AutoCloseable {
     AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire);
 
     /**
+     * An attempt by a caller that waits for the lock: if it fails, the caller tries again with the same owner within
+     * {@code nextAttemptWithin}, or as soon as {@link #awaitRelease} says the lock may be free, until it gets the lock
+     * or gives up. A backend that serves waiters in turn (a release reserving the lock for the one that waited
+     * longest) may put the caller in line until then; it must never serve a waiter past its promise, so a waiter
+     * that went away costs little. Otherwise exactly {@link #tryAcquire(String, String, Duration)}, which the
+     * default calls.
+     * @param key the lock's key
+     * @param owner the owner token of this acquisition
+     * @param expire as for {@link #tryAcquire(String, String, Duration)}
+     * @param nextAttemptWithin the longest time until the caller's next attempt, if this one fails
+     * @return the outcome, with the fencing token if acquired
+     */
+    default AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire,
+            Duration nextAttemptWithin) {
+        return tryAcquire(key, owner, expire);
+    }
+
+    /**
      * Deletes the lock if, and only if, {@code owner} still holds it.
      *
      * <p>Idempotent against the client library's own resends: where the client may send a request again after a

@@ -1,0 +1,208 @@
+package dev.sherlock.redis;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import dev.sherlock.LockSettings;
+import dev.sherlock.spi.AcquireResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Fair hand-off on a standalone redis-server: a release reserves the lock for the caller that has waited longest,
+ * once it has waited past the starvation threshold, and only for a caller that still waits; the reservation is
+ * short and never repeated for a waiter that does not come.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class RedisFairnessTests {
+
+    private static final Duration MINUTE = Duration.ofMinutes(1);
+
+    private static final Duration SOON = Duration.ofSeconds(5);
+
+    private final RedisBackend backend = RedisTestSupport.standalone();
+
+    private final RedisBackend other = RedisTestSupport.otherStandalone();
+
+    private final StringRedisTemplate raw = RedisTestSupport.raw();
+
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopThreads() {
+        executor.shutdownNow();
+    }
+
+    private static String uniqueKey() {
+        return "redis-fair-" + UUID.randomUUID();
+    }
+
+    /** Waits until a caller refused now counts as starving. */
+    private static void starve() throws InterruptedException {
+        Thread.sleep(RedisBackend.STARVATION.multipliedBy(3).toMillis());
+    }
+
+    @Test
+    void aReleaseServesAStarvingWaiterBeforeAReleaserThatComesBackAtOnce() throws InterruptedException {
+        String key = uniqueKey();
+        long first = backend.tryAcquire(key, "holder-1", MINUTE).fencingToken();
+        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+        starve();
+
+        assertThat(backend.release(key, "holder-1")).isTrue();
+        AcquireResult again = backend.tryAcquire(key, "holder-2", MINUTE, SOON);
+
+        assertThat(again.acquired()).isFalse();
+        assertThat(again.holderRemaining()).isPositive().isLessThanOrEqualTo(RedisBackend.RESERVATION);
+        assertThat(raw.hasKey(key)).as("reserved, not held").isFalse();
+        AcquireResult served = other.tryAcquire(key, "waiter", MINUTE, SOON);
+        assertThat(served.acquired()).isTrue();
+        assertThat(served.fencingToken()).isGreaterThan(first);
+        assertThat(raw.opsForValue().get(key)).isEqualTo("waiter");
+    }
+
+    @Test
+    void starvingWaitersAreServedInTheOrderTheyCame() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(other.tryAcquire(key, "first", MINUTE, SOON).acquired()).isFalse();
+        Thread.sleep(5);
+        assertThat(backend.tryAcquire(key, "second", MINUTE, SOON).acquired()).isFalse();
+        assertThat(other.tryAcquire(key, "first", MINUTE, SOON).acquired()).as("a later attempt keeps its place")
+                .isFalse();
+        starve();
+
+        backend.release(key, "holder");
+        assertThat(backend.tryAcquire(key, "second", MINUTE, SOON).acquired()).isFalse();
+        assertThat(other.tryAcquire(key, "first", MINUTE, SOON).acquired()).isTrue();
+        starve();
+        other.release(key, "first");
+        assertThat(other.tryAcquire(key, "third", MINUTE, SOON).acquired()).isFalse();
+        assertThat(backend.tryAcquire(key, "second", MINUTE, SOON).acquired()).isTrue();
+    }
+
+    @Test
+    void aWaiterIsServedOnceOthersHaveTakenTheLockFourTimesHoweverFastTheyWere() {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder-0", MINUTE);
+        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+        int turns = 0;
+        boolean refused = false;
+        while (!refused && turns < RedisBackend.STARVATION_TURNS) {
+            backend.release(key, "holder-" + turns);
+            turns++;
+            refused = !backend.tryAcquire(key, "holder-" + turns, MINUTE).acquired();
+        }
+
+        assertThat(refused).as("refused within %s releases", RedisBackend.STARVATION_TURNS).isTrue();
+        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isTrue();
+        other.release(key, "waiter");
+        assertThat(raw.hasKey(backend.waitingKey(key))).as("nobody is left waiting").isFalse();
+    }
+
+    @Test
+    void aWaiterThatHasJustStartedWaitingLetsTheReleaserComeBack() {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder-1", MINUTE);
+        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+
+        backend.release(key, "holder-1");
+
+        assertThat(backend.tryAcquire(key, "holder-2", MINUTE, SOON).acquired()).isTrue();
+        assertThat(raw.opsForHash().keys(backend.waitingKey(key))).as("still in line")
+                .containsExactlyInAnyOrder("waiter", "#");
+    }
+
+    @Test
+    void aCallerThatDoesNotWaitIsNeverServedFirst() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(other.tryAcquire(key, "try-once", MINUTE).acquired()).isFalse();
+        starve();
+
+        backend.release(key, "holder");
+
+        assertThat(backend.tryAcquire(key, "next", MINUTE).acquired()).isTrue();
+        assertThat(raw.hasKey(backend.waitingKey(key))).as("the listener mark is cleared by the release").isFalse();
+    }
+
+    @Test
+    void aWaiterPastItsPromiseToTryAgainIsNotServedAndIsForgotten() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(other.tryAcquire(key, "gone", MINUTE, Duration.ofMillis(1)).acquired()).isFalse();
+        Thread.sleep(RedisBackend.PROMISE_SLACK.plusSeconds(1).plusMillis(200).toMillis());
+
+        backend.release(key, "holder");
+
+        assertThat(backend.tryAcquire(key, "next", MINUTE).acquired()).isTrue();
+        assertThat(raw.hasKey(backend.waitingKey(key))).isFalse();
+    }
+
+    @Test
+    void aReservationForAWaiterThatNeverComesEndsAndIsNotMadeAgain() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder-1", MINUTE);
+        assertThat(other.tryAcquire(key, "vanishing", MINUTE, SOON).acquired()).isFalse();
+        starve();
+        backend.release(key, "holder-1");
+        assertThat(backend.tryAcquire(key, "holder-2", MINUTE).acquired()).isFalse();
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> backend.tryAcquire(key, "holder-2", MINUTE).acquired());
+        starve();
+        backend.release(key, "holder-2");
+
+        assertThat(backend.tryAcquire(key, "holder-3", MINUTE).acquired()).isTrue();
+    }
+
+    @Test
+    void aReleaseRunTwiceReservesOnce() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(other.tryAcquire(key, "first", MINUTE, SOON).acquired()).isFalse();
+        assertThat(other.tryAcquire(key, "second", MINUTE, SOON).acquired()).isFalse();
+        starve();
+        backend.release(key, "holder");
+        String fence = raw.opsForValue().get(backend.fenceKey(key));
+
+        assertThat(backend.release(key, "holder")).as("a resent release answers that it released").isTrue();
+
+        assertThat(raw.opsForValue().get(backend.fenceKey(key))).isEqualTo(fence).contains(" !first:");
+        assertThat(raw.opsForHash().keys(backend.waitingKey(key))).containsExactlyInAnyOrder("second", "#");
+    }
+
+    @Test
+    void aLockWaitingThroughTheApiIsServedBeforeItsHolderComesBack() throws Exception {
+        String name = uniqueKey();
+        LockSettings settings = LockSettings.defaults().withExpire(MINUTE).withTimeout(MINUTE)
+                .withRetryInterval(Duration.ofHours(1));
+        RedisLock holder = new RedisLock(name, backend, null, settings);
+        holder.acquire();
+        Future<Long> waiter = executor.submit(() -> {
+            RedisLock lock = new RedisLock(name, other, null, settings);
+            assertThat(lock.tryAcquire(MINUTE)).isTrue();
+            long token = lock.fencingToken();
+            lock.release();
+            return token;
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> raw.opsForHash().size(backend.waitingKey(name)) == 1);
+        starve();
+
+        holder.release();
+
+        assertThat(holder.tryAcquire(Duration.ZERO)).as("reserved for the waiter").isFalse();
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).isPositive();
+        assertThat(holder.tryAcquire(MINUTE)).isTrue();
+        holder.release();
+    }
+}
