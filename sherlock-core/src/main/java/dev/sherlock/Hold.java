@@ -337,8 +337,10 @@ final class Hold {
         }
         lost = true;
         cancelTasks();
-        return new LockLostException(state.id().describe("lost: " + reason
-                + ". The integrity of data protected by this lock may have been compromised"));
+        LockId id = state.id();
+        return new LockLostException(id.describe("lost: " + reason
+                + ". The integrity of data protected by this lock may have been compromised"), id.name(),
+                id.backend().name(), token);
     }
 
     private void cancelTasks() {

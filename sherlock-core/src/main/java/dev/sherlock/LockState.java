@@ -108,7 +108,7 @@ final class LockState {
         }
         local.unlock();
         throw new LockLostException(id.describe("cannot re-enter: this thread's hold was lost (expired or taken"
-                + " over). Release it first"));
+                + " over). Release it first"), id.name(), id.backend().name(), current == null ? 0 : current.token);
     }
 
     /** Makes {@code started} the hold of the thread that owns the local lock, and tells the listeners. */
@@ -142,12 +142,12 @@ final class LockState {
                 if (!lostBefore) {
                     throw ex;
                 }
-                LockLostException loss = lostBeforeRelease();
+                LockLostException loss = lostBeforeRelease(ending);
                 loss.addSuppressed(ex);
                 throw loss;
             }
             if (lostBefore || !released) {
-                LockLostException loss = lostBeforeRelease();
+                LockLostException loss = lostBeforeRelease(ending);
                 if (!lostBefore) {
                     announce(loss);
                 }
@@ -161,9 +161,10 @@ final class LockState {
         }
     }
 
-    private LockLostException lostBeforeRelease() {
+    private LockLostException lostBeforeRelease(Hold ending) {
         return new LockLostException(id.describe("was lost before it was released (expired or taken over). The"
-                + " integrity of data protected by this lock may have been compromised"));
+                + " integrity of data protected by this lock may have been compromised"), id.name(),
+                id.backend().name(), ending.token);
     }
 
     /**

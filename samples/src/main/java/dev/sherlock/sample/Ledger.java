@@ -10,8 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import dev.sherlock.LockRegistry;
 import dev.sherlock.annotation.DistributedLock;
+import dev.sherlock.spring.aop.CurrentLock;
 
 import org.springframework.stereotype.Service;
 
@@ -25,12 +25,9 @@ import org.springframework.stereotype.Service;
 @Service
 public class Ledger {
 
-    private final LockRegistry registry;
-
     private final SampleProperties properties;
 
-    public Ledger(LockRegistry registry, SampleProperties properties) {
-        this.registry = registry;
+    public Ledger(SampleProperties properties) {
         this.properties = properties;
     }
 
@@ -43,8 +40,7 @@ public class Ledger {
     @DistributedLock(name = "account-#{#account}")
     public Deposit deposit(int account, long requestedAt) {
         long waited = System.nanoTime() - requestedAt;
-        // The registry's handle for a name is shared, so it knows the hold this call is running under.
-        long token = registry.getLock("account-" + account).fencingToken();
+        long token = CurrentLock.get().fencingToken();
         return apply(account, token, waited);
     }
 

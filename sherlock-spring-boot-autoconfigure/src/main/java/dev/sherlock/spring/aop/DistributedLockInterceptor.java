@@ -25,8 +25,8 @@ import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * Holds the lock of a {@link DistributedLock} method around each call: acquire, proceed, always release. The target's
- * exceptions pass through unchanged.
+ * Holds the lock of a {@link DistributedLock} method around each call: acquire, proceed (with the lock bound to the
+ * thread as {@link CurrentLock}), always release. The target's exceptions pass through unchanged.
  */
 final class DistributedLockInterceptor implements MethodInterceptor {
 
@@ -74,6 +74,7 @@ final class DistributedLockInterceptor implements MethodInterceptor {
             lock.acquire();
         }
         Throwable failure = null;
+        CurrentLock.enter(lock);
         try {
             return invocation.proceed();
         }
@@ -82,6 +83,7 @@ final class DistributedLockInterceptor implements MethodInterceptor {
             throw ex;
         }
         finally {
+            CurrentLock.exit();
             release(lock, failure);
         }
     }

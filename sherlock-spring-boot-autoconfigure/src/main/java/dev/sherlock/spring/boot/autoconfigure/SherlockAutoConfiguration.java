@@ -3,11 +3,14 @@ package dev.sherlock.spring.boot.autoconfigure;
 import java.time.Duration;
 
 import dev.sherlock.LockConfigurationException;
+import dev.sherlock.LockListener;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.LockSettings;
 import dev.sherlock.annotation.DistributedLock;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spring.aop.DistributedLockBeanPostProcessor;
+import dev.sherlock.spring.event.LockLostEvent;
+import dev.sherlock.spring.event.LockLostEventPublisher;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -15,7 +18,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.SearchStrategy;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
@@ -28,11 +31,13 @@ import org.springframework.core.io.ResourceLoader;
  *
  * <p>Each backend has its own configuration, conditional on its client class and on {@code sherlock.backend}. A
  * {@link LockBackend} bean defined by the application replaces the auto-configured backend, and a {@link LockRegistry}
- * bean replaces both. A backend whose client is missing fails at startup with the dependency to add.
+ * bean replaces both. Every {@link LockListener} bean is registered with the auto-configured registry, in order, and
+ * its lost locks are also published as {@link LockLostEvent}s. A backend whose client is missing fails at startup with the dependency to add.
  *
  * @since 0.1.0
  */
-@AutoConfiguration(after = DataRedisAutoConfiguration.class)
+// By name: a class reference would be resolved, and fail with a warning, where Spring Data Redis is absent.
+@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @EnableConfigurationProperties(SherlockProperties.class)
 @Import({ FileBackendConfiguration.class, RedisBackendConfiguration.class, MemcachedBackendConfiguration.class,
         EtcdBackendConfiguration.class, KubernetesBackendConfiguration.class })
@@ -41,7 +46,8 @@ public final class SherlockAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(LockRegistry.class)
     LockRegistry sherlockLockRegistry(ObjectProvider<LockBackend> backend, SherlockProperties properties,
-            ResourceLoader resourceLoader) {
+            ResourceLoader resourceLoader, ObjectProvider<LockListener> listeners,
+            LockLostEventPublisher lostEvents) {
         LockBackend available = backend.getIfAvailable();
         if (available == null) {
             throw BackendNotAvailableException.of(properties.getBackend(), resourceLoader.getClassLoader());
@@ -53,7 +59,17 @@ public final class SherlockAutoConfiguration {
             throw new LockConfigurationException("'sherlock.expire' " + expire + " " + unsupported + " (backend "
                     + available.name() + ")");
         }
-        return LockRegistry.of(available, properties.getNamespace(), settings);
+        LockRegistry registry = LockRegistry.of(available, properties.getNamespace(), settings);
+        listeners.orderedStream().forEach(registry::addListener);
+        lostEvents.publishFor(registry);
+        return registry;
+    }
+
+    /** Publishes lost locks of the auto-configured registry as {@link LockLostEvent}s; stops with the context. */
+    @Bean
+    @ConditionalOnMissingBean
+    LockLostEventPublisher sherlockLockLostEventPublisher(ApplicationEventPublisher events) {
+        return new LockLostEventPublisher(events);
     }
 
     @Bean

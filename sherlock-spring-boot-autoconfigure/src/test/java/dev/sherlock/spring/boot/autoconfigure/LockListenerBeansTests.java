@@ -1,0 +1,107 @@
+package dev.sherlock.spring.boot.autoconfigure;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.sherlock.Lock;
+import dev.sherlock.LockListener;
+import dev.sherlock.LockLostException;
+import dev.sherlock.LockRegistry;
+import dev.sherlock.file.FileBackend;
+import dev.sherlock.spring.event.LockLostEvent;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@link LockListener} beans hear the auto-configured registry, and its lost locks reach {@code @EventListener}
+ * methods as {@link LockLostEvent}s, from a thread that is not the one that found the loss and that stops with the
+ * context.
+ */
+class LockListenerBeansTests {
+
+    @TempDir
+    Path directory;
+
+    private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(SherlockAutoConfiguration.class))
+        .withUserConfiguration(Listeners.class);
+
+    @Test
+    void listenerBeansAndEventListenersHearOfALostLock() {
+        contextRunner.withPropertyValues("sherlock.file.directory=" + directory, "sherlock.expire=300ms",
+                "sherlock.auto-renew=false").run(context -> {
+            Listeners listeners = context.getBean(Listeners.class);
+            Lock lock = context.getBean(LockRegistry.class).acquire("orders");
+            long token = lock.fencingToken();
+            try (FileBackend other = FileBackend.builder().directory(directory).build()) {
+                Lock taker = LockRegistry.of(other).getLock("orders");
+                assertThat(taker.tryAcquire(Duration.ofSeconds(10))).isTrue();
+                assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
+                taker.release();
+            }
+
+            assertThat(listeners.acquired).containsExactly("orders:" + token);
+            await().atMost(Duration.ofSeconds(10)).until(() -> listeners.events.size() == 1);
+            assertThat(listeners.lost).containsExactly("orders");
+            LockLostEvent event = listeners.events.get(0);
+            assertThat(event.lockName()).isEqualTo("orders");
+            assertThat(event.backend()).isEqualTo("file");
+            assertThat(event.fencingToken()).isEqualTo(token);
+            assertThat(event.cause()).hasMessageContaining("'orders'").hasMessageContaining("file");
+            assertThat(event.getSource()).isSameAs(context.getBean(LockRegistry.class));
+            assertThat(listeners.eventThreads).containsExactly("sherlock-lost-events");
+            assertThat(threadNames()).contains("sherlock-lost-events");
+        });
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !threadNames().contains("sherlock-lost-events"));
+    }
+
+    private static List<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Listeners {
+
+        final List<String> acquired = new CopyOnWriteArrayList<>();
+
+        final List<String> lost = new CopyOnWriteArrayList<>();
+
+        final List<LockLostEvent> events = new CopyOnWriteArrayList<>();
+
+        final List<String> eventThreads = new CopyOnWriteArrayList<>();
+
+        @Bean
+        LockListener recordingListener() {
+            return new LockListener() {
+                @Override
+                public void acquired(String name, long fencingToken) {
+                    acquired.add(name + ":" + fencingToken);
+                }
+
+                @Override
+                public void lost(String name, LockLostException cause) {
+                    lost.add(name);
+                }
+            };
+        }
+
+        @EventListener
+        void on(LockLostEvent event) {
+            events.add(event);
+            eventThreads.add(Thread.currentThread().getName());
+        }
+    }
+}
