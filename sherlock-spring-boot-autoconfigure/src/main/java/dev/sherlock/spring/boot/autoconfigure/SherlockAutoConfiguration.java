@@ -46,8 +46,7 @@ public final class SherlockAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(LockRegistry.class)
     LockRegistry sherlockLockRegistry(ObjectProvider<LockBackend> backend, SherlockProperties properties,
-            ResourceLoader resourceLoader, ObjectProvider<LockListener> listeners,
-            LockLostEventPublisher lostEvents) {
+            ResourceLoader resourceLoader, ListenerBeans listeners, LockLostEventPublisher lostEvents) {
         LockBackend available = backend.getIfAvailable();
         if (available == null) {
             throw BackendNotAvailableException.of(properties.getBackend(), resourceLoader.getClassLoader());
@@ -60,9 +59,15 @@ public final class SherlockAutoConfiguration {
                     + available.name() + ")");
         }
         LockRegistry registry = LockRegistry.of(available, properties.getNamespace(), settings);
-        listeners.orderedStream().forEach(registry::addListener);
+        registry.addListener(listeners.asListener());
         lostEvents.publishFor(registry);
         return registry;
+    }
+
+    /** The application's {@link LockListener} beans, told about the auto-configured registry's locks. */
+    @Bean
+    ListenerBeans sherlockListenerBeans(ObjectProvider<LockListener> listeners) {
+        return new ListenerBeans(listeners);
     }
 
     /** Publishes lost locks of the auto-configured registry as {@link LockLostEvent}s; stops with the context. */

@@ -19,6 +19,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
+import org.springframework.core.annotation.Order;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -68,8 +69,50 @@ class LockListenerBeansTests {
         await().atMost(Duration.ofSeconds(10)).until(() -> !threadNames().contains("sherlock-lost-events"));
     }
 
+    @Test
+    void aListenerBeanMayDependOnTheRegistryAndAFailingOneDoesNotSilenceTheOthers() {
+        contextRunner.withUserConfiguration(RegistryUsingListeners.class)
+            .withPropertyValues("sherlock.file.directory=" + directory)
+            .run(context -> {
+                assertThat(context).hasNotFailed();
+                try (Lock lock = context.getBean(LockRegistry.class).acquire("orders")) {
+                    assertThat(lock.fencingToken()).isPositive();
+                }
+                assertThat(context.getBean(Listeners.class).acquired).hasSize(1);
+                assertThat(context.getBean(RegistryUsingListeners.class).released).containsExactly("orders");
+            });
+    }
+
     private static List<String> threadNames() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName).toList();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class RegistryUsingListeners {
+
+        final List<String> released = new CopyOnWriteArrayList<>();
+
+        @Bean
+        @Order(1)
+        LockListener failingListener() {
+            return new LockListener() {
+                @Override
+                public void acquired(String name, long fencingToken) {
+                    throw new IllegalStateException("this listener always fails");
+                }
+            };
+        }
+
+        @Bean
+        @Order(2)
+        LockListener registryUsingListener(LockRegistry registry) {
+            return new LockListener() {
+                @Override
+                public void released(String name) {
+                    released.add(registry.getLock(name).name());
+                }
+            };
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
