@@ -69,6 +69,14 @@ public @interface DistributedLock {
     String expire() default "";
 
     /**
+     * The bean name of the {@code LockRegistry} whose lock this is, for applications with several registries (e.g.
+     * one per backend). Empty (the default) uses the application's only, or primary, registry. A name that is not a
+     * registry, or several registries with none primary and no name given, fail at startup naming the method.
+     * @return the registry's bean name, or empty for the only or primary one
+     */
+    String registry() default "";
+
+    /**
      * What a call does when the lock is not acquired within {@link #timeout()}.
      * @return the policy; {@link OnFailure#THROW} by default
      */

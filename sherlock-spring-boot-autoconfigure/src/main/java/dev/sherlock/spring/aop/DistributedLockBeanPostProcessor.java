@@ -11,6 +11,7 @@ import org.springframework.aop.framework.autoproxy.AbstractBeanFactoryAwareAdvis
 import org.springframework.aop.support.AopUtils;
 import org.springframework.aop.support.DefaultPointcutAdvisor;
 import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.EmbeddedValueResolverAware;
 import org.springframework.util.StringValueResolver;
@@ -24,9 +25,10 @@ import org.springframework.util.function.SingletonSupplier;
  * {@code @Transactional} proxy and the transaction commits before the lock is released. Each annotated method is
  * resolved and checked when its bean is proxied: an annotation that cannot be honoured (a bad duration or name
  * template, {@code SKIP} on a primitive method, an asynchronous return type, a private, static or, with class
- * proxies, final method) fails the bean's creation. The registry is looked up once all singletons exist, to check the
- * expiries annotations set against the backend's limits (only if some annotation sets one), or else on the first
- * locked call, so this post-processor does not initialise the registry or its backend client early.
+ * proxies, final method) fails the bean's creation. Registries are looked up once all singletons exist (the one an
+ * annotation names with {@link DistributedLock#registry()}, else the supplied one), so a missing or ambiguous
+ * registry fails at startup naming the method, and the expiries annotations set are checked against the backend's
+ * limits; this post-processor never initialises a registry or its backend client early.
  *
  * <p>Spring Boot registers it automatically; without Boot, declare it as a {@code static @Bean}.
  *
@@ -50,7 +52,8 @@ public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryA
         // Run before @Async's post-processor (LOWEST_PRECEDENCE): it then puts its advisor outside ours, so the lock
         // is taken on the executor thread around the work, not around the submission.
         setOrder(org.springframework.core.Ordered.LOWEST_PRECEDENCE - 1);
-        this.interceptor = new DistributedLockInterceptor(SingletonSupplier.of(registry), this::resolvePlaceholders);
+        this.interceptor = new DistributedLockInterceptor(SingletonSupplier.of(registry), this::namedRegistry,
+                this::resolvePlaceholders);
         this.advisor = new DefaultPointcutAdvisor(new AnnotationMatchingPointcut(null, DistributedLock.class, true),
                 this.interceptor);
     }
@@ -70,11 +73,20 @@ public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryA
     }
 
     /**
-     * Once every singleton exists, checks the expiries annotations set against the backend's limits.
+     * Once every singleton exists, finds each annotation's registry and checks the expiries annotations set against
+     * the backend's limits.
      */
     @Override
     public void afterSingletonsInstantiated() {
-        this.interceptor.checkExpiries();
+        this.interceptor.checkRegistries();
+    }
+
+    private LockRegistry namedRegistry(String name) {
+        BeanFactory factory = this.beanFactory;
+        if (factory == null) {
+            throw new IllegalStateException("this post-processor was given no bean factory to find registries in");
+        }
+        return factory.getBean(name, LockRegistry.class);
     }
 
     private String resolvePlaceholders(String value) {

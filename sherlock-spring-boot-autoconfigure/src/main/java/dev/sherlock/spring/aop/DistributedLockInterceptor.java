@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -32,10 +33,12 @@ final class DistributedLockInterceptor implements MethodInterceptor {
 
     private static final Logger logger = LoggerFactory.getLogger(DistributedLockInterceptor.class);
 
-    /** The name of the handle {@link #checkExpiries()} makes to check settings. */
+    /** The name of the handle {@link #checkRegistries()} makes to check settings. */
     private static final String SETTINGS_PROBE = "settings-check";
 
     private final Supplier<? extends LockRegistry> registry;
+
+    private final Function<String, LockRegistry> namedRegistries;
 
     private final UnaryOperator<String> placeholders;
 
@@ -45,11 +48,14 @@ final class DistributedLockInterceptor implements MethodInterceptor {
 
     /**
      * Creates the interceptor.
-     * @param registry supplies the registry on the first call, not before
+     * @param registry supplies the only or primary registry on the first call, not before
+     * @param namedRegistries finds a registry by bean name, for {@link DistributedLock#registry()}
      * @param placeholders resolves {@code ${...}} in duration attributes
      */
-    DistributedLockInterceptor(Supplier<? extends LockRegistry> registry, UnaryOperator<String> placeholders) {
+    DistributedLockInterceptor(Supplier<? extends LockRegistry> registry,
+            Function<String, LockRegistry> namedRegistries, UnaryOperator<String> placeholders) {
         this.registry = registry;
+        this.namedRegistries = namedRegistries;
         this.placeholders = placeholders;
     }
 
@@ -61,7 +67,7 @@ final class DistributedLockInterceptor implements MethodInterceptor {
         if (spec == null) {
             return invocation.proceed();
         }
-        LockRegistry registry = this.registry.get();
+        LockRegistry registry = registryOf(spec);
         LockSettings settings = spec.settings(registry.settings());
         Lock lock = registry.getLock(names.name(spec, invocation.getArguments()), settings);
         if (spec.onFailure() == OnFailure.SKIP) {
@@ -106,17 +112,28 @@ final class DistributedLockInterceptor implements MethodInterceptor {
     }
 
     /**
-     * Checks every annotation's own expiry against what the registry's backend can keep, once the application's
-     * beans exist, so such a mistake fails at startup rather than at each call. The registry is only looked up if
-     * some annotation sets an expiry.
-     * @throws LockConfigurationException naming the annotated method if the backend cannot keep its expiry
+     * Once the application's beans exist, finds the registry of every annotation, and checks the expiries annotations
+     * set against what that registry's backend can keep, so a missing or ambiguous registry or such an expiry fails
+     * at startup rather than at each call.
+     * @throws LockConfigurationException naming the annotated method if its registry cannot be found or its backend
+     *     cannot keep its expiry
      */
-    void checkExpiries() {
+    void checkRegistries() {
         for (LockSpec spec : specs.values()) {
+            LockRegistry registry;
+            try {
+                registry = registryOf(spec);
+            }
+            catch (RuntimeException ex) {
+                throw new LockConfigurationException("@DistributedLock on " + spec.description() + ": "
+                        + (spec.registry().isEmpty() ? "no single LockRegistry to use: " + ex.getMessage()
+                                + ". Mark one registry @Primary, or name one with @DistributedLock(registry = ...)"
+                                : "'registry' is '" + spec.registry() + "', which is not a LockRegistry bean: "
+                                        + ex.getMessage()), ex);
+            }
             if (!spec.overridesExpire()) {
                 continue;
             }
-            LockRegistry registry = this.registry.get();
             try {
                 // A handle is only a description: making one checks its settings and calls no backend.
                 registry.getLock(SETTINGS_PROBE, spec.settings(registry.settings()));
@@ -128,6 +145,10 @@ final class DistributedLockInterceptor implements MethodInterceptor {
                         + (detail >= 0 ? message.substring(detail + 3) : message));
             }
         }
+    }
+
+    private LockRegistry registryOf(LockSpec spec) {
+        return spec.registry().isEmpty() ? registry.get() : namedRegistries.apply(spec.registry());
     }
 
     private @Nullable LockSpec spec(Method method, Class<?> targetClass) {

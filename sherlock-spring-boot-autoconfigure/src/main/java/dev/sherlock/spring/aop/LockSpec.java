@@ -40,9 +40,11 @@ import org.springframework.util.StringUtils;
  * @param expire the expiry override, {@link Duration#ZERO} for never, or {@code null} for the registry's
  * @param onFailure what to do when the lock is not acquired in time
  * @param returnsOptional whether a skipped call returns {@link Optional#empty()} instead of {@code null}
+ * @param registry the bean name of the registry to use, or empty for the only or primary one
  */
 record LockSpec(Method method, AnnotatedElementKey element, String description, String name, boolean template,
-        @Nullable Duration timeout, @Nullable Duration expire, OnFailure onFailure, boolean returnsOptional) {
+        @Nullable Duration timeout, @Nullable Duration expire, OnFailure onFailure, boolean returnsOptional,
+        String registry) {
 
     private static final boolean reactiveStreamsPresent = ClassUtils.isPresent("org.reactivestreams.Publisher",
             LockSpec.class.getClassLoader());
@@ -74,7 +76,7 @@ record LockSpec(Method method, AnnotatedElementKey element, String description, 
         Duration expire = duration(annotation.expire(), "expire", description, placeholders);
         return new LockSpec(specific, new AnnotatedElementKey(specific, targetClass), description, name,
                 name.contains("#{"), timeout, expire, annotation.onFailure(),
-                Optional.class == specific.getReturnType());
+                Optional.class == specific.getReturnType(), placeholders.apply(annotation.registry()));
     }
 
     /**

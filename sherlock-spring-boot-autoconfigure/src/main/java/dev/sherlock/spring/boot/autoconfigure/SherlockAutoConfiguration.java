@@ -12,6 +12,7 @@ import dev.sherlock.spring.aop.DistributedLockBeanPostProcessor;
 import dev.sherlock.spring.event.LockLostEvent;
 import dev.sherlock.spring.event.LockLostEventPublisher;
 
+import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -47,7 +48,16 @@ public final class SherlockAutoConfiguration {
     @ConditionalOnMissingBean(LockRegistry.class)
     LockRegistry sherlockLockRegistry(ObjectProvider<LockBackend> backend, SherlockProperties properties,
             ResourceLoader resourceLoader, ListenerBeans listeners, LockLostEventPublisher lostEvents) {
-        LockBackend available = backend.getIfAvailable();
+        LockBackend available;
+        try {
+            available = backend.getIfAvailable();
+        }
+        catch (NoUniqueBeanDefinitionException ex) {
+            throw new LockConfigurationException("There are " + ex.getNumberOfBeansFound() + " LockBackend beans "
+                    + ex.getBeanNamesFound() + " and none is @Primary, so the auto-configured LockRegistry cannot"
+                    + " choose. Mark one @Primary, or define a LockRegistry bean per backend (LockRegistry.of(backend,"
+                    + " namespace, settings)) and name it in @DistributedLock(registry = \"...\")");
+        }
         if (available == null) {
             throw BackendNotAvailableException.of(properties.getBackend(), resourceLoader.getClassLoader());
         }

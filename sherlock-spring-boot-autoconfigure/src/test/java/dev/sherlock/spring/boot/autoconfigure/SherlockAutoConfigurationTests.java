@@ -231,6 +231,18 @@ class SherlockAutoConfigurationTests {
         }
     }
 
+    @Test
+    void twoBackendBeansWithNonePrimaryFailAtStartupSayingWhatToDo() {
+        contextRunner.withBean("ordersBackend", LockBackend.class, () -> FileBackend.of(directory.resolve("a")))
+            .withBean("auditBackend", LockBackend.class, () -> FileBackend.of(directory.resolve("b")))
+            .run(context -> assertThat(context).hasFailed()
+                .getFailure()
+                .rootCause()
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessageContaining("There are 2 LockBackend beans [ordersBackend, auditBackend] and none is @Primary")
+                .hasMessageContaining("@DistributedLock(registry = \"...\")"));
+    }
+
     static class Hourly {
 
         @DistributedLock(name = "hourly", expire = "500ms")
