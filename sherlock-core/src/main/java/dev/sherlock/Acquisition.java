@@ -25,6 +25,9 @@ final class Acquisition {
 
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
 
+    /** The longest a backend that keeps seeing the lock held puts off a waiter's next attempt, if retries are sooner. */
+    static final Duration VOUCHED_WAIT = Duration.ofSeconds(1);
+
     private final LockState state;
 
     private final LockId id;
@@ -116,14 +119,19 @@ final class Acquisition {
     /**
      * Waits after a failed attempt until the lock may be free, the next attempt is due (a retry interval after this
      * one, so a lost notification never stalls the waiter), the holder's known lifetime ends, or the caller's
-     * deadline. A backend that sees the lock still held (a renewal, a timed-out wait) lets it wait on without an
-     * attempt.
+     * deadline. A backend that sees the lock still held (a renewal, a watch the server confirmed) lets it wait on
+     * without an attempt; if it still vouches for the holder when the retry interval ends, the attempt is put off by
+     * another retry interval, up to {@link #VOUCHED_WAIT} after the failed attempt, so a wrong answer costs at most that.
      */
     private void awaitChance(@Nullable Duration holderRemaining, long observedVersion, long deadline) {
         long now = System.nanoTime();
-        long until = Math.min(deadline, now + settings.retryInterval().toNanos());
+        long retry = settings.retryInterval().toNanos();
+        long until = Math.min(deadline, now + retry);
+        long latest = Math.min(deadline, now + Math.max(retry, VOUCHED_WAIT.toNanos()));
         if (holderRemaining != null) {
-            until = Math.min(until, now + holderRemaining.toNanos() + MILLI);
+            long holderEnds = now + holderRemaining.toNanos() + MILLI;
+            until = Math.min(until, holderEnds);
+            latest = Math.min(latest, holderEnds);
         }
         long observed = observedVersion;
         while (true) {
@@ -138,9 +146,15 @@ final class Acquisition {
             if (outcome.observedVersion() != 0) {
                 observed = outcome.observedVersion();
             }
+            now = System.nanoTime();
             Duration remaining = outcome.holderRemaining();
             if (remaining != null) {
-                until = Math.min(until, System.nanoTime() + remaining.toNanos() + MILLI);
+                long holderEnds = now + remaining.toNanos() + MILLI;
+                until = Math.min(until, holderEnds);
+                latest = Math.min(latest, holderEnds);
+            }
+            if (until - now <= 0) {
+                until = Math.min(latest, now + retry);
             }
         }
     }

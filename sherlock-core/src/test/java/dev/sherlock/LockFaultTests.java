@@ -94,7 +94,7 @@ class LockFaultTests {
     }
 
     @Test
-    void aWaitAnsweredStillHeldWaitsOnWithoutAnAttemptUntilTheRetryInterval() {
+    void aWaitAnsweredStillHeldPutsOffTheNextAttemptForUpToASecond() {
         AtomicInteger attempts = new AtomicInteger();
         AtomicInteger waits = new AtomicInteger();
         LockBackend watching = new ForwardingBackend(memory) {
@@ -118,9 +118,39 @@ class LockFaultTests {
         holder.acquire();
         BackendLock waiter = lock("watched", watching, settings);
         assertThatThrownBy(waiter::acquire).isInstanceOf(LockTimeoutException.class);
-        // One attempt at the start, then one per retry interval and one at the deadline: never one per answer.
-        assertThat(attempts.get()).isBetween(2, 5);
+        // One attempt at the start and one at the deadline: never one per answer, nor one per retry interval.
+        assertThat(attempts.get()).isBetween(2, 3);
         assertThat(waits.get()).isGreaterThan(2 * attempts.get());
+        holder.release();
+    }
+
+    @Test
+    void aBackendThatAlwaysAnswersStillHeldStillGetsAnAttemptEverySecond() {
+        AtomicInteger attempts = new AtomicInteger();
+        LockBackend vouching = new ForwardingBackend(memory) {
+            @Override
+            public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+                attempts.incrementAndGet();
+                return super.tryAcquire(key, owner, expire);
+            }
+
+            @Override
+            public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait)
+                    throws InterruptedException {
+                Thread.sleep(Math.min(maxWait.toMillis(), 10));
+                return WaitOutcome.stillHeld(null, observedVersion);
+            }
+        };
+        LockSettings settings = LockSettings.defaults().withRetryInterval(Duration.ofMillis(50))
+                .withTimeout(Duration.ofMillis(3500));
+        BackendLock holder = lock("vouched", memory, settings);
+        holder.acquire();
+        BackendLock waiter = lock("vouched", vouching, settings);
+
+        assertThatThrownBy(waiter::acquire).isInstanceOf(LockTimeoutException.class);
+
+        // At the start, after 1, 2 and 3 s, and at the deadline: neither one per 50 ms retry nor none at all.
+        assertThat(attempts.get()).isBetween(4, 6);
         holder.release();
     }
 

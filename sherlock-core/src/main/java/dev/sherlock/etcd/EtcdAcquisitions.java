@@ -46,13 +46,6 @@ final class EtcdAcquisitions {
     /** See {@link EtcdBackend#tryAcquire}. */
     AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
         ByteSequence k = bytes(key);
-        KeyWatch waited = watches.heldAfterWait(key);
-        if (waited != null) {
-            AcquireResult stillHeld = stillHeld(k, key, owner, waited);
-            if (stillHeld != null) {
-                return stillHeld;
-            }
-        }
         long ttl = expire == null ? safetyLeaseSeconds : EtcdLeaseTtls.seconds(expire);
         EtcdLeases.Attempt lease = leases.forAttempt(ttl, key);
         ByteSequence value = bytes(owner);
@@ -112,27 +105,6 @@ final class EtcdAcquisitions {
             }
         }
         return 0;
-    }
-
-    /**
-     * A retry right after a wait that saw no deletion: answered from the watch when it was confirmed within the
-     * last second, otherwise by a read, which is cheaper for etcd than a failed transaction (no Raft proposal).
-     * @return the held result, or {@code null} when the key may be free and the caller should try to create it
-     */
-    private @Nullable AcquireResult stillHeld(ByteSequence k, String key, String owner, KeyWatch watch) {
-        long held = watch.heldRevision();
-        ByteSequence value = bytes(owner);
-        if (held > 0 && !watch.lastWrittenBy(value) && watch.confirmedSince(System.nanoTime())) {
-            return AcquireResult.held(null, held);
-        }
-        GetResponse read = await(kv.get(k), "get", key);
-        if (read.getKvs().isEmpty() || read.getKvs().get(0).getValue().equals(value)) {
-            // Free, or ours from an earlier run of this acquisition: the txn decides.
-            return null;
-        }
-        long revision = read.getHeader().getRevision();
-        watch.observedHeld(revision);
-        return AcquireResult.held(null, revision);
     }
 
     /** Detaches a never-expiring key, just written by this attempt at {@code modRevision}, from its lease. */

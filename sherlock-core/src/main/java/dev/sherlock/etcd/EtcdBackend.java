@@ -210,13 +210,40 @@ public final class EtcdBackend implements LockBackend {
                 () -> await(kv.get(bytes(key), COUNT_ONLY), "get", key).getCount() > 0);
     }
 
+    /**
+     * Waits on the key's watch for its deletion after {@code observedVersion} (a revision). Without one, answers
+     * "still held" from the watch if the server confirmed it within the last second, else from a read, so a waiter
+     * sends no transaction while the lock stays held; "try again" if the read finds the key gone or fails.
+     */
     @Override
     public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         if (closed) {
             throw new StoreException("the etcd backend is closed");
         }
-        watches.await(key, observedVersion, maxWait);
-        return WaitOutcome.tryAgain();
+        KeyWatch watch = watches.await(key, observedVersion, maxWait);
+        if (watch == null) {
+            return WaitOutcome.tryAgain();
+        }
+        long held = watch.heldRevision();
+        if (held > 0 && watch.confirmedSince(System.nanoTime())) {
+            return WaitOutcome.stillHeld(null, held);
+        }
+        // The watch's word is too old (or it broke): a read is cheaper for etcd than a failed transaction, which is
+        // a Raft proposal. The waiter's owner has sent nothing yet (the core changes owners after any doubt), so a
+        // key that exists is somebody else's.
+        try {
+            GetResponse read = await(kv.get(bytes(key), COUNT_ONLY), "get", key);
+            if (read.getCount() == 0) {
+                return WaitOutcome.tryAgain();
+            }
+            long revision = read.getHeader().getRevision();
+            watches.observedHeld(key, revision);
+            return WaitOutcome.stillHeld(null, revision);
+        }
+        catch (RuntimeException ex) {
+            // Let the attempt find out.
+            return WaitOutcome.tryAgain();
+        }
     }
 
     /**

@@ -33,11 +33,6 @@ final class KeyWatch implements Watch.Listener {
 
     private long deletedAt;
 
-    /** The value of the latest write the watch saw, or {@code null} if it saw none. */
-    private @Nullable ByteSequence lastValue;
-
-    private long lastWriteAt;
-
     /** When the server last told us something about the key, in {@link System#nanoTime()}. */
     private long confirmedAt;
 
@@ -104,14 +99,6 @@ final class KeyWatch implements Watch.Listener {
         return !broken && !closed && heldAt > deletedAt ? heldAt : 0;
     }
 
-    /**
-     * Whether the latest write the watch saw put this value: the holder may then be the asking acquisition itself
-     * (an earlier run of it whose answer was lost), which the watch cannot answer for.
-     */
-    synchronized boolean lastWrittenBy(ByteSequence value) {
-        return value.equals(lastValue);
-    }
-
     /** Whether the server confirmed the watch's knowledge recently enough to answer without asking it. */
     synchronized boolean confirmedSince(long now) {
         return now - confirmedAt < TRUST_NANOS;
@@ -126,15 +113,17 @@ final class KeyWatch implements Watch.Listener {
     /**
      * Waits until the key is deleted at a revision after {@code observedRevision}, or until {@code deadline}. A
      * broken watch no longer wakes the waiter early, which leaves it polling at the caller's retry interval.
+     * @return whether the deletion was seen
      */
-    synchronized void awaitDeletionAfter(long observedRevision, long deadline) throws InterruptedException {
+    synchronized boolean awaitDeletionAfter(long observedRevision, long deadline) throws InterruptedException {
         while (deletedAt <= observedRevision) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return;
+                return false;
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
+        return true;
     }
 
     @Override
@@ -147,10 +136,6 @@ final class KeyWatch implements Watch.Listener {
                 }
                 else if (event.getEventType() == WatchEvent.EventType.PUT) {
                     heldAt = Math.max(heldAt, revision);
-                    if (revision > lastWriteAt) {
-                        lastWriteAt = revision;
-                        lastValue = event.getKeyValue().getValue();
-                    }
                 }
             }
             confirmedAt = System.nanoTime();

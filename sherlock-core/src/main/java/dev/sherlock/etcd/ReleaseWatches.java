@@ -20,10 +20,9 @@ import org.slf4j.LoggerFactory;
  * The watches through which waiters of one backend learn that a lock key was deleted: one {@link KeyWatch} per key
  * that somebody waits for, shared by all its waiters and closed a few seconds after the last one left.
  *
- * <p>A waiter's retry right after a wait that saw no deletion is answered from the watch instead of re-sending
- * the create-if-absent transaction (every failed transaction is still a Raft proposal): see
- * {@link #heldAfterWait(String)}. That answer is used only on the thread that just waited for that key, so a
- * first attempt always asks the server.
+ * <p>A wait that saw no deletion hands back its watch, so the backend can answer "still held" from it (or from a
+ * read) instead of letting the waiter re-send the create-if-absent transaction: every failed transaction is still
+ * a Raft proposal.
  */
 final class ReleaseWatches implements AutoCloseable {
 
@@ -35,9 +34,6 @@ final class ReleaseWatches implements AutoCloseable {
     private static final long SWEEP_MILLIS = 1000;
 
     private final Watch client;
-
-    /** The key watch the current thread last waited on, until its next acquisition attempt. */
-    private final ThreadLocal<@Nullable KeyWatch> lastWaited = new ThreadLocal<>();
 
     private final ConcurrentMap<String, KeyWatch> watches = new ConcurrentHashMap<>();
 
@@ -52,30 +48,17 @@ final class ReleaseWatches implements AutoCloseable {
     /**
      * Waits until {@code key} is deleted at a revision after {@code observedRevision}, or {@code maxWait} passes.
      * @param observedRevision a revision at which the key was seen held
+     * @return {@code null} if the deletion was seen; else the watch waited on, which says what it knows
      */
-    void await(String key, long observedRevision, Duration maxWait) throws InterruptedException {
+    @Nullable KeyWatch await(String key, long observedRevision, Duration maxWait) throws InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         KeyWatch watch = join(key, observedRevision);
         try {
-            watch.awaitDeletionAfter(observedRevision, deadline);
+            return watch.awaitDeletionAfter(observedRevision, deadline) ? null : watch;
         }
         finally {
             watch.leave();
-            lastWaited.set(watch);
         }
-    }
-
-    /**
-     * The watch the current thread has just waited on, if it was for {@code key} and still shows the key held;
-     * otherwise {@code null}. Clears the current thread's memory of its wait either way.
-     */
-    @Nullable KeyWatch heldAfterWait(String key) {
-        KeyWatch watch = lastWaited.get();
-        if (watch == null) {
-            return null;
-        }
-        lastWaited.remove();
-        return watch.key.equals(key) && watch.heldRevision() > 0 ? watch : null;
     }
 
     /** A failed attempt saw {@code key} held at {@code revision}: tells the key's watch, if there is one. */

@@ -154,7 +154,8 @@ public interface LockBackend extends AutoCloseable {
      * freed the lock, is seen, and when the wait times out without news; "still held" only when they saw the holder
      * keep the lock.
      * Answering "try again" without a release is allowed; answering "still held" when the lock may be free is not.
-     * The caller sends a real attempt at least every retry interval whatever this answers.
+     * The caller sends a real attempt at least every retry interval, or, while this keeps answering "still held",
+     * at least once a second.
      * @param key the lock's key
      * @param observedVersion {@link AcquireResult#observedVersion()} of the failed attempt, or
      *     {@link WaitOutcome#observedVersion()} of the previous wait

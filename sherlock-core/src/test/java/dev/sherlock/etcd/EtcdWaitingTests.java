@@ -99,7 +99,7 @@ class EtcdWaitingTests {
     }
 
     @Test
-    void waiterSendsOneTransactionAndThenWaitsOnItsWatch() throws Exception {
+    void waiterSendsATransactionASecondAndOtherwiseWaitsOnItsWatch() throws Exception {
         String name = uniqueName();
         EtcdLock holder = new EtcdLock(name, holders, "waiting", LockSettings.defaults());
         holder.acquire();
@@ -111,7 +111,8 @@ class EtcdWaitingTests {
                     LockSettings.defaults().withRetryInterval(Duration.ofMillis(20)));
             boolean acquired = executor.submit(() -> waiter.tryAcquire(Duration.ofSeconds(2))).get(1, TimeUnit.MINUTES);
             assertThat(acquired).isFalse();
-            assertThat(counts.calls("Txn")).isEqualTo(1);
+            // One at the start, one after a second (the core's bound on "still held" answers), one at the deadline.
+            assertThat(counts.calls("Txn")).isBetween(2, 3);
             assertThat(counts.calls("LeaseGrant")).isEqualTo(1);
             // The watch's word is confirmed by a read once a second.
             assertThat(counts.calls("Range")).isLessThanOrEqualTo(3);
