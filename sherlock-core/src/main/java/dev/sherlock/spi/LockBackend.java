@@ -68,8 +68,8 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * An attempt by a caller that waits for the lock: if it fails, the caller tries again with the same owner within
-     * {@code nextAttemptWithin}, or as soon as {@link #awaitRelease} says the lock may be free, until it gets the lock
-     * or gives up. A backend that serves waiters in turn (a release reserving the lock for the one that waited
+     * {@code nextAttemptWithin} (later only while {@link #awaitRelease} keeps answering "still held"), or as soon as
+     * {@link #awaitRelease} says the lock may be free, until it gets the lock or gives up. A backend that serves waiters in turn (a release reserving the lock for the one that waited
      * longest) may put the caller in line until then; it must never serve a waiter past its promise, so a waiter
      * that went away costs little. Otherwise exactly {@link #tryAcquire(String, String, Duration)}, which the
      * default calls.
