@@ -1,5 +1,7 @@
 package dev.sherlock;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,6 +56,16 @@ final class BackendLockRegistry implements LockRegistry {
     @Override
     public void addListener(LockListener listener) {
         listeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
+    }
+
+    @Override
+    public List<LockSnapshot> locks() {
+        List<LockSnapshot> locks = new ArrayList<>();
+        for (LockState state : states.values()) {
+            locks.add(state.snapshot());
+        }
+        locks.sort(Comparator.comparing(LockSnapshot::name));
+        return locks;
     }
 
     /** Number of names with live hold state, for tests of the cleanup. */

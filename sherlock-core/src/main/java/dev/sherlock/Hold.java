@@ -47,6 +47,9 @@ final class Hold {
     /** Whether an earlier request of this owner may still be applied (resent): clean up after the release. */
     private final boolean uncertain;
 
+    /** When the earliest request that may have created this hold was sent, in {@link System#nanoTime()}. */
+    private final long acquired;
+
     /** When the request that set the deadline was sent; guarded by this. */
     private long sent;
 
@@ -87,6 +90,7 @@ final class Hold {
         this.lane = state.lane();
         this.thread = Thread.currentThread();
         this.uncertain = uncertain;
+        this.acquired = sent;
         this.sent = sent;
         Duration expire = settings.expire();
         this.deadline = expire == null ? 0 : deadline(sent, expire, validFor);
@@ -150,6 +154,13 @@ final class Hold {
     /** Whether the holder may still believe it holds the lock. */
     boolean valid() {
         return validAt(System.nanoTime());
+    }
+
+    /** This hold as an operator sees it at {@code now}, with {@code waiters} more threads waiting. */
+    LockSnapshot snapshot(LockId id, long now, int waiters) {
+        Duration left = settings.expire() == null ? null : Duration.ofNanos(Math.max(0, deadline - now));
+        return new LockSnapshot(id.name(), id.namespace(), id.backend().name(), true, token, thread.getName(),
+                Duration.ofNanos(now - acquired), lost ? Duration.ZERO : left, waiters);
     }
 
     boolean validAt(long now) {

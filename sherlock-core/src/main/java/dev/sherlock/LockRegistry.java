@@ -1,5 +1,7 @@
 package dev.sherlock;
 
+import java.util.List;
+
 import java.util.concurrent.Callable;
 
 import dev.sherlock.spi.LockBackend;
@@ -80,6 +82,15 @@ public interface LockRegistry {
         try (Lock lock = acquire(name)) {
             task.run();
         }
+    }
+
+    /**
+     * The locks of this registry that threads of this JVM hold or wait for right now, by name: for operators (e.g.
+     * an actuator endpoint), never for deciding anything, since it may change at once.
+     * @return a snapshot of each such lock; empty for registries that do not track them
+     */
+    default List<LockSnapshot> locks() {
+        return List.of();
     }
 
     /**

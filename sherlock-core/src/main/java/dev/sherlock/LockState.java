@@ -235,6 +235,17 @@ final class LockState {
         return local.isHeldByCurrentThread() && current != null && current.valid();
     }
 
+    /** This lock as an operator sees it now. */
+    LockSnapshot snapshot() {
+        Hold current = this.hold;
+        int waiters = local.getQueueLength();
+        if (current == null) {
+            return new LockSnapshot(id.name(), id.namespace(), id.backend().name(), false, 0, null, null, null,
+                    waiters);
+        }
+        return current.snapshot(id, System.nanoTime(), waiters);
+    }
+
     boolean isLocallyHeldByCurrentThread() {
         return local.isHeldByCurrentThread();
     }
