@@ -97,26 +97,11 @@ class LockFaultTests {
     void aWaitAnsweredStillHeldPutsOffTheNextAttemptForUpToASecond() {
         AtomicInteger attempts = new AtomicInteger();
         AtomicInteger waits = new AtomicInteger();
-        LockBackend watching = new ForwardingBackend(memory) {
-            @Override
-            public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-                attempts.incrementAndGet();
-                return super.tryAcquire(key, owner, expire);
-            }
-
-            @Override
-            public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait)
-                    throws InterruptedException {
-                waits.incrementAndGet();
-                Thread.sleep(Math.min(maxWait.toMillis(), 20));
-                return WaitOutcome.stillHeld(null, observedVersion);
-            }
-        };
         LockSettings settings = LockSettings.defaults().withRetryInterval(Duration.ofMillis(400))
                 .withTimeout(Duration.ofMillis(1000));
         BackendLock holder = lock("watched", memory, settings);
         holder.acquire();
-        BackendLock waiter = lock("watched", watching, settings);
+        BackendLock waiter = lock("watched", vouching(attempts, waits, 20), settings);
         assertThatThrownBy(waiter::acquire).isInstanceOf(LockTimeoutException.class);
         // One attempt at the start and one at the deadline: never one per answer, nor one per retry interval.
         assertThat(attempts.get()).isBetween(2, 3);
@@ -127,7 +112,22 @@ class LockFaultTests {
     @Test
     void aBackendThatAlwaysAnswersStillHeldStillGetsAnAttemptEverySecond() {
         AtomicInteger attempts = new AtomicInteger();
-        LockBackend vouching = new ForwardingBackend(memory) {
+        LockSettings settings = LockSettings.defaults().withRetryInterval(Duration.ofMillis(50))
+                .withTimeout(Duration.ofMillis(3500));
+        BackendLock holder = lock("vouched", memory, settings);
+        holder.acquire();
+        BackendLock waiter = lock("vouched", vouching(attempts, new AtomicInteger(), 10), settings);
+
+        assertThatThrownBy(waiter::acquire).isInstanceOf(LockTimeoutException.class);
+
+        // At the start, after 1, 2 and 3 s, and at the deadline: neither one per 50 ms retry nor none at all.
+        assertThat(attempts.get()).isBetween(4, 6);
+        holder.release();
+    }
+
+    /** The in-memory backend, counting attempts and waits, whose every wait answers "still held" after a pause. */
+    private LockBackend vouching(AtomicInteger attempts, AtomicInteger waits, long pauseMillis) {
+        return new ForwardingBackend(memory) {
             @Override
             public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
                 attempts.incrementAndGet();
@@ -137,21 +137,11 @@ class LockFaultTests {
             @Override
             public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait)
                     throws InterruptedException {
-                Thread.sleep(Math.min(maxWait.toMillis(), 10));
+                waits.incrementAndGet();
+                Thread.sleep(Math.min(maxWait.toMillis(), pauseMillis));
                 return WaitOutcome.stillHeld(null, observedVersion);
             }
         };
-        LockSettings settings = LockSettings.defaults().withRetryInterval(Duration.ofMillis(50))
-                .withTimeout(Duration.ofMillis(3500));
-        BackendLock holder = lock("vouched", memory, settings);
-        holder.acquire();
-        BackendLock waiter = lock("vouched", vouching, settings);
-
-        assertThatThrownBy(waiter::acquire).isInstanceOf(LockTimeoutException.class);
-
-        // At the start, after 1, 2 and 3 s, and at the deadline: neither one per 50 ms retry nor none at all.
-        assertThat(attempts.get()).isBetween(4, 6);
-        holder.release();
     }
 
     @Test
