@@ -134,27 +134,29 @@ final class Acquisition {
             latest = Math.min(latest, holderEnds);
         }
         long observed = observedVersion;
+        // Whether the backend has answered "still held" (every other answer ends the wait at once).
+        boolean vouched = false;
         while (true) {
-            long wait = until - System.nanoTime();
-            if (wait <= 0) {
-                return;
+            now = System.nanoTime();
+            if (until - now <= 0) {
+                if (!vouched || latest - now <= 0) {
+                    return;
+                }
+                until = Math.min(latest, now + retry);
             }
-            WaitOutcome outcome = awaitRelease(observed, wait);
+            WaitOutcome outcome = awaitRelease(observed, until - now);
             if (outcome.mayBeFree()) {
                 return;
             }
+            vouched = true;
             if (outcome.observedVersion() != 0) {
                 observed = outcome.observedVersion();
             }
-            now = System.nanoTime();
             Duration remaining = outcome.holderRemaining();
             if (remaining != null) {
-                long holderEnds = now + remaining.toNanos() + MILLI;
+                long holderEnds = System.nanoTime() + remaining.toNanos() + MILLI;
                 until = Math.min(until, holderEnds);
                 latest = Math.min(latest, holderEnds);
-            }
-            if (until - now <= 0) {
-                until = Math.min(latest, now + retry);
             }
         }
     }
