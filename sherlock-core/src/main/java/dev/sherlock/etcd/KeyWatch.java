@@ -1,6 +1,8 @@
 package dev.sherlock.etcd;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Watch;
@@ -17,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * combines by taking maxima: the key is believed held while {@code heldAt > deletedAt}.
  *
  * <p>Callbacks arrive on jetcd threads that may hold jetcd's own watch lock, so this class never calls jetcd while
- * holding its monitor.
+ * holding its lock.
  */
 final class KeyWatch implements Watch.Listener {
 
@@ -46,6 +48,12 @@ final class KeyWatch implements Watch.Listener {
 
     private Watch.@Nullable Watcher watcher;
 
+    /** Guards the state above: a lock, not a monitor, so a virtual thread waiting here does not pin its carrier. */
+    private final ReentrantLock lock = new ReentrantLock();
+
+    /** Signalled when the watch learns something or closes. */
+    private final Condition changed = lock.newCondition();
+
     /**
      * @param key the lock key
      * @param heldRevision a revision at which the key is known to exist (a failed acquisition's); the watch starts
@@ -63,51 +71,97 @@ final class KeyWatch implements Watch.Listener {
     /** Attaches the jetcd watcher once it is created; closes it at once if this watch was closed meanwhile. */
     void attach(Watch.Watcher created) {
         boolean closeNow;
-        synchronized (this) {
+        lock.lock();
+        try {
             closeNow = closed;
             if (!closeNow) {
                 watcher = created;
             }
+        }
+        finally {
+            lock.unlock();
         }
         if (closeNow) {
             created.close();
         }
     }
 
-    synchronized void enter() {
-        waiters++;
+    void enter() {
+        lock.lock();
+        try {
+            waiters++;
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
-    synchronized void leave() {
-        waiters--;
-        idleSince = System.nanoTime();
+    void leave() {
+        lock.lock();
+        try {
+            waiters--;
+            idleSince = System.nanoTime();
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
     /** Whether a new waiter can rely on this watch. */
-    synchronized boolean usable() {
-        return !broken && !closed;
+    boolean usable() {
+        lock.lock();
+        try {
+            return !broken && !closed;
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
-    synchronized boolean idleLongerThan(long nanos, long now) {
-        return waiters == 0 && now - idleSince > nanos;
+    boolean idleLongerThan(long nanos, long now) {
+        lock.lock();
+        try {
+            return waiters == 0 && now - idleSince > nanos;
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
     /**
      * The revision at which the key is known to exist, if this watch believes it still held; 0 otherwise.
      */
-    synchronized long heldRevision() {
-        return !broken && !closed && heldAt > deletedAt ? heldAt : 0;
+    long heldRevision() {
+        lock.lock();
+        try {
+            return !broken && !closed && heldAt > deletedAt ? heldAt : 0;
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
     /** Whether the server confirmed the watch's knowledge recently enough to answer without asking it. */
-    synchronized boolean confirmedSince(long now) {
-        return now - confirmedAt < TRUST_NANOS;
+    boolean confirmedSince(long now) {
+        lock.lock();
+        try {
+            return now - confirmedAt < TRUST_NANOS;
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
     /** A failed acquisition or a read saw the key at {@code revision}. */
-    synchronized void observedHeld(long revision) {
-        heldAt = Math.max(heldAt, revision);
-        confirmedAt = System.nanoTime();
+    void observedHeld(long revision) {
+        lock.lock();
+        try {
+            heldAt = Math.max(heldAt, revision);
+            confirmedAt = System.nanoTime();
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -115,20 +169,27 @@ final class KeyWatch implements Watch.Listener {
      * broken watch no longer wakes the waiter early, which leaves it polling at the caller's retry interval.
      * @return whether the deletion was seen
      */
-    synchronized boolean awaitDeletionAfter(long observedRevision, long deadline) throws InterruptedException {
-        while (deletedAt <= observedRevision) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
+    boolean awaitDeletionAfter(long observedRevision, long deadline) throws InterruptedException {
+        lock.lock();
+        try {
+            while (deletedAt <= observedRevision) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
             }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+            return true;
         }
-        return true;
+        finally {
+            lock.unlock();
+        }
     }
 
     @Override
     public void onNext(WatchResponse response) {
-        synchronized (this) {
+        lock.lock();
+        try {
             for (WatchEvent event : response.getEvents()) {
                 long revision = event.getKeyValue().getModRevision();
                 if (event.getEventType() == WatchEvent.EventType.DELETE) {
@@ -139,33 +200,48 @@ final class KeyWatch implements Watch.Listener {
                 }
             }
             confirmedAt = System.nanoTime();
-            notifyAll();
+            changed.signalAll();
+        }
+        finally {
+            lock.unlock();
         }
     }
 
     @Override
     public void onError(Throwable throwable) {
         // jetcd may resume the watch by itself, but waiters stop trusting it and the next wait replaces it.
-        synchronized (this) {
+        lock.lock();
+        try {
             broken = true;
+        }
+        finally {
+            lock.unlock();
         }
     }
 
     @Override
     public void onCompleted() {
-        synchronized (this) {
+        lock.lock();
+        try {
             broken = true;
+        }
+        finally {
+            lock.unlock();
         }
     }
 
     /** Cancels the etcd watch. Call without holding any lock: jetcd takes its own. */
     void close() {
         Watch.Watcher current;
-        synchronized (this) {
+        lock.lock();
+        try {
             closed = true;
             current = watcher;
             watcher = null;
-            notifyAll();
+            changed.signalAll();
+        }
+        finally {
+            lock.unlock();
         }
         if (current != null) {
             current.close();

@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sherlock.spi.DaemonThreads;
 
@@ -140,8 +142,14 @@ final class LeaseWatches implements AutoCloseable {
         /** Where the next session resumes: the last event's resource version. */
         private String position;
 
-        /** Highest resource version at which the Lease was seen free or deleted; guarded by this. */
+        /** Highest resource version at which the Lease was seen free or deleted; guarded by {@link #lock}. */
         private long released;
+
+        /** A lock, not a monitor, so a virtual thread waiting here does not pin its carrier. */
+        private final ReentrantLock lock = new ReentrantLock();
+
+        /** Signalled when {@link #released} grows. */
+        private final Condition releasedSignal = lock.newCondition();
 
         volatile long lastUse;
 
@@ -167,13 +175,19 @@ final class LeaseWatches implements AutoCloseable {
             }
         }
 
-        private synchronized void awaitRelease(long version, long deadline) throws InterruptedException {
-            while (released <= version && !freeInCache(version)) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return;
+        private void awaitRelease(long version, long deadline) throws InterruptedException {
+            lock.lock();
+            try {
+                while (released <= version && !freeInCache(version)) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    releasedSignal.awaitNanos(left);
                 }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            finally {
+                lock.unlock();
             }
         }
 
@@ -276,9 +290,15 @@ final class LeaseWatches implements AutoCloseable {
             return true;
         }
 
-        private synchronized void wake(long version) {
-            released = Math.max(released, version);
-            notifyAll();
+        private void wake(long version) {
+            lock.lock();
+            try {
+                released = Math.max(released, version);
+                releasedSignal.signalAll();
+            }
+            finally {
+                lock.unlock();
+            }
         }
 
         private void failed(Exception ex) {
