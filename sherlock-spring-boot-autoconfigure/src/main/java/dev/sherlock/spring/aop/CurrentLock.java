@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Bound to the thread for the duration of the call, inside the lock: nested annotated methods see their own lock
- * and, once they return, the outer one again. Work handed to other threads must be given the lock (or its token).
+ * and, once they return, the outer one again. Like the lock itself, it answers on the calling thread only: read the
+ * fencing token here and pass the token to work on other threads.
  *
  * @since 0.1.0
  */
@@ -32,7 +33,8 @@ public final class CurrentLock {
 
     /**
      * The lock of the innermost {@link DistributedLock} method running on this thread.
-     * @return the lock, held by this thread
+     * @return the lock this thread acquired for the method (it may have been lost since: see
+     *     {@link Lock#isHeldByCurrentThread()})
      * @throws IllegalStateException if no {@link DistributedLock} method is running on this thread
      */
     public static Lock get() {

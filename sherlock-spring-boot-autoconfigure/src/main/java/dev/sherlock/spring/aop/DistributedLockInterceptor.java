@@ -80,8 +80,10 @@ final class DistributedLockInterceptor implements MethodInterceptor {
             lock.acquire();
         }
         Throwable failure = null;
-        CurrentLock.enter(lock);
+        boolean entered = false;
         try {
+            CurrentLock.enter(lock);
+            entered = true;
             return invocation.proceed();
         }
         catch (Throwable ex) {
@@ -89,7 +91,9 @@ final class DistributedLockInterceptor implements MethodInterceptor {
             throw ex;
         }
         finally {
-            CurrentLock.exit();
+            if (entered) {
+                CurrentLock.exit();
+            }
             release(lock, failure);
         }
     }

@@ -1,9 +1,10 @@
 package dev.sherlock.spring.event;
 
+import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.LockListener;
@@ -17,8 +18,9 @@ import org.springframework.context.ApplicationEventPublisher;
 /**
  * Publishes each loss of a registry's lock as a {@link LockLostEvent}. A registry calls its listeners on the thread
  * that found the loss (often the renewal thread, which must not be held up), so the event is handed to one thread
- * of this publisher's own and published from there; {@link #close()} stops that thread after the events already
- * handed over.
+ * of this publisher's own and published from there, in order (a slow listener delays the events after it; a
+ * {@code @TransactionalEventListener} does not fire, as there is no transaction on that thread); {@link #close()}
+ * stops that thread after the events already handed over.
  *
  * @since 0.1.0
  */
@@ -28,18 +30,23 @@ public final class LockLostEventPublisher implements AutoCloseable {
 
     private final ApplicationEventPublisher publisher;
 
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
-        Thread started = new Thread(runnable, "sherlock-lost-events");
-        started.setDaemon(true);
-        return started;
-    });
+    private final ThreadPoolExecutor thread;
 
     /**
-     * Creates a publisher.
+     * Creates a publisher and starts its thread, which inherits no thread-local state from whoever creates it or
+     * first loses a lock (a request thread's security context must not leak into every later event).
      * @param publisher where events go: the application context
      */
     public LockLostEventPublisher(ApplicationEventPublisher publisher) {
         this.publisher = publisher;
+        ClassLoader loader = LockLostEventPublisher.class.getClassLoader();
+        this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), runnable -> {
+            Thread started = new Thread(null, runnable, "sherlock-lost-events", 0, false);
+            started.setDaemon(true);
+            started.setContextClassLoader(loader);
+            return started;
+        });
+        this.thread.prestartAllCoreThreads();
     }
 
     /**
@@ -72,12 +79,19 @@ public final class LockLostEventPublisher implements AutoCloseable {
         }
     }
 
-    /** Stops the publishing thread after the events handed over so far, waiting for them up to 5 s. */
+    /**
+     * Stops the publishing thread after the events handed over so far, waiting for them up to 5 s; events still
+     * queued then are logged, not published.
+     */
     @Override
     public void close() throws InterruptedException {
         thread.shutdown();
         if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-            thread.shutdownNow();
+            List<Runnable> dropped = thread.shutdownNow();
+            if (!dropped.isEmpty()) {
+                logger.warn("{} lost-lock event(s) not published: listeners took longer than 5 s at shutdown",
+                        dropped.size());
+            }
         }
     }
 }

@@ -36,9 +36,11 @@ public final class SherlockHealthIndicator extends AbstractHealthIndicator imple
 
     private final Duration timeout;
 
+    /** Started lazily by a health request's thread, so it must inherit none of that thread's thread-locals. */
     private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
-        Thread started = new Thread(runnable, "sherlock-health");
+        Thread started = new Thread(null, runnable, "sherlock-health", 0, false);
         started.setDaemon(true);
+        started.setContextClassLoader(SherlockHealthIndicator.class.getClassLoader());
         return started;
     });
 

@@ -32,8 +32,8 @@ import org.springframework.core.io.ResourceLoader;
  *
  * <p>Each backend has its own configuration, conditional on its client class and on {@code sherlock.backend}. A
  * {@link LockBackend} bean defined by the application replaces the auto-configured backend, and a {@link LockRegistry}
- * bean replaces both. Every {@link LockListener} bean is registered with the auto-configured registry, in order, and
- * its lost locks are also published as {@link LockLostEvent}s. A backend whose client is missing fails at startup with the dependency to add.
+ * bean replaces both. Every {@link LockListener} bean is told about the auto-configured registry's locks, in order,
+ * and the locks that registry loses are also published as {@link LockLostEvent}s. A backend whose client is missing fails at startup with the dependency to add.
  *
  * @since 0.1.0
  */

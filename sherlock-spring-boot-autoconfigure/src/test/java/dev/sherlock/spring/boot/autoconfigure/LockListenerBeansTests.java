@@ -39,8 +39,21 @@ class LockListenerBeansTests {
         .withConfiguration(AutoConfigurations.of(SherlockAutoConfiguration.class))
         .withUserConfiguration(Listeners.class);
 
+    /** A request thread's context, such as a signed-in user, that no event listener may see. */
+    static final InheritableThreadLocal<String> user = new InheritableThreadLocal<>();
+
     @Test
     void listenerBeansAndEventListenersHearOfALostLock() {
+        user.set("alice");
+        try {
+            hearOfALostLock();
+        }
+        finally {
+            user.remove();
+        }
+    }
+
+    private void hearOfALostLock() {
         contextRunner.withPropertyValues("sherlock.file.directory=" + directory, "sherlock.expire=300ms",
                 "sherlock.auto-renew=false").run(context -> {
             Listeners listeners = context.getBean(Listeners.class);
@@ -63,6 +76,7 @@ class LockListenerBeansTests {
             assertThat(event.cause()).hasMessageContaining("'orders'").hasMessageContaining("file");
             assertThat(event.getSource()).isSameAs(context.getBean(LockRegistry.class));
             assertThat(listeners.eventThreads).containsExactly("sherlock-lost-events");
+            assertThat(listeners.eventUsers).as("thread-locals of the thread that lost the lock").containsExactly("none");
             assertThat(threadNames()).contains("sherlock-lost-events");
         });
 
@@ -126,6 +140,8 @@ class LockListenerBeansTests {
 
         final List<String> eventThreads = new CopyOnWriteArrayList<>();
 
+        final List<String> eventUsers = new CopyOnWriteArrayList<>();
+
         @Bean
         LockListener recordingListener() {
             return new LockListener() {
@@ -145,6 +161,7 @@ class LockListenerBeansTests {
         void on(LockLostEvent event) {
             events.add(event);
             eventThreads.add(Thread.currentThread().getName());
+            eventUsers.add(user.get() == null ? "none" : user.get());
         }
     }
 }
