@@ -169,7 +169,7 @@ public final class RedisBackend implements LockBackend {
      * The key that marks a lock key as awaited by somebody who listens for notifications; only then does a release
      * publish. It is in the same Redis Cluster slot as the lock key.
      * @param key a lock key from {@link #key(String, String)}
-     * @return the mark's key, {@code sherlock:{<tag>}:waiting:<key>}
+     * @return the waiting hash's key, {@code sherlock:{<tag>}:waiters:<key>}
      */
     public String waitingKey(String key) {
         return RedisKeys.waitingKey(key);
@@ -196,14 +196,27 @@ public final class RedisBackend implements LockBackend {
     }
 
     private AcquireResult acquire(String key, String owner, @Nullable Duration expire, byte[] caller) {
+        checkOwner(owner);
         List<?> result = scripts.eval("acquire", RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner),
-                millis(expire), counterTtl(expire), caller);
+                millis(expire), counterTtl(expire), caller, RESERVATION_MILLIS);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(((Number) result.get(1)).longValue());
         }
         long remaining = ((Number) result.get(1)).longValue();
         return AcquireResult.held(remaining >= 0 ? Duration.ofMillis(remaining) : null,
                 ((Number) result.get(2)).longValue());
+    }
+
+    /**
+     * Owner tokens share the fence value and the waiting hash with the backend's own marks: no whitespace, no leading
+     * {@code !}, not {@code *} or {@code #}. The core's tokens never are; a direct SPI caller's is refused.
+     */
+    private static void checkOwner(String owner) {
+        if (owner.isEmpty() || owner.charAt(0) == '!' || owner.equals(RedisScripts.LISTENER) || owner.equals("#")
+                || owner.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("owner token '" + owner + "' is not usable on Redis: it must be"
+                    + " non-empty, without whitespace, not start with '!' and not be '*' or '#'");
+        }
     }
 
     @Override

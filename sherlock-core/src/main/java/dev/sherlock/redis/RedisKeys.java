@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * key as its UTF-8 bytes.
  *
  * <p>The fencing counter lives next to it in {@code sherlock:{<tag>}:fence:<lock key>}, and the mark that somebody
- * waits for a release in {@code sherlock:{<tag>}:waiting:<lock key>}, where {@code <tag>} is a short hash tag chosen
+ * waits for a release in {@code sherlock:{<tag>}:waiters:<lock key>}, where {@code <tag>} is a short hash tag chosen
  * to fall into the same Redis Cluster slot as the lock key, so all three keys can be used by one script on a
  * cluster. Deriving the tag from the slot, rather than wrapping the lock key in braces, keeps this right for
  * names that contain braces themselves: {@code orders{eu}}, {@code a}b} or {@code {}x} each hash differently.
@@ -54,12 +54,21 @@ final class RedisKeys {
         return key.length() > 80 ? key.substring(0, 80) + "…" : key;
     }
 
+    /** What follows the companion prefix in the fence key. */
+    static final String FENCE = "fence:";
+
+    /**
+     * What follows the companion prefix in the waiting hash's key ({@code waiters}, not the string mark
+     * {@code waiting} of earlier versions, so neither ever meets the other's type).
+     */
+    static final String WAITERS = "waiters:";
+
     static String fenceKey(String lockKey) {
-        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + "fence:" + lockKey;
+        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + FENCE + lockKey;
     }
 
     static String waitingKey(String lockKey) {
-        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + "waiting:" + lockKey;
+        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + WAITERS + lockKey;
     }
 
     /** {@code sherlock:{<tag>}:}, the start of every companion key of the lock key (given as UTF-8). */

@@ -22,10 +22,10 @@ final class RedisScripts {
     static final String LISTENER = "*";
 
     /**
-     * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none, and
+     * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none,
      * who asks: {@code ''} (nobody listens for notifications), {@value #LISTENER} (a caller that may wait for a
      * notification but will not come back on its own) or, for a caller that waits, the milliseconds within which it
-     * tries again.
+     * tries again; and the longest a reservation lasts (ms), so a server clock stepped back cannot stretch one.
      *
      * <p>A lock that already holds the caller's owner token was taken by an earlier run of this same acquisition (a
      * request resent by the client, or retried by the core): it is acquired again, with the token that run drew (the
@@ -60,7 +60,9 @@ final class RedisScripts {
             if reserved then
                 local waiter, untilMillis = string.match(reserved, '^(.*):(%d+)$')
                 if waiter ~= ARGV[1] then
-                    reservedFor = (tonumber(untilMillis) or 0) - math.floor(clock() / 1000)
+                    -- At most one reservation long: a server clock stepped back must not stretch it.
+                    reservedFor = math.min((tonumber(untilMillis) or 0) - math.floor(clock() / 1000),
+                        tonumber(ARGV[5]))
                 end
             end
             local acquired
@@ -87,7 +89,11 @@ final class RedisScripts {
                             redis.call('HSET', KEYS[3], ARGV[1], (first or millis) .. ':'
                                 .. (millis + tonumber(ARGV[4])) .. ':' .. (firstRelease or line[2] or '0'))
                         end
-                        redis.call('PEXPIRE', KEYS[3], math.max(remaining, 0) + 60000)
+                        if remaining == -1 then
+                            redis.call('PERSIST', KEYS[3])
+                        else
+                            redis.call('PEXPIRE', KEYS[3], math.max(remaining, 0) + 60000)
+                        end
                     end
                     return {0, remaining, counter}
                 end
@@ -129,8 +135,8 @@ final class RedisScripts {
      * mark, the releaser's own entry and the entries of waiters more than a second past the time they promised to
      * try again (gone, or given up). Of the waiters still within their promise, the one first refused longest ago,
      * if that was at least the starvation time ago or that many releases ago, gets the lock reserved for the
-     * reservation's length: written into the fence as {@code !<owner>:<until ms>} and its entry removed, so a
-     * waiter that went away costs one reservation at most. With nobody left waiting, the hash is deleted. Then it
+     * reservation's length: written into the fence as {@code !<owner>:<until ms>}, and its entry's promise marked
+     * used, so a waiter that went away costs one reservation at most while one that comes late keeps its place. With nobody left waiting, the hash is deleted. Then it
      * publishes, if anybody was in the hash, so that every waiter tries at once. A releaser that re-acquires at once
      * therefore wins only until somebody starves, like a mutex that switches to hand-off when a waiter starves;
      * nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
@@ -140,6 +146,7 @@ final class RedisScripts {
      * release already done, and changes nothing.
      */
     static final RedisScript<Object> release = RedisScript.of("""
+            if redis.replicate_commands then redis.replicate_commands() end
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
                 local fence = redis.call('GET', KEYS[2])
                 if fence and string.find(fence .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then
@@ -164,7 +171,7 @@ final class RedisScripts {
                             releases = (tonumber(entries[i + 1]) or 0) + 1
                         end
                     end
-                    local dropped, waiting, next, nextFirst = {}, 0, nil, nil
+                    local dropped, waiting, next, nextFirst, nextEntry = {}, 0, nil, nil, nil
                     for i = 1, #entries, 2 do
                         local waiter = entries[i]
                         if waiter ~= '#' then
@@ -179,14 +186,17 @@ final class RedisScripts {
                                 if promised >= now and (now - first >= tonumber(ARGV[5])
                                         or releases - firstRelease >= tonumber(ARGV[7]))
                                         and (not nextFirst or first < nextFirst) then
-                                    next, nextFirst = waiter, first
+                                    next, nextFirst, nextEntry = waiter, first, entries[i + 1]
                                 end
                             end
                         end
                     end
                     if next then
-                        dropped[#dropped + 1] = next
-                        waiting = waiting - 1
+                        -- Its promise is used up: a waiter that went away is not chosen again, one that comes
+                        -- late keeps its place in line when its next attempt renews the promise.
+                        local first, _, firstRelease = string.match(nextEntry, '^(%d+):(%d+):(%d+)$')
+                        redis.call('HSET', KEYS[3], next, first .. ':' .. string.format('%.0f', now) .. ':'
+                            .. firstRelease)
                         reservation = ' !' .. next .. ':' .. string.format('%.0f', now + tonumber(ARGV[6]))
                     end
                     if waiting == 0 then

@@ -71,7 +71,8 @@ final class ScriptRunner {
     private static byte[][] keys(String key) {
         byte[] lockKey = key.getBytes(StandardCharsets.UTF_8);
         String companion = RedisKeys.companionPrefix(lockKey);
-        return new byte[][] {lockKey, bytes(companion + "fence:" + key), bytes(companion + "waiting:" + key)};
+        return new byte[][] {lockKey, bytes(companion + RedisKeys.FENCE + key),
+            bytes(companion + RedisKeys.WAITERS + key)};
     }
 
     @SuppressWarnings("unchecked")

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -166,6 +167,48 @@ class RedisFairnessTests {
     }
 
     @Test
+    void aWaiterThatCameTooLateKeepsItsPlaceAndIsServedAtTheNextRelease() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder-1", MINUTE);
+        assertThat(other.tryAcquire(key, "slow", MINUTE, SOON).acquired()).isFalse();
+        starve();
+        backend.release(key, "holder-1");
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> backend.tryAcquire(key, "holder-2", MINUTE).acquired());
+        assertThat(other.tryAcquire(key, "slow", MINUTE, SOON).acquired()).as("too late").isFalse();
+        starve();
+
+        backend.release(key, "holder-2");
+
+        assertThat(backend.tryAcquire(key, "holder-3", MINUTE, SOON).acquired()).isFalse();
+        assertThat(other.tryAcquire(key, "slow", MINUTE, SOON).acquired()).isTrue();
+    }
+
+    @Test
+    void aReservationNeverLastsLongerThanOneWhateverTheFenceSays() {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        backend.release(key, "holder");
+        String fence = raw.opsForValue().get(backend.fenceKey(key));
+        // As if the server clock had stepped back a day after the release reserved the lock.
+        raw.opsForValue().set(backend.fenceKey(key), fence.replaceFirst("^(\\d+)", "$1 !someone:" + (System
+                .currentTimeMillis() + Duration.ofDays(1).toMillis())));
+
+        AcquireResult refused = backend.tryAcquire(key, "next", MINUTE);
+
+        assertThat(refused.acquired()).isFalse();
+        assertThat(refused.holderRemaining()).isLessThanOrEqualTo(RedisBackend.RESERVATION);
+    }
+
+    @Test
+    void ownerTokensThatWouldReadAsTheBackendsOwnMarksAreRefused() {
+        for (String owner : new String[] {"!x:99999999999999", "*", "#", "two words", ""}) {
+            assertThatThrownBy(() -> backend.tryAcquire(uniqueKey(), owner, MINUTE))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not usable on Redis");
+        }
+    }
+
+    @Test
     void aReleaseRunTwiceReservesOnce() throws InterruptedException {
         String key = uniqueKey();
         backend.tryAcquire(key, "holder", MINUTE);
@@ -178,7 +221,7 @@ class RedisFairnessTests {
         assertThat(backend.release(key, "holder")).as("a resent release answers that it released").isTrue();
 
         assertThat(raw.opsForValue().get(backend.fenceKey(key))).isEqualTo(fence).contains(" !first:");
-        assertThat(raw.opsForHash().keys(backend.waitingKey(key))).containsExactlyInAnyOrder("second", "#");
+        assertThat(raw.opsForHash().keys(backend.waitingKey(key))).containsExactlyInAnyOrder("first", "second", "#");
     }
 
     @Test

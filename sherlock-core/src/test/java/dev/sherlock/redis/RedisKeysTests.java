@@ -44,7 +44,7 @@ class RedisKeysTests {
             String fence = RedisKeys.fenceKey(key);
             String waiting = RedisKeys.waitingKey(key);
             assertThat(fence).startsWith("sherlock:{").endsWith("}:fence:" + key);
-            assertThat(waiting).startsWith("sherlock:{").endsWith("}:waiting:" + key);
+            assertThat(waiting).startsWith("sherlock:{").endsWith("}:waiters:" + key);
             assertThat(slot(fence)).as("slot of %s", fence).isEqualTo(slot(key));
             assertThat(slot(waiting)).as("slot of %s", waiting).isEqualTo(slot(key));
         }
@@ -85,7 +85,7 @@ class RedisKeysTests {
     @Test
     void noTwoLocksTouchTheSameKeyInternalKeysIncluded() {
         List<String> names = new ArrayList<>(List.of("orders", "Orders", "orders{eu}", "{orders}", "a}b", "{}x", "日本",
-                "fence:orders", "waiting:orders", ":fence:orders", "sherlock", "sherlock:x", "x".repeat(1024)));
+                "fence:orders", "waiters:orders", "waiting:orders", ":fence:orders", "sherlock", "sherlock:x", "x".repeat(1024)));
         for (String name : List.copyOf(names)) {
             // Names made of another lock's companion keys, minus the reserved start, and with it (refused below).
             names.add(RedisKeys.fenceKey(name).substring(1));
