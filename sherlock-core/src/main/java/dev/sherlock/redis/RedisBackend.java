@@ -22,7 +22,7 @@ import org.springframework.data.redis.connection.ReturnType;
  * <p><b>Layout.</b> A lock is the key {@code <namespace>_<name>} (just {@code <name>} without a namespace) whose value
  * is the holder's owner token and whose TTL is the lock's expiry: py-sherlock 0.4.1's layout, so Python and Java
  * services sharing a Redis exclude each other. A lock that never expires has no TTL at all. The fencing counter and
- * the mark that somebody waits live in separate keys in the same cluster slot ({@link #fenceKey(String)},
+ * the waiting hash live in separate keys in the same cluster slot ({@link #fenceKey(String)},
  * {@link #waitingKey(String)}).
  *
  * <p><b>Atomicity.</b> Every change is one Lua script: acquire is set-if-absent with a millisecond TTL plus the
@@ -166,8 +166,8 @@ public final class RedisBackend implements LockBackend {
     }
 
     /**
-     * The key that marks a lock key as awaited by somebody who listens for notifications; only then does a release
-     * publish. It is in the same Redis Cluster slot as the lock key.
+     * The key of the lock's waiting hash: the callers in line for it and the mark of those who only listen; a
+     * release publishes only when it is not empty. It is in the same Redis Cluster slot as the lock key.
      * @param key a lock key from {@link #key(String, String)}
      * @return the waiting hash's key, {@code sherlock:{<tag>}:waiters:<key>}
      */
