@@ -88,11 +88,7 @@ public final class RedisBackend implements LockBackend {
 
     private static final byte[] LISTENER = bytes(RedisScripts.LISTENER);
 
-    private static final byte[] STARVATION_MILLIS = bytes(Long.toString(STARVATION.toMillis()));
-
     private static final byte[] STARVATION_RELEASES = bytes(Integer.toString(STARVATION_TURNS));
-
-    private static final byte[] RESERVATION_MILLIS = bytes(Long.toString(RESERVATION.toMillis()));
 
     private static final byte[] REMEMBERED_RELEASES = bytes(Integer.toString(RedisScripts.REMEMBERED_RELEASES));
 
@@ -109,11 +105,18 @@ public final class RedisBackend implements LockBackend {
     /** The counter's TTL after a release. */
     private final byte[] releasedCounterTtl;
 
+    /** {@link #STARVATION} and {@link #RESERVATION} in milliseconds, unless a test set others. */
+    private final byte[] starvationMillis;
+
+    private final byte[] reservationMillis;
+
     private RedisBackend(Builder builder, RedisConnectionFactory connectionFactory) {
         this.connectionFactory = connectionFactory;
         this.scripts = new ScriptRunner(connectionFactory);
         this.fencingRetention = builder.fencingRetention;
         this.releasedCounterTtl = millis(fencingRetention);
+        this.starvationMillis = bytes(Long.toString(builder.starvation.toMillis()));
+        this.reservationMillis = bytes(Long.toString(builder.reservation.toMillis()));
         this.channel = builder.notifications ? builder.channel.getBytes(StandardCharsets.UTF_8) : NO_CHANNEL;
         this.notifications = builder.notifications ? new ReleaseNotifications(connectionFactory, builder.channel)
                 : null;
@@ -198,7 +201,7 @@ public final class RedisBackend implements LockBackend {
     private AcquireResult acquire(String key, String owner, @Nullable Duration expire, byte[] caller) {
         checkOwner(owner);
         List<?> result = scripts.eval("acquire", RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner),
-                millis(expire), counterTtl(expire), caller, RESERVATION_MILLIS);
+                millis(expire), counterTtl(expire), caller, reservationMillis);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(((Number) result.get(1)).longValue());
         }
@@ -222,7 +225,7 @@ public final class RedisBackend implements LockBackend {
     @Override
     public boolean release(String key, String owner) {
         Long released = scripts.eval("release", RedisScripts.release, ReturnType.INTEGER, key, bytes(owner), channel,
-                releasedCounterTtl, REMEMBERED_RELEASES, STARVATION_MILLIS, RESERVATION_MILLIS,
+                releasedCounterTtl, REMEMBERED_RELEASES, starvationMillis, reservationMillis,
                 STARVATION_RELEASES);
         return released != null && released == 1;
     }
@@ -332,6 +335,10 @@ public final class RedisBackend implements LockBackend {
 
         private @Nullable Duration fencingRetention = DEFAULT_FENCING_RETENTION;
 
+        private Duration starvation = STARVATION;
+
+        private Duration reservation = RESERVATION;
+
         private Builder() {
         }
 
@@ -384,6 +391,17 @@ public final class RedisBackend implements LockBackend {
                         + "; use null to keep counters forever");
             }
             this.fencingRetention = fencingRetention;
+            return this;
+        }
+
+        /**
+         * For tests whose outcome must not depend on the machine's speed: a longer starvation threshold and
+         * reservation than {@link #STARVATION} and {@link #RESERVATION}. Every backend sharing a lock must use the
+         * same values (an attempt caps a reservation at its own).
+         */
+        Builder handOff(Duration starvation, Duration reservation) {
+            this.starvation = starvation;
+            this.reservation = reservation;
             return this;
         }
 

@@ -1,6 +1,8 @@
 package dev.sherlock.redis;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -9,9 +11,13 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.LockSettings;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.testserver.TestServers;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,13 +36,43 @@ class RedisFairnessTests {
 
     private static final Duration SOON = Duration.ofSeconds(5);
 
-    private final RedisBackend backend = RedisTestSupport.standalone();
+    /**
+     * Longer than the backend's defaults, so that no outcome depends on how fast this machine runs a test: a pause
+     * of the test thread under load must not end a reservation (or make a waiter starve) before the next step.
+     */
+    private static final Duration STARVATION = Duration.ofMillis(500);
 
-    private final RedisBackend other = RedisTestSupport.otherStandalone();
+    private static final Duration RESERVATION = Duration.ofSeconds(2);
+
+    private static final List<LettuceConnectionFactory> factories = new ArrayList<>();
+
+    private static RedisBackend backend;
+
+    private static RedisBackend other;
 
     private final StringRedisTemplate raw = RedisTestSupport.raw();
 
     private final ExecutorService executor = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    static void startBackends() {
+        backend = slowHandOff();
+        other = slowHandOff();
+    }
+
+    /** A backend on its own connections to the shared redis-server, as another process has. */
+    private static RedisBackend slowHandOff() {
+        LettuceConnectionFactory factory = RedisTestSupport.factory(TestServers.redis());
+        factories.add(factory);
+        return RedisBackend.builder().connectionFactory(factory).handOff(STARVATION, RESERVATION).build();
+    }
+
+    @AfterAll
+    static void closeBackends() {
+        backend.close();
+        other.close();
+        factories.forEach(LettuceConnectionFactory::destroy);
+    }
 
     @AfterEach
     void stopThreads() {
@@ -49,7 +85,7 @@ class RedisFairnessTests {
 
     /** Waits until a caller refused now counts as starving. */
     private static void starve() throws InterruptedException {
-        Thread.sleep(RedisBackend.STARVATION.multipliedBy(3).toMillis());
+        Thread.sleep(STARVATION.plusMillis(100).toMillis());
     }
 
     @Test
@@ -63,7 +99,7 @@ class RedisFairnessTests {
         AcquireResult again = backend.tryAcquire(key, "holder-2", MINUTE, SOON);
 
         assertThat(again.acquired()).isFalse();
-        assertThat(again.holderRemaining()).isPositive().isLessThanOrEqualTo(RedisBackend.RESERVATION);
+        assertThat(again.holderRemaining()).isPositive().isLessThanOrEqualTo(RESERVATION);
         assertThat(raw.hasKey(key)).as("reserved, not held").isFalse();
         AcquireResult served = other.tryAcquire(key, "waiter", MINUTE, SOON);
         assertThat(served.acquired()).isTrue();
@@ -197,7 +233,7 @@ class RedisFairnessTests {
         AcquireResult refused = backend.tryAcquire(key, "next", MINUTE);
 
         assertThat(refused.acquired()).isFalse();
-        assertThat(refused.holderRemaining()).isLessThanOrEqualTo(RedisBackend.RESERVATION);
+        assertThat(refused.holderRemaining()).isLessThanOrEqualTo(RESERVATION);
     }
 
     @Test
