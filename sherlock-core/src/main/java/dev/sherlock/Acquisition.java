@@ -34,10 +34,14 @@ final class Acquisition {
 
     private final LockSettings settings;
 
-    Acquisition(LockState state, LockSettings settings) {
+    /** Told the fencing token when the lock is acquired; the caller tells it every other ending. */
+    private final LockObserver.Acquiring observing;
+
+    Acquisition(LockState state, LockSettings settings, LockObserver.Acquiring observing) {
         this.state = state;
         this.id = state.id();
         this.settings = settings;
+        this.observing = observing;
     }
 
     /**
@@ -85,7 +89,7 @@ final class Acquisition {
                 if (result.acquired() && (expire == null
                         || System.nanoTime() - Hold.deadline(base, expire, result.validFor()) < 0)) {
                     state.held(new Hold(state, owner, result.fencingToken(), settings, base, result.validFor(),
-                            uncertain));
+                            uncertain, observing.acquired(result.fencingToken())));
                     acquired = true;
                     return true;
                 }

@@ -1,8 +1,7 @@
 package dev.sherlock;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Objects;
 
 import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +23,8 @@ public class BackendLock implements Lock {
 
     private final StateSource states;
 
-    private final List<LockListener> listeners;
+    /** The handle's own listeners and observer; {@code null} for a registry's handle. */
+    private final @Nullable Watchers watchers;
 
     /**
      * Creates an independent handle.
@@ -37,8 +37,8 @@ public class BackendLock implements Lock {
     public BackendLock(String name, LockBackend backend, @Nullable String namespace, LockSettings settings) {
         this.id = LockId.of(name, namespace, backend);
         this.settings = requireSettings(settings, id);
-        this.listeners = new CopyOnWriteArrayList<>();
-        LockState own = new LockState(id, listeners, Renewals.lane(backend));
+        this.watchers = new Watchers();
+        LockState own = new LockState(id, watchers, Renewals.lane(backend));
         this.states = new StateSource() {
             @Override
             public LockState enter() {
@@ -60,7 +60,7 @@ public class BackendLock implements Lock {
         this.id = id;
         this.settings = requireSettings(settings, id);
         this.states = states;
-        this.listeners = List.of();
+        this.watchers = null;
     }
 
     /**
@@ -68,11 +68,23 @@ public class BackendLock implements Lock {
      * @param listener the listener
      */
     public void addListener(LockListener listener) {
-        if (listeners instanceof CopyOnWriteArrayList<LockListener> own) {
-            own.add(listener);
-            return;
+        own("add listeners to").listeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
+    }
+
+    /**
+     * Sets what observes this handle's acquires, holds and renewals (see {@link LockObserver}), replacing any
+     * earlier observer.
+     * @param observer the observer; {@link LockObserver#NONE} to observe nothing
+     */
+    public void setObserver(LockObserver observer) {
+        own("set the observer of").observeWith(observer);
+    }
+
+    private Watchers own(String action) {
+        if (watchers == null) {
+            throw new UnsupportedOperationException(id.describe(action + " the registry instead of its handles"));
         }
-        throw new UnsupportedOperationException(id.describe("add listeners to the registry instead of its handles"));
+        return watchers;
     }
 
     @Override

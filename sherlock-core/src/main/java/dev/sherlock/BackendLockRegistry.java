@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 
 import dev.sherlock.spi.LockBackend;
@@ -24,7 +23,7 @@ final class BackendLockRegistry implements LockRegistry {
 
     private final LockSettings settings;
 
-    private final List<LockListener> listeners = new CopyOnWriteArrayList<>();
+    private final Watchers watchers = new Watchers();
 
     private final ConcurrentMap<String, LockState> states = new ConcurrentHashMap<>();
 
@@ -55,7 +54,12 @@ final class BackendLockRegistry implements LockRegistry {
 
     @Override
     public void addListener(LockListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
+        watchers.listeners.add(Objects.requireNonNull(listener, "'listener' must not be null"));
+    }
+
+    @Override
+    public void setObserver(LockObserver observer) {
+        watchers.observeWith(observer);
     }
 
     @Override
@@ -90,7 +94,7 @@ final class BackendLockRegistry implements LockRegistry {
         @Override
         public LockState enter() {
             return states.compute(id.name(), (name, state) -> {
-                LockState entered = state != null ? state : new LockState(id, listeners, lane);
+                LockState entered = state != null ? state : new LockState(id, watchers, lane);
                 entered.users++;
                 return entered;
             });

@@ -73,6 +73,9 @@ final class Hold {
     /** Whether a background renewal call is under way; guarded by this. */
     private boolean renewing;
 
+    /** Told about this hold's renewals and how it ends. */
+    final LockObserver.Holding observation;
+
     /** The error of the latest failed renewal, if the latest renewal failed. */
     private volatile @Nullable RuntimeException renewalError;
 
@@ -80,9 +83,10 @@ final class Hold {
      * @param sent when the earliest request that may have created this hold was sent
      * @param validFor how long the backend guarantees the lock from {@code sent}, if less than the expiry
      * @param uncertain whether an earlier request of this owner may still be applied later
+     * @param observation told about this hold's renewals and how it ends
      */
     Hold(LockState state, String owner, long token, LockSettings settings, long sent, @Nullable Duration validFor,
-            boolean uncertain) {
+            boolean uncertain, LockObserver.Holding observation) {
         this.state = state;
         this.owner = owner;
         this.token = token;
@@ -95,6 +99,7 @@ final class Hold {
         Duration expire = settings.expire();
         this.deadline = expire == null ? 0 : deadline(sent, expire, validFor);
         this.shortened = expire != null && validFor != null && validFor.compareTo(expire) < 0;
+        this.observation = observation;
     }
 
     /**
@@ -185,7 +190,7 @@ final class Hold {
      * revive the hold: it was declared lost at the deadline.
      * @return whether the hold is renewed
      */
-    boolean renewed(boolean renewed, long renewSent, String lossReason) {
+    boolean renewed(boolean renewed, long renewSent, String lossReason, LockObserver.Renewing observed) {
         LockLostException loss = null;
         boolean extended = false;
         synchronized (this) {
@@ -215,7 +220,13 @@ final class Hold {
                 }
             }
         }
-        state.announce(loss);
+        if (extended) {
+            observed.renewed();
+        }
+        else {
+            observed.lost();
+        }
+        announce(loss);
         return extended;
     }
 
@@ -225,7 +236,7 @@ final class Hold {
         synchronized (this) {
             loss = ended ? null : markLost(lossAtDeadline());
         }
-        state.announce(loss);
+        announce(loss);
     }
 
     private void armWatchdog() {
@@ -248,7 +259,7 @@ final class Hold {
                 loss = markLost(lossAtDeadline());
             }
         }
-        state.announce(loss);
+        announce(loss);
     }
 
     private String lossAtDeadline() {
@@ -278,15 +289,17 @@ final class Hold {
         if (abandoned != null) {
             // Nobody can release it any more: let it go rather than keep it for nobody.
             Orphans.release(state.id(), owner);
-            state.announce(abandoned);
+            announce(abandoned);
             return;
         }
         long renewSent = System.nanoTime();
+        LockObserver.Renewing observed = observation.renewStarted();
         boolean renewed;
         try {
             renewed = state.id().backend().renew(state.id().key(), owner, settings.expire());
         }
         catch (RuntimeException ex) {
+            observed.failed(ex);
             renewalDone();
             renewalError = ex;
             retryRenewal(ex);
@@ -294,7 +307,8 @@ final class Hold {
         }
         renewalDone();
         renewalError = null;
-        if (renewed(renewed, renewSent, "renewal found it expired or taken over") && settings.autoRenew()) {
+        if (renewed(renewed, renewSent, "renewal found it expired or taken over", observed)
+                && settings.autoRenew()) {
             scheduleRenewal(nextRenewal());
         }
     }
@@ -311,7 +325,7 @@ final class Hold {
             synchronized (this) {
                 loss = ended ? null : markLost(lossAtDeadline());
             }
-            state.announce(loss);
+            announce(loss);
             return;
         }
         logger.debug("{}: renewal failed, retrying", state.id(), ex);
@@ -339,6 +353,17 @@ final class Hold {
     private long renewPeriod() {
         Duration expire = settings.expire();
         return expire == null ? 0 : Math.max(MILLI, expire.toNanos() / 3);
+    }
+
+    /**
+     * Reports a loss this hold found (or its release found): ends the hold's observation, logs it and tells the
+     * listeners. {@link #markLost} returns a loss once per hold, so this happens once; nothing for {@code null}.
+     */
+    void announce(@Nullable LockLostException loss) {
+        if (loss != null) {
+            observation.lost(loss);
+            state.announce(loss);
+        }
     }
 
     /** Marks the hold lost, under this monitor; returns the loss to announce once the monitor is left. */

@@ -100,6 +100,13 @@ public interface LockRegistry {
     void addListener(LockListener listener);
 
     /**
+     * Sets what observes this registry's acquires, holds and renewals (see {@link LockObserver}), replacing any
+     * earlier observer; the Spring Boot starter sets one that reports to Micrometer.
+     * @param observer the observer; {@link LockObserver#NONE} to observe nothing
+     */
+    void setObserver(LockObserver observer);
+
+    /**
      * A registry over {@code backend} with the default settings and no namespace.
      * @param backend the backend
      * @return the registry

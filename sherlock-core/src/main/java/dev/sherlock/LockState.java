@@ -1,7 +1,6 @@
 package dev.sherlock;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,7 +37,7 @@ final class LockState {
 
     private final LockId id;
 
-    private final List<LockListener> listeners;
+    private final Watchers watchers;
 
     private final ReentrantLock local = new ReentrantLock(true);
 
@@ -54,9 +53,9 @@ final class LockState {
     /**
      * @param lane {@link Renewals#lane} of the backend, looked up once by the handle or registry, not per hold
      */
-    LockState(LockId id, List<LockListener> listeners, Executor lane) {
+    LockState(LockId id, Watchers watchers, Executor lane) {
         this.id = id;
-        this.listeners = listeners;
+        this.watchers = watchers;
         this.lane = lane;
     }
 
@@ -68,17 +67,26 @@ final class LockState {
         return lane;
     }
 
+    /**
+     * Acquires for the current thread: in this JVM first, then on the backend. Observed unless reentrant, from the
+     * call to the lock held or given up.
+     */
     boolean acquire(LockSettings settings, Duration timeout) {
         long start = System.nanoTime();
         long timeoutNanos = timeout.toNanos();
+        LockObserver.Acquiring observing = local.isHeldByCurrentThread() ? Observers.NONE
+                : watchers.observer().acquireStarted(id.name(), id.backend().name());
         boolean localHeld;
         try {
             localHeld = timeoutNanos == 0 ? local.tryLock() : local.tryLock(timeoutNanos, TimeUnit.NANOSECONDS);
         }
         catch (InterruptedException ex) {
-            throw interrupted(ex);
+            LockInterruptedException interrupted = interrupted(ex);
+            observing.failed(interrupted);
+            throw interrupted;
         }
         if (!localHeld) {
+            observing.notAcquired(timeoutNanos != 0);
             return false;
         }
         if (local.getHoldCount() > 1) {
@@ -87,8 +95,15 @@ final class LockState {
         }
         boolean acquired = false;
         try {
-            acquired = new Acquisition(this, settings).run(start + timeoutNanos, timeoutNanos == 0);
+            acquired = new Acquisition(this, settings, observing).run(start + timeoutNanos, timeoutNanos == 0);
+            if (!acquired) {
+                observing.notAcquired(timeoutNanos != 0);
+            }
             return acquired;
+        }
+        catch (RuntimeException ex) {
+            observing.failed(ex);
+            throw ex;
         }
         finally {
             if (!acquired) {
@@ -140,6 +155,7 @@ final class LockState {
             }
             catch (LockException ex) {
                 if (!lostBefore) {
+                    ending.observation.releaseFailed(ex);
                     throw ex;
                 }
                 LockLostException loss = lostBeforeRelease(ending);
@@ -149,10 +165,11 @@ final class LockState {
             if (lostBefore || !released) {
                 LockLostException loss = lostBeforeRelease(ending);
                 if (!lostBefore) {
-                    announce(loss);
+                    ending.announce(loss);
                 }
                 throw loss;
             }
+            ending.observation.released();
             logger.debug("{}: released", id);
             tell(listener -> listener.released(id.name()));
         }
@@ -221,9 +238,17 @@ final class LockState {
             return false;
         }
         long sent = System.nanoTime();
-        boolean renewed = call("renew", "The hold stays as it was until its deadline",
-                () -> id.backend().renew(id.key(), current.owner, current.expire()));
-        return current.renewed(renewed, sent, "renew found it expired or taken over");
+        LockObserver.Renewing renewing = current.observation.renewStarted();
+        boolean renewed;
+        try {
+            renewed = call("renew", "The hold stays as it was until its deadline",
+                    () -> id.backend().renew(id.key(), current.owner, current.expire()));
+        }
+        catch (LockException ex) {
+            renewing.failed(ex);
+            throw ex;
+        }
+        return current.renewed(renewed, sent, "renew found it expired or taken over", renewing);
     }
 
     long fencingToken() {
@@ -313,18 +338,15 @@ final class LockState {
         return new LockBackendException(id.describe(operation + " failed: " + sentence + " " + consequence), ex);
     }
 
-    /** Tells the listeners about a loss found by the hold, once; does nothing for {@code null}. */
-    void announce(@Nullable LockLostException loss) {
-        if (loss == null) {
-            return;
-        }
+    /** Logs a loss found by a hold and tells the listeners, once per hold ({@link Hold#announce}). */
+    void announce(LockLostException loss) {
         logger.warn(loss.getMessage());
         tell(listener -> listener.lost(id.name(), loss));
     }
 
     /** Listeners must not break the lock: their failures are logged, never thrown. */
     private void tell(Consumer<LockListener> event) {
-        for (LockListener listener : listeners) {
+        for (LockListener listener : watchers.listeners) {
             try {
                 event.accept(listener);
             }
