@@ -71,13 +71,16 @@ final class DistributedLockInterceptor implements MethodInterceptor {
         LockSettings settings = spec.settings(registry.settings());
         Lock lock = registry.getLock(names.name(spec, invocation.getArguments()), settings);
         if (spec.onFailure() == OnFailure.SKIP) {
-            if (!lock.tryAcquire(settings.timeout())) {
+            if (!LockNameTemplate.whileAcquiring(spec.name(), () -> lock.tryAcquire(settings.timeout()))) {
                 logger.debug("{}: not acquired within {}; skipping {}", lock, settings.timeout(), spec.description());
                 return spec.skippedResult();
             }
         }
         else {
-            lock.acquire();
+            LockNameTemplate.whileAcquiring(spec.name(), () -> {
+                lock.acquire();
+                return true;
+            });
         }
         Throwable failure = null;
         boolean entered = false;

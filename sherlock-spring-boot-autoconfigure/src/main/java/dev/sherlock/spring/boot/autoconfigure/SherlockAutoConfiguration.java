@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockListener;
+import dev.sherlock.LockObserver;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.LockSettings;
 import dev.sherlock.annotation.DistributedLock;
@@ -47,7 +48,8 @@ public final class SherlockAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(LockRegistry.class)
     LockRegistry sherlockLockRegistry(ObjectProvider<LockBackend> backend, SherlockProperties properties,
-            ResourceLoader resourceLoader, ListenerBeans listeners, LockLostEventPublisher lostEvents) {
+            ResourceLoader resourceLoader, ListenerBeans listeners, LockLostEventPublisher lostEvents,
+            ObjectProvider<LockObserver> observer) {
         LockBackend available;
         try {
             available = backend.getIfAvailable();
@@ -71,6 +73,7 @@ public final class SherlockAutoConfiguration {
         LockRegistry registry = LockRegistry.of(available, properties.getNamespace(), settings);
         registry.addListener(listeners.asListener());
         lostEvents.publishFor(registry);
+        observer.ifUnique(registry::setObserver);
         return registry;
     }
 

@@ -7,10 +7,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import dev.sherlock.Lock;
+import dev.sherlock.LockObserver;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.spi.LockBackend;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,26 +48,52 @@ class CleanStartupTests {
     @TempDir
     Path directory;
 
+    /** Micrometer's meters and Boot's metrics support, without which observations still work. */
+    private static final List<String> METER_JARS = List.of("micrometer-core-", "spring-boot-micrometer-metrics-",
+            "spring-boot-starter-micrometer-metrics-", "spring-boot-starter-actuator-");
+
     @ParameterizedTest
     @ValueSource(strings = { "none", "redis", "memcached", "etcd", "kubernetes" })
     void startsWithoutWarningsWithOnlyOneClientOnTheClassPath(String present, CapturedOutput output)
             throws Exception {
-        List<URL> classPath = new ArrayList<>();
         List<String> dropped = new ArrayList<>();
+        List<URL> classPath = classPathWithout(file -> CLIENT_JARS.entrySet().stream()
+                .filter(client -> !client.getKey().equals(present))
+                .anyMatch(client -> client.getValue().stream().anyMatch(file::startsWith)), dropped);
+        assertThat(dropped).as("client jars left out").hasSizeGreaterThanOrEqualTo(present.equals("none") ? 6 : 1);
+
+        startsClean(classPath, output);
+    }
+
+    @Test
+    void startsWithoutWarningsWithObservationsButNoMeters(CapturedOutput output) throws Exception {
+        List<String> dropped = new ArrayList<>();
+        List<URL> classPath = classPathWithout(file -> METER_JARS.stream().anyMatch(file::startsWith), dropped);
+        assertThat(dropped).as("meter jars left out").anyMatch(file -> file.startsWith("micrometer-core-"));
+        assertThat(classPath).as("observations kept")
+                .anyMatch(url -> url.getPath().contains("/micrometer-observation-"))
+                .anyMatch(url -> url.getPath().contains("/spring-boot-micrometer-observation-"));
+
+        startsClean(classPath, output);
+    }
+
+    /** The test class path without the entries whose file name {@code drop} accepts, which go to {@code dropped}. */
+    private static List<URL> classPathWithout(Predicate<String> drop, List<String> dropped) throws Exception {
+        List<URL> classPath = new ArrayList<>();
         String entries = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         for (String entry : entries.split(File.pathSeparator)) {
             String file = Path.of(entry).getFileName().toString();
-            boolean otherClient = CLIENT_JARS.entrySet().stream().filter(client -> !client.getKey().equals(present))
-                    .anyMatch(client -> client.getValue().stream().anyMatch(file::startsWith));
-            if (otherClient) {
+            if (drop.test(file)) {
                 dropped.add(file);
             }
             else {
                 classPath.add(Path.of(entry).toUri().toURL());
             }
         }
-        assertThat(dropped).as("client jars left out").hasSizeGreaterThanOrEqualTo(present.equals("none") ? 6 : 1);
+        return classPath;
+    }
 
+    private void startsClean(List<URL> classPath, CapturedOutput output) throws Exception {
         String backend;
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
@@ -78,7 +107,7 @@ class CleanStartupTests {
             thread.setContextClassLoader(previous);
         }
 
-        assertThat(backend).isEqualTo("file");
+        assertThat(backend).as("backend, and whether observed").isEqualTo("file, observed");
         assertThat(output.getAll()).containsPattern("Started \\w+ in").doesNotContain(" WARN ")
                 .doesNotContain(" ERROR ").doesNotContain("TypeNotPresentException");
     }
@@ -87,7 +116,10 @@ class CleanStartupTests {
     @EnableAutoConfiguration
     public static class Application {
 
-        /** Starts the application, takes a lock, stops; answers the backend's name. Runs in the test's loader. */
+        /**
+         * Starts the application, takes a lock, stops; answers the backend's name and whether an observer watched.
+         * Runs in the test's loader.
+         */
         public static String start(String directory) {
             try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Application.class)
                     .web(WebApplicationType.NONE)
@@ -97,7 +129,9 @@ class CleanStartupTests {
                 try (Lock lock = context.getBean(LockRegistry.class).acquire("orders")) {
                     assertThat(lock.fencingToken()).isPositive();
                 }
-                return context.getBean(LockBackend.class).name();
+                // Observations come with the actuator (on the test class path whatever the backend), meters or not.
+                return context.getBean(LockBackend.class).name()
+                        + (context.getBeanNamesForType(LockObserver.class).length == 1 ? ", observed" : "");
             }
         }
     }
