@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine with a JDK 17+.
+# Runs the whole test suite on a fresh machine with a JDK 17+, then the virtual-thread tests on a JDK 21+ beside it.
 # The tests start their own redis-server, memcached and etcd on free loopback ports; this script installs those
 # servers first when they are missing and it can (Debian/Ubuntu, as root or with sudo).
 set -euo pipefail
@@ -23,4 +23,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-exec ./mvnw -B -ntp verify "$@"
+./mvnw -B -ntp verify "$@"
+
+# Virtual threads (Java 21+): a thousand virtual threads waiting on one lock leave the carriers free, the contract
+# suite's callers run as virtual threads, and Spring's virtual-thread executor runs the renewals. The build targets
+# Java 17, so this runs on a JDK 21+ found beside it.
+jdk21=""
+for candidate in "${SHERLOCK_JDK21:-}" /usr/lib/jvm/*; do
+  if [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] \
+      && [ "$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 \
+        | sed -n 's/^ *java.specification.version = //p')" -ge 21 ] 2>/dev/null; then
+    jdk21="$candidate"
+    break
+  fi
+done
+if [ -z "$jdk21" ]; then
+  echo "NOT RUN: the virtual-thread tests need a JDK 21+ (none in /usr/lib/jvm; set SHERLOCK_JDK21=<java home>)" >&2
+  exit 1
+fi
+echo "Virtual-thread run on $jdk21"
+JAVA_HOME="$jdk21" ./mvnw -B -ntp test -pl sherlock-core,sherlock-spring-boot-autoconfigure \
+  -Dtest='VirtualThreadTests,FileBackendContractTests,RedisBackendContractTests,SherlockThreadsTests' \
+  -Dsurefire.failIfNoSpecifiedTests=false -Dsherlock.test.virtual-threads=true

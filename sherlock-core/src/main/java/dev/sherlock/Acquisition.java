@@ -100,7 +100,7 @@ final class Acquisition {
                 }
                 if (result.acquired() || uncertain) {
                     // Let this owner go (a request of it may still be resent), and go on under a new one.
-                    Orphans.release(id, owner);
+                    Orphans.release(state.background(), id, owner);
                     owner = Owners.next();
                     uncertain = false;
                 }
@@ -115,7 +115,7 @@ final class Acquisition {
         }
         finally {
             if (!acquired && uncertain) {
-                Orphans.release(id, owner);
+                Orphans.release(state.background(), id, owner);
             }
         }
     }

@@ -38,7 +38,7 @@ public class BackendLock implements Lock {
         this.id = LockId.of(name, namespace, backend);
         this.settings = requireSettings(settings, id);
         this.watchers = new Watchers();
-        LockState own = new LockState(id, watchers, Renewals.lane(backend));
+        LockState own = new LockState(id, watchers, Background.shared(backend));
         this.states = new StateSource() {
             @Override
             public LockState enter() {

@@ -27,10 +27,14 @@ final class BackendLockRegistry implements LockRegistry {
 
     private final ConcurrentMap<String, LockState> states = new ConcurrentHashMap<>();
 
-    /** Where the backend's renewals and clean-ups run. */
-    private final Executor lane;
+    /** Where the renewals, watchdogs and clean-ups of this registry's locks run; closed with it. */
+    private final Background background;
 
-    BackendLockRegistry(LockBackend backend, @Nullable String namespace, LockSettings settings) {
+    /**
+     * @param executor runs the calls of renewals and clean-ups, or {@code null} for threads of the registry's own
+     */
+    BackendLockRegistry(LockBackend backend, @Nullable String namespace, LockSettings settings,
+            @Nullable Executor executor) {
         this.backend = Objects.requireNonNull(backend, "'backend' must not be null");
         this.namespace = namespace;
         this.settings = Objects.requireNonNull(settings, "'settings' must not be null");
@@ -38,11 +42,15 @@ final class BackendLockRegistry implements LockRegistry {
             LockNames.validate("-", namespace, backend.name());
         }
         settings.requireSupportedBy(backend, toString());
-        this.lane = Renewals.lane(backend);
+        this.background = Background.forRegistry(backend, executor);
     }
 
     @Override
     public Lock getLock(String name, LockSettings settings) {
+        if (background.closed()) {
+            throw new LockException("Lock '" + name + "' (backend " + backend.name() + "): " + this
+                    + " is closed; it gives out no more locks");
+        }
         LockId id = LockId.of(name, namespace, backend);
         return new BackendLock(id, settings, new Shared(id));
     }
@@ -72,6 +80,15 @@ final class BackendLockRegistry implements LockRegistry {
         return locks;
     }
 
+    /**
+     * Stops the background work: pending renewals and clean-ups are dropped and the registry's own threads end. Held
+     * locks are not released (their threads may still use them); they expire on the backend.
+     */
+    @Override
+    public void close() {
+        background.close();
+    }
+
     /** Number of names with live hold state, for tests of the cleanup. */
     int liveStates() {
         return states.size();
@@ -94,7 +111,7 @@ final class BackendLockRegistry implements LockRegistry {
         @Override
         public LockState enter() {
             return states.compute(id.name(), (name, state) -> {
-                LockState entered = state != null ? state : new LockState(id, watchers, lane);
+                LockState entered = state != null ? state : new LockState(id, watchers, background);
                 entered.users++;
                 return entered;
             });

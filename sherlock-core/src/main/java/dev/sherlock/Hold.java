@@ -1,7 +1,6 @@
 package dev.sherlock;
 
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import org.jspecify.annotations.Nullable;
@@ -40,7 +39,7 @@ final class Hold {
 
     private final LockSettings settings;
 
-    private final Executor lane;
+    private final Background background;
 
     private final Thread thread;
 
@@ -91,7 +90,7 @@ final class Hold {
         this.owner = owner;
         this.token = token;
         this.settings = settings;
-        this.lane = state.lane();
+        this.background = state.background();
         this.thread = Thread.currentThread();
         this.uncertain = uncertain;
         this.acquired = sent;
@@ -140,7 +139,7 @@ final class Hold {
             return;
         }
         if (settings.autoRenew() || shortened) {
-            renewal = Renewals.schedule(this::renewInBackground, settings.autoRenew() ? nextRenewal() : 0, lane);
+            renewal = background.schedule(this::renewInBackground, settings.autoRenew() ? nextRenewal() : 0);
         }
         else {
             armWatchdog();
@@ -180,7 +179,7 @@ final class Hold {
         }
         if (uncertain) {
             // A request of this owner resent after the release would take the lock again, for nobody.
-            Orphans.releaseLater(state.id(), owner);
+            Orphans.releaseLater(background, state.id(), owner);
         }
         return lost;
     }
@@ -241,7 +240,7 @@ final class Hold {
 
     private void armWatchdog() {
         cancel(watchdog);
-        watchdog = Renewals.schedule(this::checkDeadline, deadline - System.nanoTime(), Renewals.watchdogs);
+        watchdog = background.watch(this::checkDeadline, deadline - System.nanoTime());
     }
 
     private void checkDeadline() {
@@ -288,7 +287,7 @@ final class Hold {
         }
         if (abandoned != null) {
             // Nobody can release it any more: let it go rather than keep it for nobody.
-            Orphans.release(state.id(), owner);
+            Orphans.release(background, state.id(), owner);
             announce(abandoned);
             return;
         }
@@ -335,7 +334,7 @@ final class Hold {
 
     private synchronized void scheduleRenewal(long delayNanos) {
         if (!ended && !lost) {
-            renewal = Renewals.schedule(this::renewInBackground, delayNanos, lane);
+            renewal = background.schedule(this::renewInBackground, delayNanos);
         }
     }
 

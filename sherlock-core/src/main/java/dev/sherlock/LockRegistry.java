@@ -1,8 +1,9 @@
 package dev.sherlock;
 
 import java.util.List;
-
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
 
 import dev.sherlock.spi.LockBackend;
 import org.jspecify.annotations.Nullable;
@@ -17,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.1.0
  */
-public interface LockRegistry {
+public interface LockRegistry extends AutoCloseable {
 
     /**
      * The registry's handle for {@code name}, with the registry's settings. Nothing is held yet.
@@ -107,6 +108,16 @@ public interface LockRegistry {
     void setObserver(LockObserver observer);
 
     /**
+     * Stops the registry's background work when the application stops: pending renewals and clean-ups are dropped and
+     * the threads the registry started end. Locks still held are not released (the threads holding them may still
+     * run); they expire on the backend. No lock can be acquired afterwards. The backend stays open: it is the
+     * caller's. Spring calls this when the context closes.
+     */
+    @Override
+    default void close() {
+    }
+
+    /**
      * A registry over {@code backend} with the default settings and no namespace.
      * @param backend the backend
      * @return the registry
@@ -123,6 +134,23 @@ public interface LockRegistry {
      * @return the registry
      */
     static LockRegistry of(LockBackend backend, @Nullable String namespace, LockSettings settings) {
-        return new BackendLockRegistry(backend, namespace, settings);
+        return new BackendLockRegistry(backend, namespace, settings, null);
+    }
+
+    /**
+     * A registry over {@code backend} whose renewals and clean-ups call the backend on {@code executor}, e.g. a
+     * virtual-thread executor or the application's task executor, instead of threads of its own. The executor stays
+     * the caller's: {@link #close()} drops the registry's pending tasks but does not shut it down.
+     * @param backend the backend
+     * @param namespace prefix of every lock name, or {@code null} for none
+     * @param settings the default settings of its locks
+     * @param executor runs the background calls to the backend; it must not run tasks on the calling thread (the
+     *     timer's) and should not queue them behind long-running work, or renewals come late
+     * @return the registry
+     */
+    static LockRegistry of(LockBackend backend, @Nullable String namespace, LockSettings settings,
+            Executor executor) {
+        return new BackendLockRegistry(backend, namespace, settings,
+                Objects.requireNonNull(executor, "'executor' must not be null"));
     }
 }

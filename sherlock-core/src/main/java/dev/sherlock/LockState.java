@@ -1,7 +1,6 @@
 package dev.sherlock;
 
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -41,8 +40,8 @@ final class LockState {
 
     private final ReentrantLock local = new ReentrantLock(true);
 
-    /** Where this lock's background calls to its backend run. */
-    private final Executor lane;
+    /** Where this lock's renewals, watchdogs and clean-ups run; closed with its registry. */
+    private final Background background;
 
     /** The backend hold of the thread that owns {@link #local}; written only by that thread. */
     private volatile @Nullable Hold hold;
@@ -51,20 +50,20 @@ final class LockState {
     int users;
 
     /**
-     * @param lane {@link Renewals#lane} of the backend, looked up once by the handle or registry, not per hold
+     * @param background the registry's or the standalone handle's, looked up once, not per hold
      */
-    LockState(LockId id, Watchers watchers, Executor lane) {
+    LockState(LockId id, Watchers watchers, Background background) {
         this.id = id;
         this.watchers = watchers;
-        this.lane = lane;
+        this.background = background;
     }
 
     LockId id() {
         return id;
     }
 
-    Executor lane() {
-        return lane;
+    Background background() {
+        return background;
     }
 
     /**
@@ -74,7 +73,11 @@ final class LockState {
     boolean acquire(LockSettings settings, Duration timeout) {
         long start = System.nanoTime();
         long timeoutNanos = timeout.toNanos();
-        LockObserver.Acquiring observing = local.isHeldByCurrentThread() ? Observers.NONE
+        boolean reentrant = local.isHeldByCurrentThread();
+        if (!reentrant && background.closed()) {
+            throw closed();
+        }
+        LockObserver.Acquiring observing = reentrant ? Observers.NONE
                 : watchers.observer().acquireStarted(id.name(), id.backend().name());
         boolean localHeld;
         try {
@@ -93,6 +96,13 @@ final class LockState {
             reenter();
             return true;
         }
+        if (background.closed()) {
+            // Closed while this thread queued behind another.
+            local.unlock();
+            LockException closed = closed();
+            observing.failed(closed);
+            throw closed;
+        }
         boolean acquired = false;
         try {
             acquired = new Acquisition(this, settings, observing).run(start + timeoutNanos, timeoutNanos == 0);
@@ -110,6 +120,10 @@ final class LockState {
                 local.unlock();
             }
         }
+    }
+
+    private LockException closed() {
+        return new LockException(id.describe("cannot be acquired: its registry is closed"));
     }
 
     /** A nested acquire re-enters only a hold its thread may still believe in. */
@@ -209,7 +223,7 @@ final class LockState {
                 uncertain = true;
                 long remaining = giveUp - System.nanoTime();
                 if (remaining <= 0 || isPermanent(ex) || Thread.currentThread().isInterrupted()) {
-                    Orphans.release(id, ending.owner);
+                    Orphans.release(background, id, ending.owner);
                     throw wrap("release", ex, "It is released in the background; until then others wait for it");
                 }
                 logger.debug("{}: release attempt failed, retrying", id, ex);

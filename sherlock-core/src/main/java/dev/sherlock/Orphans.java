@@ -37,42 +37,50 @@ final class Orphans {
     private Orphans() {
     }
 
-    /** Releases {@code owner} now and a few times later. */
-    static void release(LockId id, String owner) {
-        if (track(id, owner) || pending.size() < MAX_PENDING) {
-            Renewals.schedule(() -> releaseOnce(id, owner, -1), 0, Renewals.lane(id.backend()));
+    /** Releases {@code owner} now and a few times later, in {@code background}. */
+    static void release(Background background, LockId id, String owner) {
+        if (track(background, id, owner) || pending.size() < MAX_PENDING) {
+            background.schedule(() -> releaseOnce(background, id, owner, -1), 0);
         }
     }
 
     /** Releases {@code owner} a few times later, for requests resent after it was released. */
-    static void releaseLater(LockId id, String owner) {
-        track(id, owner);
+    static void releaseLater(Background background, LockId id, String owner) {
+        track(background, id, owner);
+    }
+
+    /** Forgets the clean-ups of a closed background: they are not run, and leave the lock to expire on its own. */
+    static void forget(Background background) {
+        pending.removeIf(entry -> entry.background() == background);
     }
 
     /** Schedules the later clean-ups of {@code owner} unless they are pending; returns whether it did. */
-    private static boolean track(LockId id, String owner) {
+    private static boolean track(Background background, LockId id, String owner) {
+        if (background.closed()) {
+            return false;
+        }
         if (pending.size() >= MAX_PENDING) {
             logger.warn("{}: too many clean-ups pending; owner {} is left to expire on its own", id, owner);
             return false;
         }
-        if (!pending.add(new Pending(id.key(), owner))) {
+        if (!pending.add(new Pending(id.key(), owner, background))) {
             return false;
         }
         for (int i = 0; i < DELAYS_NANOS.length; i++) {
             int attempt = i;
-            Renewals.schedule(() -> releaseOnce(id, owner, attempt), DELAYS_NANOS[i], Renewals.lane(id.backend()));
+            background.schedule(() -> releaseOnce(background, id, owner, attempt), DELAYS_NANOS[i]);
         }
         return true;
     }
 
     /** @param attempt index into the delays, {@code -1} for the immediate one, beyond for retries of the last */
-    private static void releaseOnce(LockId id, String owner, int attempt) {
+    private static void releaseOnce(Background background, LockId id, String owner, int attempt) {
         try {
             if (id.backend().release(id.key(), owner)) {
                 logger.debug("{}: released what an abandoned acquire attempt had left", id);
             }
             if (attempt >= DELAYS_NANOS.length - 1) {
-                pending.remove(new Pending(id.key(), owner));
+                pending.remove(new Pending(id.key(), owner, background));
             }
         }
         catch (RuntimeException ex) {
@@ -80,16 +88,16 @@ final class Orphans {
                 logger.debug("{}: could not clean up after an abandoned acquire attempt; will try again", id, ex);
             }
             else if (attempt - DELAYS_NANOS.length + 1 < MAX_RETRIES) {
-                Renewals.schedule(() -> releaseOnce(id, owner, attempt + 1), RETRY_NANOS, Renewals.lane(id.backend()));
+                background.schedule(() -> releaseOnce(background, id, owner, attempt + 1), RETRY_NANOS);
             }
             else {
-                pending.remove(new Pending(id.key(), owner));
+                pending.remove(new Pending(id.key(), owner, background));
                 logger.warn("{}: could not release owner {} left by an abandoned acquire attempt for an hour ({});"
                         + " it stays until it expires", id, owner, ex.getMessage());
             }
         }
     }
 
-    private record Pending(String key, String owner) {
+    private record Pending(String key, String owner, Background background) {
     }
 }

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * every task due when it fires to its lane. Acquiring and releasing therefore never wake the timer (a new hold is due
  * later than the ones before it), which keeps the hot path free of thread hand-offs.
  *
+ * <p>Each task belongs to a {@link Background}, a registry's or a standalone handle's: closing a registry drops its
+ * pending tasks. The timer thread ends when nothing is pending, and lane threads when idle.
+ *
  * <p>Tasks never run on the timer thread. Each backend has its own lane of {@link Workers} for the calls it gets, and
  * watchdogs, which call no backend, have a lane of their own: a backend whose calls hang holds up only its own tasks,
  * never the renewals of another backend, nor the watchdog that declares a hold lost at its deadline; and within one
@@ -40,7 +43,10 @@ final class Renewals {
     private static final ScheduledThreadPoolExecutor timer = timer();
 
     /** The lane of watchdogs: they call no backend, only listeners. */
-    static final Executor watchdogs = new Workers(timer, "sherlock-watchdog", 1, LANE_THREADS);
+    static final Executor watchdogs = new Workers(timer, "sherlock-watchdog", 0, LANE_THREADS);
+
+    /** How long the timer thread stays without a pending task before it ends. */
+    private static final long TIMER_IDLE_MILLIS = 1000;
 
     private static final Map<LockBackend, Workers> lanes = new WeakHashMap<>();
 
@@ -56,23 +62,52 @@ final class Renewals {
     private Renewals() {
     }
 
-    /** The lane of calls to {@code backend}; its threads end when idle. */
+    /**
+     * The shared lane of calls to {@code backend}, for standalone handles (threads
+     * {@code sherlock-<backend>-handles-<n>}); its threads end when idle.
+     */
     static Executor lane(LockBackend backend) {
         synchronized (lanes) {
             return lanes.computeIfAbsent(backend,
-                    key -> new Workers(timer, "sherlock-" + key.name(), 0, LANE_THREADS));
+                    key -> new Workers(timer, "sherlock-" + key.name() + "-handles", 0, LANE_THREADS));
         }
     }
 
+    /** A new lane of calls to {@code backend}; its threads end when idle or when it is closed. */
+    static Workers newLane(LockBackend backend) {
+        return new Workers(timer, "sherlock-" + backend.name(), 0, LANE_THREADS);
+    }
+
     /**
-     * Runs {@code task} once on {@code lane}, after {@code delayNanos}, unless cancelled first.
+     * Runs {@code task} once on {@code lane}, after {@code delayNanos}, unless cancelled first or its background
+     * closes first; nothing is scheduled for a closed background.
      */
-    static Renewal schedule(Runnable task, long delayNanos, Executor lane) {
-        Renewal renewal = new Renewal(task, lane);
+    static Renewal schedule(Runnable task, long delayNanos, Executor lane, Background background) {
+        Renewal renewal = new Renewal(task, lane, background);
+        if (background.closed()) {
+            return renewal;
+        }
         long at = System.nanoTime() + Math.max(0, delayNanos);
         due.put(renewal, at);
+        if (background.closed()) {
+            // Closed meanwhile: its clean-up may have missed this one.
+            due.remove(renewal);
+            return renewal;
+        }
         ensureTick(at);
         return renewal;
+    }
+
+    /** Drops every pending task of {@code background}; tasks already running finish. */
+    static void cancelAll(Background background) {
+        due.keySet().removeIf(renewal -> renewal.background == background);
+        synchronized (timerLock) {
+            if (due.isEmpty() && tick != null) {
+                // Nothing left to wait for: let the timer thread end now rather than at the next tick.
+                tick.cancel(false);
+                tick = null;
+            }
+        }
     }
 
     private static void ensureTick(long at) {
@@ -99,7 +134,7 @@ final class Renewals {
             if (at - now <= BATCH_NANOS) {
                 // Removing first makes each task run at most once, even if ticks overlap.
                 Renewal renewal = entry.getKey();
-                if (due.remove(renewal, at)) {
+                if (due.remove(renewal, at) && !renewal.background.closed()) {
                     try {
                         renewal.lane.execute(renewal.task);
                     }
@@ -120,6 +155,9 @@ final class Renewals {
     private static ScheduledThreadPoolExecutor timer() {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, new DaemonThreads("sherlock-timer"));
         executor.setRemoveOnCancelPolicy(true);
+        // No thread is kept while nothing is pending: none outlives the last lock and the last registry.
+        executor.setKeepAliveTime(TIMER_IDLE_MILLIS, TimeUnit.MILLISECONDS);
+        executor.allowCoreThreadTimeOut(true);
         return executor;
     }
 
@@ -130,9 +168,12 @@ final class Renewals {
 
         private final Executor lane;
 
-        private Renewal(Runnable task, Executor lane) {
+        private final Background background;
+
+        private Renewal(Runnable task, Executor lane, Background background) {
             this.task = task;
             this.lane = lane;
+            this.background = background;
         }
 
         /** Drops the task if it has not started; never interrupts one that runs. */

@@ -26,7 +26,7 @@ final class Workers implements Executor {
     /** How long every thread must have been busy with one task before more threads are started. */
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /** Threads started without waiting for a stall. */
     private static final int EAGER = 2;
@@ -73,6 +73,9 @@ final class Workers implements Executor {
 
     @Override
     public synchronized void execute(Runnable task) {
+        if (closed) {
+            return;
+        }
         queue.addLast(task);
         if (idle > 0) {
             notify();
@@ -92,7 +95,7 @@ final class Workers implements Executor {
         return threads;
     }
 
-    /** Ends the threads once their current task is done; for tests. */
+    /** Drops the waiting tasks and ends the threads once their current task is done; later tasks are dropped. */
     synchronized void close() {
         closed = true;
         queue.clear();

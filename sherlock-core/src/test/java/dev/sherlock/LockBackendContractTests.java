@@ -2,14 +2,15 @@ package dev.sherlock;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,7 +49,7 @@ public abstract class LockBackendContractTests {
 
     private static final String NAMESPACE = "sherlock-contract";
 
-    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final ExecutorService executor = TestThreads.callers();
 
     /** The backends of each concrete test class, created on first use and closed after its tests. */
     private static final Map<Class<?>, Fixture> fixtures = new ConcurrentHashMap<>();
@@ -816,6 +817,66 @@ public abstract class LockBackendContractTests {
 
         Faults() {
             super(LockBackendContractTests.this);
+        }
+    }
+
+    @Nested
+    class Lifecycle {
+
+        /**
+         * JVM-wide threads that end when no work is pending, whoever's, and the lanes of other tests' standalone
+         * handles: not this backend's to end.
+         */
+        private static final List<String> SHARED = List.of("sherlock-timer-", "sherlock-watchdog-");
+
+        private static boolean shared(Thread thread) {
+            return SHARED.stream().anyMatch(thread.getName()::startsWith) || thread.getName().contains("-handles-");
+        }
+
+        @Test
+        @DisplayName("closing registries and their backend ends every thread they started")
+        void closingEndsThreads() throws Exception {
+            Set<Thread> before = sherlockThreads();
+            LockBackend fresh = createBackend();
+            LockSettings renewing = settings().withExpire(shortExpire());
+            LockRegistry registry = LockRegistry.of(fresh, NAMESPACE, renewing);
+            LockRegistry otherProcess = LockRegistry.of(fresh, NAMESPACE, renewing);
+            String name = uniqueName();
+            Lock held = registry.getLock(name);
+            held.acquire();
+            Future<Long> waiter = executor.submit(() -> {
+                Lock lock = otherProcess.getLock(name);
+                lock.acquire();
+                long token = lock.fencingToken();
+                lock.release();
+                return token;
+            });
+            // Held past a renewal, while the other waits for the release on the backend.
+            Thread.sleep(shortExpire().toMillis() / 2);
+            assertThat(held.renew()).isTrue();
+            held.release();
+            assertThat(waiter.get(1, TimeUnit.MINUTES)).isGreaterThan(0);
+            assertThat(sherlockThreads()).filteredOn(thread -> !before.contains(thread) && !shared(thread))
+                    .as("threads the registries and the backend started").isNotEmpty();
+
+            registry.close();
+            otherProcess.close();
+            fresh.close();
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(sherlockThreads())
+                    .filteredOn(thread -> !before.contains(thread))
+                    .filteredOn(thread -> !shared(thread))
+                    .as("threads left by the backend").isEmpty());
+        }
+
+        private static Set<Thread> sherlockThreads() {
+            Set<Thread> threads = new HashSet<>();
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                if (thread.isAlive() && thread.getName().startsWith("sherlock-")) {
+                    threads.add(thread);
+                }
+            }
+            return threads;
         }
     }
 

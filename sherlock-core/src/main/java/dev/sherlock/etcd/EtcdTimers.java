@@ -8,7 +8,7 @@ import dev.sherlock.spi.DaemonThreads;
 
 /**
  * One daemon thread for the housekeeping of every etcd backend of the JVM: closing idle key watches and revoking
- * spare leases nobody used.
+ * spare leases nobody used. It ends a second after the last pending task, so no thread outlives the backends.
  */
 final class EtcdTimers {
 
@@ -24,6 +24,8 @@ final class EtcdTimers {
     private static ScheduledThreadPoolExecutor create() {
         ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, new DaemonThreads("sherlock-etcd"));
         created.setRemoveOnCancelPolicy(true);
+        created.setKeepAliveTime(1, TimeUnit.SECONDS);
+        created.allowCoreThreadTimeOut(true);
         return created;
     }
 }

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Change notifications for a lock directory (inotify on Linux), so a waiter wakes as soon as a state file is
  * written instead of at its next poll. All directories of the default file system share one watch service (one
- * inotify instance) and one daemon thread per JVM.
+ * inotify instance) and one daemon thread per JVM, while an open backend uses one: the last
+ * {@link #release()} closes the service and ends the thread.
  *
  * <p>A directory that is removed loses its registration; {@link #register()} registers the directory again once it
  * exists again (the backend calls it whenever it finds the directory recreated or the registration gone), so
@@ -53,16 +54,50 @@ final class DirectoryWatch {
 
     private @Nullable WatchKey key;
 
+    /** Open backends using this watch; guarded by the class. */
+    private int users;
+
     private DirectoryWatch(Path directory) {
         this.directory = directory;
     }
 
-    /** The directory's watch, or {@code null} where the file system cannot notify (the caller then polls). */
+    /**
+     * The directory's watch, counted as used until {@link #release()}, or {@code null} where the file system cannot
+     * notify (the caller then polls).
+     */
     static @Nullable DirectoryWatch of(Path directory) {
         if (directory.getFileSystem() != FileSystems.getDefault()) {
             return null;
         }
-        return watches.computeIfAbsent(directory, DirectoryWatch::new);
+        synchronized (DirectoryWatch.class) {
+            DirectoryWatch watch = watches.computeIfAbsent(directory, DirectoryWatch::new);
+            watch.users++;
+            return watch;
+        }
+    }
+
+    /**
+     * Ends one use from {@link #of}. The last use drops the registration, and once no directory is registered the
+     * watch service is closed and its thread ends. Waiters are woken; they poll from then on.
+     */
+    void release() {
+        synchronized (DirectoryWatch.class) {
+            if (--users > 0) {
+                return;
+            }
+            watches.remove(directory, this);
+            replaced();
+            if (byKey.isEmpty() && service != null) {
+                try {
+                    service.close();
+                }
+                catch (IOException ex) {
+                    logger.debug("Backend file: closing the watch service failed", ex);
+                }
+                service = null;
+            }
+        }
+        changed(ANY);
     }
 
     /** Whether changes are being notified now; if not, waiters poll until {@link #register()} succeeds. */
@@ -75,7 +110,16 @@ final class DirectoryWatch {
      * every waiter, since changes made while it was not registered were not seen.
      * @return whether the directory is registered
      */
-    synchronized boolean register() {
+    boolean register() {
+        // The class first, as release() takes it: the service is made and closed under it.
+        synchronized (DirectoryWatch.class) {
+            synchronized (this) {
+                return users > 0 && registerNow();
+            }
+        }
+    }
+
+    private boolean registerNow() {
         if (registered()) {
             return true;
         }

@@ -66,6 +66,12 @@ public final class FileBackend implements LockBackend {
         this.watch = this.directory.watch();
     }
 
+    /** Stops watching the lock directory; the watch thread ends once no open file backend watches a directory. */
+    @Override
+    public void close() {
+        directory.close();
+    }
+
     /**
      * Starts configuring a backend.
      * @return a builder

@@ -99,7 +99,13 @@ final class LockDirectory {
                     + " is not writable. Choose a writable directory");
         }
         LockDirectory directory = new LockDirectory(real, shared, posix, owner);
-        directory.check(false);
+        try {
+            directory.check(false);
+        }
+        catch (RuntimeException ex) {
+            directory.close();
+            throw ex;
+        }
         return directory;
     }
 
@@ -113,6 +119,13 @@ final class LockDirectory {
 
     @Nullable DirectoryWatch watch() {
         return watch;
+    }
+
+    /** Stops using the directory's change notifications; the watch thread ends once no open backend uses any. */
+    void close() {
+        if (watch != null) {
+            watch.release();
+        }
     }
 
     /** Permissions of new lock files: the owner's only, or the group's too in a shared directory. */

@@ -1,6 +1,7 @@
 package dev.sherlock.spring.boot.autoconfigure;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockListener;
@@ -15,17 +16,22 @@ import dev.sherlock.spring.event.LockLostEventPublisher;
 
 import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnThreading;
 import org.springframework.boot.autoconfigure.condition.SearchStrategy;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.core.task.VirtualThreadTaskExecutor;
 
 /**
  * Auto-configuration of Sherlock: a {@link LockRegistry} over the backend named by {@code sherlock.backend}, and the
@@ -34,7 +40,12 @@ import org.springframework.core.io.ResourceLoader;
  * <p>Each backend has its own configuration, conditional on its client class and on {@code sherlock.backend}. A
  * {@link LockBackend} bean defined by the application replaces the auto-configured backend, and a {@link LockRegistry}
  * bean replaces both. Every {@link LockListener} bean is told about the auto-configured registry's locks, in order,
- * and the locks that registry loses are also published as {@link LockLostEvent}s. A backend whose client is missing fails at startup with the dependency to add.
+ * and the locks that registry loses are also published as {@link LockLostEvent}s. A backend whose client is missing
+ * fails at startup with the dependency to add.
+ *
+ * <p>The registry's renewals and clean-ups run on the {@value #TASK_EXECUTOR} bean if there is one (a virtual-thread
+ * executor when {@code spring.threads.virtual.enabled} is set on Java 21+), else on threads of its own; it is closed
+ * with the context, which drops its pending work and ends those threads.
  *
  * @since 0.1.0
  */
@@ -45,11 +56,18 @@ import org.springframework.core.io.ResourceLoader;
         EtcdBackendConfiguration.class, KubernetesBackendConfiguration.class })
 public final class SherlockAutoConfiguration {
 
+    /**
+     * Name of the {@link Executor} bean the auto-configured registry runs its renewals and clean-ups on, if there is
+     * one; else the registry starts threads of its own, which end when it closes with the context.
+     */
+    public static final String TASK_EXECUTOR = "sherlockTaskExecutor";
+
     @Bean
     @ConditionalOnMissingBean(LockRegistry.class)
     LockRegistry sherlockLockRegistry(ObjectProvider<LockBackend> backend, SherlockProperties properties,
             ResourceLoader resourceLoader, ListenerBeans listeners, LockLostEventPublisher lostEvents,
-            ObjectProvider<LockObserver> observer) {
+            ObjectProvider<LockObserver> observer,
+            @Qualifier(TASK_EXECUTOR) ObjectProvider<Executor> taskExecutor) {
         LockBackend available;
         try {
             available = backend.getIfAvailable();
@@ -70,11 +88,26 @@ public final class SherlockAutoConfiguration {
             throw new LockConfigurationException("'sherlock.expire' " + expire + " " + unsupported + " (backend "
                     + available.name() + ")");
         }
-        LockRegistry registry = LockRegistry.of(available, properties.getNamespace(), settings);
+        Executor executor = taskExecutor.getIfAvailable();
+        LockRegistry registry = executor != null
+                ? LockRegistry.of(available, properties.getNamespace(), settings, executor)
+                : LockRegistry.of(available, properties.getNamespace(), settings);
         registry.addListener(listeners.asListener());
         lostEvents.publishFor(registry);
         observer.ifUnique(registry::setObserver);
         return registry;
+    }
+
+    /** With virtual threads on ({@code spring.threads.virtual.enabled}, Java 21+), renewals run on virtual threads. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnThreading(Threading.VIRTUAL)
+    static final class VirtualThreadsConfiguration {
+
+        @Bean(name = TASK_EXECUTOR)
+        @ConditionalOnMissingBean(name = TASK_EXECUTOR)
+        Executor sherlockTaskExecutor() {
+            return new VirtualThreadTaskExecutor("sherlock-");
+        }
     }
 
     /** The application's {@link LockListener} beans, told about the auto-configured registry's locks. */
