@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.StoreException;
@@ -47,6 +48,9 @@ final class LockDirectory {
     private final @Nullable FileAttribute<Set<PosixFilePermission>> filePermissions;
 
     private volatile @Nullable Object identity;
+
+    /** Whether {@link #close()} ran: a second close must not end another backend's use of the watch. */
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private LockDirectory(Path path, boolean shared, boolean posix, int owner) {
         this.path = path;
@@ -123,7 +127,7 @@ final class LockDirectory {
 
     /** Stops using the directory's change notifications; the watch thread ends once no open backend uses any. */
     void close() {
-        if (watch != null) {
+        if (watch != null && closed.compareAndSet(false, true)) {
             watch.release();
         }
     }

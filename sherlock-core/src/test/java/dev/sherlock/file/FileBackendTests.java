@@ -11,7 +11,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import dev.sherlock.BackendLock;
 import dev.sherlock.LockConfigurationException;
+import dev.sherlock.LockSettings;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.StoreException;
 import org.junit.jupiter.api.Test;
@@ -191,5 +193,41 @@ class FileBackendTests {
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageStartingWith("Backend file: 'directory' " + file.resolve("locks"))
                 .hasMessageEndingWith("Choose a writable directory");
+    }
+
+    @Test
+    void closingABackendMoreThanOnceLeavesTheOthersOnItsDirectoryNotifiedOfReleases() throws Exception {
+        FileBackend closed = FileBackend.of(directory);
+        FileBackend holder = FileBackend.of(directory);
+        FileBackend waiting = FileBackend.of(directory);
+        closed.close();
+        closed.close();
+        closed.close();
+        LockSettings slowPolling = LockSettings.defaults().withRetryInterval(Duration.ofSeconds(30))
+                .withTimeout(Duration.ofSeconds(60));
+        BackendLock held = new BackendLock("notified", holder, null, slowPolling);
+        held.acquire();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<Long> waiter = executor.submit(() -> {
+                BackendLock lock = new BackendLock("notified", waiting, null, slowPolling);
+                lock.acquire();
+                long started = System.nanoTime();
+                lock.release();
+                return started;
+            });
+            Thread.sleep(300);
+            long released = System.nanoTime();
+            held.release();
+
+            long acquired = waiter.get(20, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(acquired - released)).as("woken by the directory watch, not the 30 s poll")
+                    .isLessThan(Duration.ofSeconds(5));
+        }
+        finally {
+            executor.shutdownNow();
+            holder.close();
+            waiting.close();
+        }
     }
 }
