@@ -192,13 +192,14 @@ final class Hold {
     boolean renewed(boolean renewed, long renewSent, String lossReason, LockObserver.Renewing observed) {
         LockLostException loss = null;
         boolean extended = false;
+        boolean endedMeanwhile = false;
         synchronized (this) {
             Duration expire = settings.expire();
             if (ended) {
                 // Released meanwhile: a renewal that raced the release says nothing about a loss.
-                return renewed;
+                endedMeanwhile = true;
             }
-            if (!renewed) {
+            else if (!renewed) {
                 loss = markLost(lossReason);
             }
             else if (expire == null) {
@@ -218,6 +219,12 @@ final class Hold {
                     watchdog = null;
                 }
             }
+        }
+        if (endedMeanwhile) {
+            // The renewal still ends: as renewed, since the hold stayed whole until its release (a "no" here only
+            // means the release came first, not that the lock was lost).
+            observed.renewed();
+            return renewed;
         }
         if (extended) {
             observed.renewed();

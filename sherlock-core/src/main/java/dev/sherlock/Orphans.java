@@ -63,7 +63,13 @@ final class Orphans {
             logger.warn("{}: too many clean-ups pending; owner {} is left to expire on its own", id, owner);
             return false;
         }
-        if (!pending.add(new Pending(id.key(), owner, background))) {
+        Pending entry = new Pending(id.key(), owner, background);
+        if (!pending.add(entry)) {
+            return false;
+        }
+        if (background.closed()) {
+            // Closed meanwhile: forget() may have run before the entry was added.
+            pending.remove(entry);
             return false;
         }
         for (int i = 0; i < DELAYS_NANOS.length; i++) {

@@ -45,6 +45,9 @@ final class Renewals {
     /** The lane of watchdogs: they call no backend, only listeners. */
     static final Executor watchdogs = new Workers(timer, "sherlock-watchdog", 0, LANE_THREADS);
 
+    /** When a lane refused a task, how soon it is offered again. */
+    private static final long REJECTED_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
     /** How long the timer thread stays without a pending task before it ends. */
     private static final long TIMER_IDLE_MILLIS = 1000;
 
@@ -139,7 +142,15 @@ final class Renewals {
                         renewal.lane.execute(renewal.task);
                     }
                     catch (RuntimeException ex) {
-                        logger.error("Sherlock: a lock task could not be started", ex);
+                        // A caller's executor may refuse (bounded, or shutting down): never drop a renewal or a
+                        // watchdog of an open registry, try again shortly.
+                        logger.warn("Sherlock: a lock task could not be started; trying again in {} ms",
+                                TimeUnit.NANOSECONDS.toMillis(REJECTED_RETRY_NANOS), ex);
+                        long retryAt = now + REJECTED_RETRY_NANOS;
+                        due.put(renewal, retryAt);
+                        if (next == null || retryAt - next < 0) {
+                            next = retryAt;
+                        }
                     }
                 }
             }

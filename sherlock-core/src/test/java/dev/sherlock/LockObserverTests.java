@@ -126,6 +126,34 @@ class LockObserverTests {
     }
 
     @Test
+    void aRenewalUnderWayWhenTheLockIsReleasedStillEnds() throws Exception {
+        CountDownLatch renewing = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        LockBackend slowRenewals = new ForwardingBackend(backend) {
+            @Override
+            public boolean renew(String key, String owner, @Nullable Duration expire) {
+                renewing.countDown();
+                try {
+                    answer.await(10, TimeUnit.SECONDS);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.renew(key, owner, expire);
+            }
+        };
+        Lock lock = registry(slowRenewals).getLock("raced", QUICK.withExpire(Duration.ofMillis(600)));
+        lock.acquire();
+        assertThat(renewing.await(10, TimeUnit.SECONDS)).isTrue();
+
+        lock.release();
+        answer.countDown();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> recorder.events.size() == 5);
+        assertThat(recorder.events.subList(2, 5)).containsExactly("renew", "released", "renewed");
+    }
+
+    @Test
     void anExplicitRenewIsObserved() {
         Lock lock = registry(backend).getLock("manual", QUICK.withAutoRenew(false));
         lock.acquire();

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.sherlock.spi.ForwardingBackend;
@@ -91,6 +93,32 @@ class RegistryLifecycleTests {
 
             assertThat(renewalThreads).containsExactly("application-task");
             assertThat(executor.isShutdown()).isFalse();
+        }
+        finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRenewalTheExecutorRefusesIsOfferedAgainSoTheHoldLives() {
+        ExecutorService executor = Executors.newCachedThreadPool(task -> new Thread(task, "application-task"));
+        AtomicInteger offered = new AtomicInteger();
+        Executor refusingFirst = task -> {
+            if (offered.incrementAndGet() == 1) {
+                throw new RejectedExecutionException("queue full");
+            }
+            executor.execute(task);
+        };
+        try {
+            LockRegistry registry = LockRegistry.of(backend, null, SHORT, refusingFirst);
+            Lock lock = registry.getLock("refused-once");
+            lock.acquire();
+
+            await().pollDelay(Duration.ofMillis(600)).atMost(Duration.ofSeconds(10)).until(() -> renewals.get() >= 2);
+            assertThat(lock.isHeldByCurrentThread()).as("held past its 300 ms expiry").isTrue();
+            assertThat(offered.get()).isGreaterThan(1);
+            lock.release();
+            registry.close();
         }
         finally {
             executor.shutdownNow();
