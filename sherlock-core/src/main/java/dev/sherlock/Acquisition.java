@@ -37,6 +37,12 @@ final class Acquisition {
     /** Told the fencing token when the lock is acquired; the caller tells it every other ending. */
     private final LockObserver.Acquiring observing;
 
+    /** Whether the backend granted the lock to the current owner (a late grant is let go at once). */
+    private boolean granted;
+
+    /** The observed hold, once {@link #observing} was told the lock was acquired. */
+    private LockObserver.@Nullable Holding holding;
+
     Acquisition(LockState state, LockSettings settings, LockObserver.Acquiring observing) {
         this.state = state;
         this.id = state.id();
@@ -88,8 +94,10 @@ final class Acquisition {
                 long base = uncertain ? uncertainSince : sent;
                 if (result.acquired() && (expire == null
                         || System.nanoTime() - Hold.deadline(base, expire, result.validFor()) < 0)) {
+                    granted = true;
+                    holding = observing.acquired(result.fencingToken());
                     state.held(new Hold(state, owner, result.fencingToken(), settings, base, result.validFor(),
-                            uncertain, observing.acquired(result.fencingToken())));
+                            uncertain, holding));
                     acquired = true;
                     return true;
                 }
@@ -114,7 +122,11 @@ final class Acquisition {
             }
         }
         finally {
-            if (!acquired && uncertain) {
+            if (!acquired && granted) {
+                // Something failed (a JVM error) between the backend's yes and the hold: give the lock back.
+                state.dropHold();
+            }
+            if (!acquired && (uncertain || granted)) {
                 Orphans.release(state.background(), id, owner);
             }
         }
@@ -127,6 +139,14 @@ final class Acquisition {
      * without an attempt; if it still vouches for the holder when the retry interval ends, the attempt is put off by
      * another retry interval, up to {@link #VOUCHED_WAIT} after the failed attempt, so a wrong answer costs at most that.
      */
+    /**
+     * The hold's observation if the observer was told the lock was acquired, so an acquire that fails after that
+     * ends the hold rather than the acquire.
+     */
+    LockObserver.@Nullable Holding holding() {
+        return holding;
+    }
+
     private void awaitChance(@Nullable Duration holderRemaining, long observedVersion, long deadline) {
         long now = System.nanoTime();
         long retry = settings.retryInterval().toNanos();

@@ -311,6 +311,22 @@ final class Hold {
             retryRenewal(ex);
             return;
         }
+        catch (Error ex) {
+            // A JVM error from the client (a missing class, no memory): no renewal can be counted on, so the hold
+            // is lost now rather than at its deadline.
+            observed.failed(state.failure("renew", ex));
+            renewalDone();
+            LockLostException loss;
+            synchronized (this) {
+                loss = ended ? null : markLost("renewal failed with " + ex);
+            }
+            announce(loss);
+            if (ex instanceof VirtualMachineError) {
+                throw ex;
+            }
+            logger.error("{}: renewal failed with an error of the JVM; the hold is lost", state.id(), ex);
+            return;
+        }
         renewalDone();
         renewalError = null;
         if (renewed(renewed, renewSent, "renewal found it expired or taken over", observed)

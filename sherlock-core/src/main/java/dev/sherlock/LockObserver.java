@@ -46,7 +46,9 @@ public interface LockObserver {
         void notAcquired(boolean timedOut);
 
         /**
-         * The acquire failed: the backend could not be reached in time, or the thread was interrupted.
+         * The acquire failed: the backend could not be reached in time, the thread was interrupted, or the client
+         * library threw an {@link Error} (then given here wrapped in a {@link LockBackendException}; the caller gets
+         * the error itself).
          * @param error what the caller gets thrown
          */
         void failed(RuntimeException error);
@@ -65,15 +67,17 @@ public interface LockObserver {
         void released();
 
         /**
-         * The hold ended because the lock was lost: found expired or taken over, by renewal or by the release.
+         * The hold ended because the lock was lost: a renewal or the release found it expired or taken over, its
+         * deadline passed with no renewal answered (or auto-renew off), its thread ended without releasing it, or
+         * its own thread found it expired (a reentrant acquire or {@link Lock#renew()} after the deadline).
          * @param cause what listeners are told too
          */
         void lost(LockLostException cause);
 
         /**
-         * The hold ended with a release that failed on the backend; the lock expires or is released in the
-         * background.
-         * @param error what the caller of release gets thrown
+         * The hold ended with a release that failed on the backend (or, rarely, with an acquire that failed after
+         * the backend granted the lock); the lock expires or is released in the background.
+         * @param error what the caller gets thrown, or a {@link LockBackendException} wrapping an {@link Error}
          */
         void releaseFailed(RuntimeException error);
     }
@@ -81,15 +85,19 @@ public interface LockObserver {
     /** One renewal, told exactly once how it ended. */
     interface Renewing {
 
-        /** The backend extended the lock. */
+        /**
+         * The backend extended the lock; also a renewal that was answered after the hold was released, whatever
+         * the answer (it found the lock already released, which is no loss).
+         */
         void renewed();
 
         /** The backend found the lock expired or taken over, or answered after the hold's deadline. */
         void lost();
 
         /**
-         * The renewal call failed; background renewal tries again until the hold's deadline.
-         * @param error what the backend call threw
+         * The renewal call failed; background renewal tries again until the hold's deadline (after an {@link Error}
+         * of the client, the hold is lost at once).
+         * @param error what the backend call threw, or a {@link LockBackendException} wrapping an {@link Error}
          */
         void failed(RuntimeException error);
     }

@@ -104,15 +104,23 @@ final class LockState {
             throw closed;
         }
         boolean acquired = false;
+        Acquisition acquisition = new Acquisition(this, settings, observing);
         try {
-            acquired = new Acquisition(this, settings, observing).run(start + timeoutNanos, timeoutNanos == 0);
+            acquired = acquisition.run(start + timeoutNanos, timeoutNanos == 0);
             if (!acquired) {
                 observing.notAcquired(timeoutNanos != 0);
             }
             return acquired;
         }
-        catch (RuntimeException ex) {
-            observing.failed(ex);
+        catch (RuntimeException | Error ex) {
+            RuntimeException failure = failure("acquire", ex);
+            LockObserver.Holding holding = acquisition.holding();
+            if (holding == null) {
+                observing.failed(failure);
+            }
+            else {
+                holding.releaseFailed(failure);
+            }
             throw ex;
         }
         finally {
@@ -148,6 +156,21 @@ final class LockState {
         tell(listener -> listener.acquired(id.name(), started.token));
     }
 
+    /** Ends a hold that {@link #held} installed but whose acquire then failed. */
+    void dropHold() {
+        Hold dropped = this.hold;
+        this.hold = null;
+        if (dropped != null) {
+            dropped.end();
+        }
+    }
+
+    /** What observers are told of a failure: itself, or a JVM error (from a client library) wrapped. */
+    RuntimeException failure(String operation, Throwable ex) {
+        return ex instanceof RuntimeException runtime ? runtime
+                : new LockBackendException(id.describe(operation + " failed: " + ex), ex);
+    }
+
     void release(LockSettings settings) {
         if (!local.isHeldByCurrentThread()) {
             throw new LockException(id.describe("cannot release: the current thread does not hold it"));
@@ -166,6 +189,14 @@ final class LockState {
             boolean released;
             try {
                 released = releaseOnBackend(ending, settings, lostBefore);
+            }
+            catch (Error ex) {
+                // A JVM error from the client: whether it released is unknown, so release in the background.
+                Orphans.release(background, id, ending.owner);
+                if (!lostBefore) {
+                    ending.observation.releaseFailed(failure("release", ex));
+                }
+                throw ex;
             }
             catch (LockException ex) {
                 if (!lostBefore) {
@@ -258,8 +289,8 @@ final class LockState {
             renewed = call("renew", "The hold stays as it was until its deadline",
                     () -> id.backend().renew(id.key(), current.owner, current.expire()));
         }
-        catch (LockException ex) {
-            renewing.failed(ex);
+        catch (LockException | Error ex) {
+            renewing.failed(failure("renew", ex));
             throw ex;
         }
         return current.renewed(renewed, sent, "renew found it expired or taken over", renewing);

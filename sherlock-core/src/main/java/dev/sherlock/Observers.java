@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link LockObserver#NONE}, and the guard around a user's observer: what it throws or wrongly returns is logged and
- * ignored, so an observer never breaks a lock.
+ * {@link LockObserver#NONE}, and the guard around a user's observer: what it throws (short of a
+ * {@link VirtualMachineError}) or wrongly returns is logged and ignored, so an observer never breaks a lock.
  */
 final class Observers {
 
@@ -37,7 +37,8 @@ final class Observers {
             }
             logger.warn("A lock observer returned null from {}; that acquire or hold is not observed", what);
         }
-        catch (RuntimeException ex) {
+        catch (Throwable ex) {
+            rethrowIfFatal(ex);
             logger.warn("A lock observer failed in {}; that acquire or hold is not observed further", what, ex);
         }
         return fallback;
@@ -47,8 +48,19 @@ final class Observers {
         try {
             call.run();
         }
-        catch (RuntimeException ex) {
+        catch (Throwable ex) {
+            rethrowIfFatal(ex);
             logger.warn("A lock observer failed in {}; ignored", what, ex);
+        }
+    }
+
+    /**
+     * Only the JVM's own failures get through the guard: an observer built against another version of a tracing
+     * library throws a {@link LinkageError}, and that must not break a lock any more than an exception.
+     */
+    private static void rethrowIfFatal(Throwable ex) {
+        if (ex instanceof VirtualMachineError fatal) {
+            throw fatal;
         }
     }
 

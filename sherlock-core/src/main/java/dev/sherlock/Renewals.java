@@ -48,6 +48,12 @@ final class Renewals {
     /** When a lane refused a task, how soon it is offered again. */
     private static final long REJECTED_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
+    /** At most one warning of refused tasks in this time; the others are logged at debug level. */
+    private static final long REJECTION_WARNING_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** When refused tasks were last warned of; only the timer thread writes it. */
+    private static long lastRejectionWarning = System.nanoTime() - REJECTION_WARNING_NANOS;
+
     /** How long the timer thread stays without a pending task before it ends. */
     private static final long TIMER_IDLE_MILLIS = 1000;
 
@@ -144,8 +150,16 @@ final class Renewals {
                     catch (RuntimeException ex) {
                         // A caller's executor may refuse (bounded, or shutting down): never drop a renewal or a
                         // watchdog of an open registry, try again shortly.
-                        logger.warn("Sherlock: a lock task could not be started; trying again in {} ms",
-                                TimeUnit.NANOSECONDS.toMillis(REJECTED_RETRY_NANOS), ex);
+                        if (now - lastRejectionWarning >= REJECTION_WARNING_NANOS) {
+                            lastRejectionWarning = now;
+                            logger.warn("Sherlock: a lock task (renewal, watchdog or clean-up) could not be started"
+                                    + " on its executor; trying again every {} ms (logged again in {} s at most)",
+                                    TimeUnit.NANOSECONDS.toMillis(REJECTED_RETRY_NANOS),
+                                    TimeUnit.NANOSECONDS.toSeconds(REJECTION_WARNING_NANOS), ex);
+                        }
+                        else {
+                            logger.debug("Sherlock: a lock task could not be started; trying again", ex);
+                        }
                         long retryAt = now + REJECTED_RETRY_NANOS;
                         due.put(renewal, retryAt);
                         if (next == null || retryAt - next < 0) {

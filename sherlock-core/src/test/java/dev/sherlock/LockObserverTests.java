@@ -218,6 +218,122 @@ class LockObserverTests {
     }
 
     @Test
+    void anObserverThatThrowsALinkageErrorNeverBreaksTheLock() {
+        LockRegistry registry = LockRegistry.of(backend, null, QUICK);
+        // e.g. a tracing bridge built against another version of its library
+        registry.setObserver((name, backendName) -> new FailingAcquiring(new NoSuchMethodError("Span.foo()")));
+        Lock lock = registry.getLock("linked");
+
+        assertThat(lock.tryLock()).isTrue();
+        assertThat(lock.isHeldByCurrentThread()).isTrue();
+        lock.release();
+
+        assertThat(backend.isLocked(backend.key(null, "linked"))).isFalse();
+    }
+
+    @Test
+    void aJvmErrorBetweenTheBackendsYesAndTheHoldGivesTheLockBack() throws Exception {
+        LockRegistry registry = LockRegistry.of(backend, null, QUICK.withExpire(null));
+        registry.setObserver((name, backendName) -> new FailingAcquiring(new StackOverflowError()));
+        Lock lock = registry.getLock("stranded");
+
+        assertThatThrownBy(lock::tryLock).isInstanceOf(StackOverflowError.class);
+
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !backend.isLocked(backend.key(null, "stranded")));
+        registry.setObserver(LockObserver.NONE);
+        assertThat(CompletableFuture.supplyAsync(() -> {
+            Lock other = registry.getLock("stranded");
+            boolean acquired = other.tryLock();
+            other.release();
+            return acquired;
+        }).get(10, TimeUnit.SECONDS)).as("free for another thread").isTrue();
+    }
+
+    @Test
+    void aJvmErrorFromTheBackendEndsTheAcquireAndReachesTheCallerAsItIs() {
+        boolean[] broken = {true};
+        LockBackend failing = new ForwardingBackend(backend) {
+            @Override
+            public dev.sherlock.spi.AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+                if (broken[0]) {
+                    throw new NoClassDefFoundError("io/lettuce/core/SetArgs");
+                }
+                return super.tryAcquire(key, owner, expire);
+            }
+        };
+        Lock lock = registry(failing).getLock("linkage");
+
+        assertThatThrownBy(lock::tryLock).isInstanceOf(NoClassDefFoundError.class);
+        assertThat(recorder.events).containsExactly("acquire linkage memory", "failed LockBackendException: Lock"
+                + " 'linkage' (backend memory): acquire failed: java.lang.NoClassDefFoundError: io/lettuce/core/SetArgs");
+
+        broken[0] = false;
+        assertThat(lock.tryLock()).as("the thread can acquire again").isTrue();
+        lock.release();
+    }
+
+    @Test
+    void aJvmErrorFromTheBackendsReleaseEndsTheHoldAndReleasesInTheBackground() {
+        boolean[] broken = {true};
+        LockBackend failing = new ForwardingBackend(backend) {
+            @Override
+            public boolean release(String key, String owner) {
+                if (broken[0]) {
+                    broken[0] = false;
+                    throw new NoClassDefFoundError("io/lettuce/core/ScriptOutputType");
+                }
+                return super.release(key, owner);
+            }
+        };
+        Lock lock = registry(failing).getLock("half-released", QUICK.withExpire(null));
+        lock.acquire();
+
+        assertThatThrownBy(lock::release).isInstanceOf(NoClassDefFoundError.class);
+
+        assertThat(recorder.events).hasSize(3).last().asString().startsWith("release failed LockBackendException:"
+                + " Lock 'half-released' (backend memory): release failed: java.lang.NoClassDefFoundError");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !backend.isLocked(backend.key(null, "half-released")));
+    }
+
+    @Test
+    void aJvmErrorFromABackgroundRenewalEndsItAndTheHoldAsLost() {
+        LockBackend failing = new ForwardingBackend(backend) {
+            @Override
+            public boolean renew(String key, String owner, @Nullable Duration expire) {
+                throw new NoClassDefFoundError("io/lettuce/core/ScriptOutputType");
+            }
+        };
+        Lock lock = registry(failing).getLock("unrenewable", QUICK.withExpire(Duration.ofSeconds(30)));
+        lock.acquire();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> recorder.events.contains("lost"));
+
+        assertThat(recorder.events.subList(2, recorder.events.size()))
+                .containsExactly("renew", "renew failed LockBackendException", "lost");
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+        assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
+    }
+
+    @Test
+    void aJvmErrorFromAnExplicitRenewEndsTheRenewal() {
+        LockBackend failing = new ForwardingBackend(backend) {
+            @Override
+            public boolean renew(String key, String owner, @Nullable Duration expire) {
+                throw new NoClassDefFoundError("io/lettuce/core/ScriptOutputType");
+            }
+        };
+        Lock lock = registry(failing).getLock("manual", QUICK.withAutoRenew(false));
+        lock.acquire();
+
+        assertThatThrownBy(lock::renew).isInstanceOf(NoClassDefFoundError.class);
+        lock.release();
+
+        assertThat(recorder.events.subList(2, recorder.events.size()))
+                .containsExactly("renew", "renew failed LockBackendException", "released");
+    }
+
+    @Test
     void observingNothingAgainStopsTheObservations() {
         LockRegistry registry = registry(backend);
         registry.setObserver(LockObserver.NONE);
@@ -229,6 +345,23 @@ class LockObserverTests {
 
     private long firstToken() {
         return Long.parseLong(recorder.events.get(1).substring("acquired ".length()));
+    }
+
+    /** Throws {@code error} when told the lock was acquired. */
+    private record FailingAcquiring(Error error) implements LockObserver.Acquiring {
+
+        @Override
+        public LockObserver.Holding acquired(long fencingToken) {
+            throw error;
+        }
+
+        @Override
+        public void notAcquired(boolean timedOut) {
+        }
+
+        @Override
+        public void failed(RuntimeException failure) {
+        }
     }
 
     /** Writes down every call it gets, in order. */
