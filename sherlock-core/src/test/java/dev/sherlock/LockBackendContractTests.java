@@ -2,7 +2,6 @@ package dev.sherlock;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -836,7 +835,7 @@ public abstract class LockBackendContractTests {
         @Test
         @DisplayName("closing registries and their backend ends every thread they started")
         void closingEndsThreads() throws Exception {
-            Set<Thread> before = sherlockThreads();
+            Set<Thread> before = TestThreads.sherlockThreads();
             LockBackend fresh = createBackend();
             LockSettings renewing = settings().withExpire(shortExpire());
             LockRegistry registry = LockRegistry.of(fresh, NAMESPACE, renewing);
@@ -856,27 +855,17 @@ public abstract class LockBackendContractTests {
             assertThat(held.renew()).isTrue();
             held.release();
             assertThat(waiter.get(1, TimeUnit.MINUTES)).isGreaterThan(0);
-            assertThat(sherlockThreads()).filteredOn(thread -> !before.contains(thread) && !shared(thread))
+            assertThat(TestThreads.sherlockThreads()).filteredOn(thread -> !before.contains(thread) && !shared(thread))
                     .as("threads the registries and the backend started").isNotEmpty();
 
             registry.close();
             otherProcess.close();
             fresh.close();
 
-            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(sherlockThreads())
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(TestThreads.sherlockThreads())
                     .filteredOn(thread -> !before.contains(thread))
                     .filteredOn(thread -> !shared(thread))
                     .as("threads left by the backend").isEmpty());
-        }
-
-        private static Set<Thread> sherlockThreads() {
-            Set<Thread> threads = new HashSet<>();
-            for (Thread thread : Thread.getAllStackTraces().keySet()) {
-                if (thread.isAlive() && thread.getName().startsWith("sherlock-")) {
-                    threads.add(thread);
-                }
-            }
-            return threads;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.sherlock;
 
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -50,5 +52,16 @@ public final class TestThreads {
         catch (ReflectiveOperationException ex) {
             return false;
         }
+    }
+
+    /** The live threads Sherlock started (named {@code sherlock-...}). */
+    public static Set<Thread> sherlockThreads() {
+        Set<Thread> threads = new HashSet<>();
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.isAlive() && thread.getName().startsWith("sherlock-")) {
+                threads.add(thread);
+            }
+        }
+        return threads;
     }
 }

@@ -69,11 +69,13 @@ public final class ObservationLockObserver implements LockObserver {
 
     @Override
     public Acquiring acquireStarted(String name, String backend) {
-        if (observations.isNoop()) {
-            return LockObserver.NONE.acquireStarted(name, backend);
-        }
         String template = LockNameTemplate.current();
-        Tags tags = new Tags(backend, template != null ? template : name, name);
+        String lock = template != null ? template : name;
+        if (observations.isNoop()) {
+            // Nothing observed, but losses are still counted.
+            return losses == null ? LockObserver.NONE.acquireStarted(name, backend) : new Counting(backend, lock);
+        }
+        Tags tags = new Tags(backend, lock, name);
         Observation acquire = tags.apply(Observation.createNotStarted(ACQUIRE, observations))
                 .contextualName("acquire " + tags.lock).start();
         return new Acquire(tags, acquire, acquire.openScope());
@@ -166,6 +168,60 @@ public final class ObservationLockObserver implements LockObserver {
         public void releaseFailed(RuntimeException error) {
             observation.error(error);
             observation.stop();
+        }
+    }
+
+    /** Where observations are off (a no-op registry): only counts losses. */
+    private final class Counting implements Acquiring, Holding, Renewing {
+
+        private final String backend;
+
+        private final String lock;
+
+        Counting(String backend, String lock) {
+            this.backend = backend;
+            this.lock = lock;
+        }
+
+        @Override
+        public Holding acquired(long fencingToken) {
+            return this;
+        }
+
+        @Override
+        public void notAcquired(boolean timedOut) {
+        }
+
+        @Override
+        public void failed(RuntimeException error) {
+        }
+
+        @Override
+        public Renewing renewStarted() {
+            return this;
+        }
+
+        @Override
+        public void released() {
+        }
+
+        @Override
+        public void lost(LockLostException cause) {
+            if (losses != null) {
+                losses.lost(backend, lock);
+            }
+        }
+
+        @Override
+        public void releaseFailed(RuntimeException error) {
+        }
+
+        @Override
+        public void renewed() {
+        }
+
+        @Override
+        public void lost() {
         }
     }
 

@@ -94,8 +94,20 @@ public final class SherlockAutoConfiguration {
                 : LockRegistry.of(available, properties.getNamespace(), settings);
         registry.addListener(listeners.asListener());
         lostEvents.publishFor(registry);
-        observer.ifUnique(registry::setObserver);
+        registry.setObserver(uniqueObserver(observer));
         return registry;
+    }
+
+    private static LockObserver uniqueObserver(ObjectProvider<LockObserver> observers) {
+        try {
+            LockObserver observer = observers.getIfAvailable();
+            return observer != null ? observer : LockObserver.NONE;
+        }
+        catch (NoUniqueBeanDefinitionException ex) {
+            throw new LockConfigurationException("There are " + ex.getNumberOfBeansFound() + " LockObserver beans "
+                    + ex.getBeanNamesFound() + " and none is @Primary, so the auto-configured LockRegistry cannot"
+                    + " choose one. Mark one @Primary, or make one observer that tells the others");
+        }
     }
 
     /** With virtual threads on ({@code spring.threads.virtual.enabled}, Java 21+), renewals run on virtual threads. */

@@ -3,6 +3,7 @@ package dev.sherlock.spring.boot.autoconfigure;
 import dev.sherlock.LockObserver;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.spring.observation.LockLossCounter;
+import dev.sherlock.spring.observation.LockTagLimit;
 import dev.sherlock.spring.observation.ObservationLockObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -12,6 +13,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -47,6 +49,19 @@ public final class SherlockObservationAutoConfiguration {
         @ConditionalOnMissingBean
         LockLossCounter sherlockLockLossCounter(MeterRegistry meters) {
             return new LockLossCounter(meters);
+        }
+    }
+
+    /** Bounds the lock-name tag of every Sherlock meter, as Boot bounds its URI tags. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.micrometer.core.instrument.config.MeterFilter")
+    @EnableConfigurationProperties(SherlockProperties.class)
+    static final class TagLimitConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        LockTagLimit sherlockLockTagLimit(SherlockProperties properties) {
+            return new LockTagLimit(properties.getObservations().getMaxLockTags());
         }
     }
 }

@@ -67,6 +67,8 @@ public class SherlockProperties {
 
     private final Kubernetes kubernetes = new Kubernetes();
 
+    private final Observations observations = new Observations();
+
     public Backend getBackend() {
         return this.backend;
     }
@@ -149,6 +151,10 @@ public class SherlockProperties {
 
     public Kubernetes getKubernetes() {
         return this.kubernetes;
+    }
+
+    public Observations getObservations() {
+        return this.observations;
     }
 
     /** Applies the core's limits (e.g. the longest duration), so the properties accept what LockSettings does. */
@@ -377,6 +383,28 @@ public class SherlockProperties {
         public void setNamespace(String namespace) {
             Assert.hasText(namespace, "'sherlock.kubernetes.namespace' must not be empty");
             this.namespace = namespace;
+        }
+    }
+
+    /**
+     * Metrics and traces of the locks.
+     */
+    public static class Observations {
+
+        /**
+         * Most distinct values of the 'sherlock.lock' tag on Sherlock's meters (lock names, or the name templates of
+         * @DistributedLock methods); locks beyond it are tagged 'other'.
+         */
+        private int maxLockTags = 100;
+
+        public int getMaxLockTags() {
+            return this.maxLockTags;
+        }
+
+        public void setMaxLockTags(int maxLockTags) {
+            Assert.isTrue(maxLockTags > 0, () -> "'sherlock.observations.max-lock-tags' must be positive, was "
+                    + maxLockTags);
+            this.maxLockTags = maxLockTags;
         }
     }
 }

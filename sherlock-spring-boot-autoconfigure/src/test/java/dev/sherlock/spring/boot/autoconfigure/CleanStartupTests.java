@@ -77,6 +77,19 @@ class CleanStartupTests {
         startsClean(classPath, output);
     }
 
+    @Test
+    void startsWithoutWarningsWithoutMicrometerOrTheActuator(CapturedOutput output) throws Exception {
+        List<String> dropped = new ArrayList<>();
+        List<URL> classPath = classPathWithout(file -> file.startsWith("micrometer-")
+                || file.startsWith("spring-boot-micrometer-") || file.startsWith("spring-boot-starter-micrometer-")
+                || file.startsWith("spring-boot-starter-actuator-") || file.startsWith("spring-boot-actuator-")
+                || file.startsWith("spring-boot-health-"), dropped);
+        assertThat(dropped).as("Micrometer left out").anyMatch(file -> file.startsWith("micrometer-observation-"))
+                .anyMatch(file -> file.startsWith("micrometer-core-"));
+
+        startsClean(classPath, output, "file");
+    }
+
     /** The test class path without the entries whose file name {@code drop} accepts, which go to {@code dropped}. */
     private static List<URL> classPathWithout(Predicate<String> drop, List<String> dropped) throws Exception {
         List<URL> classPath = new ArrayList<>();
@@ -94,6 +107,10 @@ class CleanStartupTests {
     }
 
     private void startsClean(List<URL> classPath, CapturedOutput output) throws Exception {
+        startsClean(classPath, output, "file, observed");
+    }
+
+    private void startsClean(List<URL> classPath, CapturedOutput output, String expected) throws Exception {
         String backend;
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
@@ -107,7 +124,7 @@ class CleanStartupTests {
             thread.setContextClassLoader(previous);
         }
 
-        assertThat(backend).as("backend, and whether observed").isEqualTo("file, observed");
+        assertThat(backend).as("backend, and whether observed").isEqualTo(expected);
         assertThat(output.getAll()).containsPattern("Started \\w+ in").doesNotContain(" WARN ")
                 .doesNotContain(" ERROR ").doesNotContain("TypeNotPresentException");
     }

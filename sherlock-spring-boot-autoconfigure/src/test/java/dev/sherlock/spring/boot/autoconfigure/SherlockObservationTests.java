@@ -2,6 +2,7 @@ package dev.sherlock.spring.boot.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import dev.sherlock.Lock;
 import dev.sherlock.LockObserver;
@@ -13,10 +14,13 @@ import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.ForwardingBackend;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.StoreException;
+import dev.sherlock.spring.aop.LockNameTemplate;
 import dev.sherlock.spring.observation.LockLossCounter;
+import dev.sherlock.spring.observation.LockTagLimit;
 import dev.sherlock.spring.observation.ObservationLockObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.ObservationRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -185,6 +189,104 @@ class SherlockObservationTests {
                 assertThat(context).doesNotHaveBean(LockObserver.class).doesNotHaveBean(LockLossCounter.class);
                 context.getBean(LockRegistry.class).executeLocked("plain", () -> { });
             });
+    }
+
+    @Test
+    void lossesAreCountedWhenObservationsAreSwitchedOff() {
+        ApplicationContextRunner offByProperty = lossyContext()
+            .withPropertyValues("management.observations.enable.sherlock=false");
+        ApplicationContextRunner noopRegistry = lossyContext()
+            .withBean("noopObservations", ObservationRegistry.class, () -> ObservationRegistry.NOOP);
+        for (ApplicationContextRunner runner : List.of(offByProperty, noopRegistry)) {
+            runner.run(context -> {
+                LockRegistry registry = context.getBean(LockRegistry.class);
+                Lock taken = registry.getLock("taken", registry.settings().withExpire(Duration.ofMillis(300)));
+                taken.acquire();
+                await().atMost(Duration.ofSeconds(10)).until(() -> !taken.isHeldByCurrentThread());
+                assertThatThrownBy(taken::release).hasMessageContaining("lost");
+
+                MeterRegistry meters = context.getBean(MeterRegistry.class);
+                assertThat(meters.get(LockLossCounter.NAME).tag("sherlock.lock", "taken").counter().count())
+                        .isEqualTo(1);
+                assertThat(meters.find(ObservationLockObserver.HELD).meters()).isEmpty();
+            });
+        }
+    }
+
+    @Test
+    void anErrorOfTheJvmDuringAnAcquireLeavesNoObservationOpenOnTheThread() {
+        contextRunner.withBean(LockBackend.class, () -> new ForwardingBackend(FileBackend.of(directory)) {
+            @Override
+            public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+                throw new NoClassDefFoundError("io/lettuce/core/SetArgs");
+            }
+        }).run(context -> {
+            ObservationRegistry observations = context.getBean(ObservationRegistry.class);
+            Lock lock = context.getBean(LockRegistry.class).getLock("linkage");
+
+            assertThatThrownBy(lock::tryLock).isInstanceOf(NoClassDefFoundError.class);
+
+            assertThat(observations.getCurrentObservation()).as("the acquire's scope is closed").isNull();
+            assertThat(context.getBean(MeterRegistry.class).get(ObservationLockObserver.ACQUIRE)
+                    .tag("sherlock.lock", "linkage").tag("sherlock.outcome", "error")
+                    .tag("error", "LockBackendException").timer().count()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aLockNamedAtRunTimeIsTaggedWithTheTemplateItsAcquireNames() {
+        onFiles().run(context -> {
+            LockRegistry registry = context.getBean(LockRegistry.class);
+            for (int id = 1; id <= 3; id++) {
+                Lock lock = registry.getLock("invoice-" + id);
+                boolean acquired = LockNameTemplate.whileAcquiring("invoice-{id}", lock::tryLock);
+                assertThat(acquired).isTrue();
+                lock.release();
+            }
+
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+            assertThat(acquires(meters, "invoice-{id}", "acquired").count()).isEqualTo(3);
+            assertThat(meters.find(ObservationLockObserver.ACQUIRE).tag("sherlock.lock", "invoice-1").timer())
+                    .isNull();
+        });
+    }
+
+    @Test
+    void locksBeyondTheTagLimitShareTheTagOther() {
+        onFiles().withPropertyValues("sherlock.observations.max-lock-tags=2").run(context -> {
+            LockRegistry registry = context.getBean(LockRegistry.class);
+            for (String name : List.of("a", "b", "c", "d", "a")) {
+                registry.executeLocked(name, () -> { });
+            }
+
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+            assertThat(acquires(meters, "a", "acquired").count()).isEqualTo(2);
+            assertThat(acquires(meters, "b", "acquired").count()).isEqualTo(1);
+            assertThat(acquires(meters, LockTagLimit.OTHER, "acquired").count()).isEqualTo(2);
+            assertThat(meters.get(ObservationLockObserver.HELD).tag("sherlock.lock", LockTagLimit.OTHER).timer()
+                    .count()).isEqualTo(2);
+            assertThat(meters.find(ObservationLockObserver.ACQUIRE).tag("sherlock.lock", "c").timer()).isNull();
+        });
+    }
+
+    @Test
+    void twoObserverBeansWithoutAPrimaryFailAtStartupSayingWhatToDo() {
+        onFiles().withBean("first", LockObserver.class, () -> LockObserver.NONE)
+            .withBean("second", LockObserver.class, () -> LockObserver.NONE).run(context -> {
+                assertThat(context).hasFailed();
+                assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("2 LockObserver beans")
+                        .hasMessageContaining("first").hasMessageContaining("@Primary");
+            });
+    }
+
+    private ApplicationContextRunner lossyContext() {
+        return contextRunner.withBean(LockBackend.class, () -> new ForwardingBackend(FileBackend.of(directory)) {
+            @Override
+            public boolean renew(String key, String owner, @Nullable Duration expire) {
+                super.renew(key, owner, expire);
+                return false;
+            }
+        });
     }
 
     private static Timer acquires(MeterRegistry meters, String lock, String outcome) {

@@ -2,7 +2,6 @@ package dev.sherlock.spring.boot.autoconfigure;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.Lock;
 import dev.sherlock.LockRegistry;
+import dev.sherlock.TestThreads;
 import dev.sherlock.file.FileBackend;
 import dev.sherlock.file.FileLock;
 import dev.sherlock.spi.ForwardingBackend;
@@ -47,7 +47,7 @@ class SherlockThreadsTests {
         .withBean(LockBackend.class, () -> new ForwardingBackend(FileBackend.of(directory)) {
             @Override
             public boolean renew(String key, String owner, @Nullable Duration expire) {
-                renewalThreads.add(Thread.currentThread().getName() + (isVirtual(Thread.currentThread())
+                renewalThreads.add(Thread.currentThread().getName() + (TestThreads.isVirtual(Thread.currentThread())
                         ? " (virtual)" : ""));
                 return super.renew(key, owner, expire);
             }
@@ -55,7 +55,7 @@ class SherlockThreadsTests {
 
     @Test
     void noThreadSherlockStartedOutlivesTheContext() throws Exception {
-        Set<Thread> before = sherlockThreads();
+        Set<Thread> before = TestThreads.sherlockThreads();
         contextRunner.run(context -> {
             LockRegistry registry = context.getBean(LockRegistry.class);
             FileLock otherProcess = new FileLock("busy", directory, null, registry.settings());
@@ -69,12 +69,12 @@ class SherlockThreadsTests {
             Thread.sleep(200);
             otherProcess.release();
             waiter.get(30, TimeUnit.SECONDS);
-            assertThat(sherlockThreads()).filteredOn(thread -> !before.contains(thread))
+            assertThat(TestThreads.sherlockThreads()).filteredOn(thread -> !before.contains(thread))
                     .as("threads started meanwhile").isNotEmpty();
             otherProcess.backend().close();
         });
 
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(sherlockThreads())
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(TestThreads.sherlockThreads())
                 .filteredOn(thread -> !before.contains(thread)).as("Sherlock threads left after close").isEmpty());
     }
 
@@ -124,24 +124,5 @@ class SherlockThreadsTests {
         finally {
             lock.release();
         }
-    }
-
-    private static boolean isVirtual(Thread thread) {
-        try {
-            return (boolean) Thread.class.getMethod("isVirtual").invoke(thread);
-        }
-        catch (ReflectiveOperationException ex) {
-            return false;
-        }
-    }
-
-    private static Set<Thread> sherlockThreads() {
-        Set<Thread> threads = new HashSet<>();
-        for (Thread thread : Thread.getAllStackTraces().keySet()) {
-            if (thread.isAlive() && thread.getName().startsWith("sherlock-")) {
-                threads.add(thread);
-            }
-        }
-        return threads;
     }
 }
