@@ -188,6 +188,18 @@ public class BackendLock implements Lock {
         }
     }
 
+    @Override
+    public void releaseHeldAtLeast(Duration minimum) {
+        LockState state = held("release");
+        state.checkMinimumHold(minimum);
+        try {
+            state.release(settings, minimum);
+        }
+        finally {
+            states.leave(state);
+        }
+    }
+
     private LockState held(String action) {
         LockState state = states.current();
         if (state == null || !state.isLocallyHeldByCurrentThread()) {

@@ -49,6 +49,9 @@ final class Hold {
     /** When the earliest request that may have created this hold was sent, in {@link System#nanoTime()}. */
     private final long acquired;
 
+    /** When the holder got the lock (the acquire's answer), for a minimum hold. */
+    private final long heldSince;
+
     /** When the request that set the deadline was sent; guarded by this. */
     private long sent;
 
@@ -94,6 +97,7 @@ final class Hold {
         this.thread = Thread.currentThread();
         this.uncertain = uncertain;
         this.acquired = sent;
+        this.heldSince = System.nanoTime();
         this.sent = sent;
         Duration expire = settings.expire();
         this.deadline = expire == null ? 0 : deadline(sent, expire, validFor);
@@ -148,6 +152,10 @@ final class Hold {
 
     boolean lost() {
         return lost;
+    }
+
+    long heldSince() {
+        return heldSince;
     }
 
     /** Until when the holder may believe it holds the lock; meaningless for a lock that never expires. */

@@ -87,6 +87,23 @@ public interface Lock extends java.util.concurrent.locks.Lock, AutoCloseable {
      */
     void release();
 
+    /**
+     * Releases one hold, but when it is the last, keeps the lock on the backend until it has been held for
+     * {@code minimum} since this thread acquired it, as a scheduled job does so that nodes whose clocks or schedules
+     * differ a little do not run the same tick twice (ShedLock's {@code lockAtLeastFor}). No thread waits meanwhile:
+     * renewal stops, and the lock is released, owner-checked, in the background once the time is up; if this process
+     * stops first, the lock expires on its own (within its expire). The current thread no longer holds it, and
+     * other threads of this JVM contend for it as other processes do. Where {@code minimum} has already passed, this
+     * is {@link #release()}.
+     * @param minimum how long after its acquisition the lock stays held at least; at most the lock's expire
+     * @throws LockConfigurationException if {@code minimum} is negative, or longer than the lock's expire, or the lock
+     *     never expires (nothing would free it if this process stopped); the hold is then unchanged
+     * @throws LockException if the current thread does not hold the lock
+     * @throws LockLostException if the lock had expired or been taken over before this release
+     * @since 0.2.0
+     */
+    void releaseHeldAtLeast(Duration minimum);
+
     @Override
     default boolean tryLock() {
         return acquire(false);

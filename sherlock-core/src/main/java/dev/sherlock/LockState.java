@@ -1,6 +1,7 @@
 package dev.sherlock;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -127,6 +128,92 @@ final class LockState {
             if (!acquired) {
                 local.unlock();
             }
+        }
+    }
+
+    /** Refuses a minimum hold nothing would end if this process stopped, or that the lock's expiry cannot keep. */
+    void checkMinimumHold(Duration minimum) {
+        Hold current = this.hold;
+        Duration expire = current == null ? null : current.expire();
+        String problem = minimum.isNegative() ? "is negative"
+                : current == null || local.getHoldCount() > 1 ? null
+                : expire == null ? "is set, but the lock never expires, so if this process stopped before the time was"
+                        + " up, nothing would ever release it. Give the lock an expire"
+                : minimum.compareTo(expire) > 0 ? "is longer than the lock's expire " + expire + ". Make the"
+                        + " minimum shorter or the expire longer"
+                : null;
+        if (problem != null) {
+            throw new LockConfigurationException(id.describe("cannot be released: its minimum hold " + minimum + " "
+                    + problem + "; it is still held"));
+        }
+    }
+
+    /**
+     * Releases like {@link #release(LockSettings)}, but keeps the lock on the backend until it has been held
+     * {@code minimum}: renewal stops, an expiry that would end it sooner is extended once, and an owner-checked
+     * release is scheduled in the background.
+     */
+    void release(LockSettings settings, Duration minimum) {
+        if (!local.isHeldByCurrentThread()) {
+            throw new LockException(id.describe("cannot release: the current thread does not hold it"));
+        }
+        Hold ending = this.hold;
+        long now = System.nanoTime();
+        long keepNanos = ending == null ? 0 : ending.heldSince() + minimum.toNanos() - now;
+        if (ending == null || local.getHoldCount() > 1 || keepNanos <= 0 || !ending.valid()) {
+            release(settings);
+            return;
+        }
+        this.hold = null;
+        try {
+            if (ending.end()) {
+                // Lost just now: the usual clean-up of a lost hold.
+                Orphans.release(background, id, ending.owner);
+                throw lostBeforeRelease(ending);
+            }
+            Duration expire = Objects.requireNonNull(ending.expire(), "checked by checkMinimumHold");
+            if (ending.deadline() - (now + keepNanos) < 0) {
+                extendForMinimum(ending, expire, minimum);
+            }
+            String owner = ending.owner;
+            background.schedule(() -> releaseKept(owner), keepNanos);
+            ending.observation.released();
+            logger.debug("{}: released; kept on the backend for {} ms more, its minimum hold", id,
+                    TimeUnit.NANOSECONDS.toMillis(keepNanos));
+            tell(listener -> listener.released(id.name()));
+        }
+        finally {
+            local.unlock();
+        }
+    }
+
+    /** Renews once a hold whose deadline comes before its minimum hold ends; a failure only costs the minimum. */
+    private void extendForMinimum(Hold ending, Duration expire, Duration minimum) {
+        boolean renewed;
+        try {
+            renewed = call("renew", "It may be free before its minimum hold",
+                    () -> id.backend().renew(id.key(), ending.owner, expire));
+        }
+        catch (LockException ex) {
+            logger.warn("{} (minimum hold {})", ex.getMessage(), minimum);
+            return;
+        }
+        if (!renewed) {
+            LockLostException loss = lostBeforeRelease(ending);
+            ending.announce(loss);
+            throw loss;
+        }
+    }
+
+    /** The scheduled release of a lock kept for its minimum hold; a failed one is retried as a clean-up. */
+    private void releaseKept(String owner) {
+        try {
+            boolean released = uninterruptibly(() -> id.backend().release(id.key(), owner));
+            logger.debug("{}: minimum hold over; {}", id, released ? "released" : "it had already expired");
+        }
+        catch (RuntimeException ex) {
+            logger.debug("{}: release after the minimum hold failed; retrying in the background", id, ex);
+            Orphans.release(background, id, owner);
         }
     }
 

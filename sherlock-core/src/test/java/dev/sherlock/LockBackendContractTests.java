@@ -495,6 +495,76 @@ public abstract class LockBackendContractTests {
     }
 
     @Nested
+    class MinimumHold {
+
+        @Test
+        @DisplayName("a release with a minimum hold keeps others out until it is up, then frees the lock by itself")
+        void keptUntilTheMinimumThenReleased() {
+            String name = uniqueName();
+            Duration expire = timesExpire(3);
+            BackendLock holder = new BackendLock(name, backend(), NAMESPACE, settings().withExpire(expire));
+            long before = System.nanoTime();
+            holder.acquire();
+
+            holder.releaseHeldAtLeast(shortExpire());
+
+            assertThat(holder.isHeldByCurrentThread()).isFalse();
+            BackendLock other = otherLock(name);
+            assertThat(other.acquire(false)).as("kept for its minimum hold").isFalse();
+            awaitOnThisThread().atMost(expire.plusSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> other.acquire(false));
+            long heldFor = System.nanoTime() - before;
+            assertThat(heldFor).as("not before the minimum").isGreaterThanOrEqualTo(shortExpire().toNanos());
+            assertThat(heldFor).as("released by the holder's background, not left to expire")
+                    .isLessThan(expire.toNanos());
+            other.release();
+        }
+
+        @Test
+        @DisplayName("a minimum hold that has already passed releases at once, and a nested one only leaves")
+        void passedMinimumReleasesAtOnce() throws Exception {
+            String name = uniqueName();
+            BackendLock holder = lock(name);
+            holder.acquire();
+            holder.acquire();
+            holder.releaseHeldAtLeast(Duration.ofMinutes(1));
+            assertThat(holder.isHeldByCurrentThread()).as("the outer hold remains").isTrue();
+            Thread.sleep(20);
+
+            holder.releaseHeldAtLeast(Duration.ofMillis(10));
+
+            BackendLock other = otherLock(name);
+            assertThat(other.acquire(false)).isTrue();
+            other.release();
+        }
+
+        @Test
+        @DisplayName("a minimum hold longer than the expiry, or on a lock that never expires, is refused and the lock kept")
+        void impossibleMinimumIsRefused() {
+            String name = uniqueName();
+            BackendLock expiring = new BackendLock(name, backend(), NAMESPACE, settings().withExpire(timesExpire(2)));
+            expiring.acquire();
+            assertThatThrownBy(() -> expiring.releaseHeldAtLeast(timesExpire(3)))
+                    .isInstanceOf(LockConfigurationException.class).hasMessageContaining(name)
+                    .hasMessageContaining(backend().name()).hasMessageContaining("longer than the lock's expire");
+            assertThatThrownBy(() -> expiring.releaseHeldAtLeast(Duration.ofSeconds(-1)))
+                    .isInstanceOf(LockConfigurationException.class).hasMessageContaining("negative");
+            assertThat(expiring.isHeldByCurrentThread()).isTrue();
+            expiring.release();
+
+            BackendLock forever = new BackendLock(name, backend(), NAMESPACE, settings().withoutExpiry());
+            forever.acquire();
+            assertThatThrownBy(() -> forever.releaseHeldAtLeast(Duration.ofSeconds(1)))
+                    .isInstanceOf(LockConfigurationException.class).hasMessageContaining("never expires");
+            assertThat(forever.isHeldByCurrentThread()).isTrue();
+            forever.release();
+            BackendLock other = otherLock(name);
+            assertThat(other.acquire(false)).isTrue();
+            other.release();
+        }
+    }
+
+    @Nested
     class Ownership {
 
         @Test
