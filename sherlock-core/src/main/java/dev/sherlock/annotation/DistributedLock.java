@@ -28,14 +28,20 @@ import java.lang.annotation.Target;
  * <p>Methods returning a {@link java.util.concurrent.Future}, a {@link java.util.concurrent.CompletionStage} or a
  * reactive type are rejected at startup: the lock would be released when the work starts, not when it ends.
  *
- * <p>Durations ({@link #timeout()}, {@link #expire()}) are Strings: {@code "10s"}, {@code "500ms"}, ISO-8601
+ * <p>On a {@code @Scheduled} method that should run on one node per tick, {@link #holdAtLeast()} keeps the lock a
+ * while after an early return, so a node whose clock or schedule is a little late skips the tick instead of running it
+ * again, and {@link #holdAtMost()} bounds how long a hung run keeps the other nodes out. The Spring Boot starter's
+ * {@code @ScheduledJobLock} sets all this up in one annotation. {@code @DistributedLock} may be used as a
+ * meta-annotation of annotations of your own.
+ *
+ * <p>Durations ({@link #timeout()}, {@link #expire()}, {@link #holdAtLeast()}, {@link #holdAtMost()}) are Strings: {@code "10s"}, {@code "500ms"}, ISO-8601
  * ({@code "PT1M"}), or a plain number of milliseconds, and may contain {@code ${...}} placeholders resolved against the
  * application's environment. They are resolved and checked once, when the bean is created, so a bad value fails at
  * startup naming the method and the attribute.
  *
  * @since 0.1.0
  */
-@Target(ElementType.METHOD)
+@Target({ ElementType.METHOD, ElementType.ANNOTATION_TYPE })
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 public @interface DistributedLock {
@@ -67,6 +73,27 @@ public @interface DistributedLock {
      * @return the expiry, {@code "0"} for never, or empty for the registry's
      */
     String expire() default "";
+
+    /**
+     * How long after it was acquired the lock stays held at least: when the method returns sooner (or throws), the
+     * lock is kept on the backend, owner-checked, and released in the background once this time is up (see
+     * {@code Lock.releaseHeldAtLeast}); no thread waits for it. Must not exceed the lock's expiry ({@link #expire()},
+     * {@link #holdAtMost()} or the registry's), which must not be "never". Empty (the default) releases at once.
+     * @return the minimum hold, or empty for none
+     * @since 0.2.0
+     */
+    String holdAtLeast() default "";
+
+    /**
+     * The longest the lock is held: it expires this long after it was acquired and is not renewed, so a run that
+     * hangs keeps other callers out for that long at most. The method is not interrupted: if it is still running
+     * then, its lock is lost (listeners are told, and the release throws {@code LockLostException}). Use it instead
+     * of {@link #expire()} (setting both fails at startup). Empty (the default) keeps the lock, renewed as the
+     * registry's settings say, for as long as the method runs.
+     * @return the maximum hold, or empty for none
+     * @since 0.2.0
+     */
+    String holdAtMost() default "";
 
     /**
      * The bean name of the {@code LockRegistry} whose lock this is, for applications with several registries (e.g.

@@ -2,6 +2,7 @@ package dev.sherlock.spring.aop;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -97,7 +98,7 @@ final class DistributedLockInterceptor implements MethodInterceptor {
             if (entered) {
                 CurrentLock.exit();
             }
-            release(lock, failure);
+            release(lock, spec, failure);
         }
     }
 
@@ -138,6 +139,7 @@ final class DistributedLockInterceptor implements MethodInterceptor {
                                 : "'registry' is '" + spec.registry() + "', which is not a LockRegistry bean: "
                                         + ex.getMessage()), ex);
             }
+            spec.checkMinimumHold(registry.settings());
             if (!spec.overridesExpire()) {
                 continue;
             }
@@ -173,17 +175,30 @@ final class DistributedLockInterceptor implements MethodInterceptor {
         return existing != null ? existing : spec;
     }
 
-    /** The target's exception wins over a failed release, which is attached to it instead of replacing it. */
-    private static void release(Lock lock, @Nullable Throwable failure) {
+    /**
+     * Releases, or keeps the lock for its minimum hold, whether or not the method threw (the run took place). The
+     * target's exception wins over a failed release, which is attached to it instead of replacing it.
+     */
+    private static void release(Lock lock, LockSpec spec, @Nullable Throwable failure) {
         if (failure == null) {
-            lock.release();
+            release(lock, spec);
             return;
         }
         try {
-            lock.release();
+            release(lock, spec);
         }
         catch (RuntimeException ex) {
             failure.addSuppressed(ex);
+        }
+    }
+
+    private static void release(Lock lock, LockSpec spec) {
+        Duration minimum = spec.holdAtLeast();
+        if (minimum == null) {
+            lock.release();
+        }
+        else {
+            lock.releaseHeldAtLeast(minimum);
         }
     }
 }

@@ -38,13 +38,15 @@ import org.springframework.util.StringUtils;
  * @param template whether {@code name} contains {@code #{...}} expressions
  * @param timeout the timeout override, or {@code null} for the registry's
  * @param expire the expiry override, {@link Duration#ZERO} for never, or {@code null} for the registry's
+ * @param holdAtLeast the minimum hold, or {@code null} for none
+ * @param holdAtMost the maximum hold (an expiry without renewal), or {@code null} for none
  * @param onFailure what to do when the lock is not acquired in time
  * @param returnsOptional whether a skipped call returns {@link Optional#empty()} instead of {@code null}
  * @param registry the bean name of the registry to use, or empty for the only or primary one
  */
 record LockSpec(Method method, AnnotatedElementKey element, String description, String name, boolean template,
-        @Nullable Duration timeout, @Nullable Duration expire, OnFailure onFailure, boolean returnsOptional,
-        String registry) {
+        @Nullable Duration timeout, @Nullable Duration expire, @Nullable Duration holdAtLeast,
+        @Nullable Duration holdAtMost, OnFailure onFailure, boolean returnsOptional, String registry) {
 
     private static final boolean reactiveStreamsPresent = ClassUtils.isPresent("org.reactivestreams.Publisher",
             LockSpec.class.getClassLoader());
@@ -74,9 +76,49 @@ record LockSpec(Method method, AnnotatedElementKey element, String description, 
         }
         Duration timeout = duration(annotation.timeout(), "timeout", description, placeholders);
         Duration expire = duration(annotation.expire(), "expire", description, placeholders);
+        Duration holdAtLeast = duration(annotation.holdAtLeast(), "holdAtLeast", description, placeholders);
+        Duration holdAtMost = duration(annotation.holdAtMost(), "holdAtMost", description, placeholders);
+        checkHolds(description, expire, holdAtLeast, holdAtMost);
         return new LockSpec(specific, new AnnotatedElementKey(specific, targetClass), description, name,
-                name.contains("#{"), timeout, expire, annotation.onFailure(),
+                name.contains("#{"), timeout, expire, holdAtLeast, holdAtMost, annotation.onFailure(),
                 Optional.class == specific.getReturnType(), placeholders.apply(annotation.registry()));
+    }
+
+    /** What can be checked without the registry: the registry's expiry is checked by {@link #checkMinimumHold}. */
+    private static void checkHolds(String description, @Nullable Duration expire, @Nullable Duration holdAtLeast,
+            @Nullable Duration holdAtMost) {
+        String prefix = "@DistributedLock on " + description + ": ";
+        if (holdAtMost != null && expire != null) {
+            throw new LockConfigurationException(prefix + "'expire' and 'holdAtMost' are both set. 'holdAtMost' is"
+                    + " an expire without renewal: set one of them");
+        }
+        if (holdAtMost != null && holdAtMost.isZero()) {
+            throw new LockConfigurationException(prefix + "'holdAtMost' must be positive. Leave it empty for no"
+                    + " maximum");
+        }
+    }
+
+    /**
+     * Checks the minimum hold against the expiry the lock gets from this annotation and {@code defaults}.
+     * @param defaults the registry's settings
+     * @throws LockConfigurationException if the lock never expires, or expires before its minimum hold
+     */
+    void checkMinimumHold(LockSettings defaults) {
+        if (holdAtLeast == null || holdAtLeast.isZero()) {
+            return;
+        }
+        Duration effective = settings(defaults).expire();
+        String prefix = "@DistributedLock on " + description + ": 'holdAtLeast' " + holdAtLeast;
+        if (effective == null) {
+            throw new LockConfigurationException(prefix + " is set, but the lock never expires, so if the"
+                    + " application stopped before the time was up nothing would release it. Set 'holdAtMost' or"
+                    + " 'expire'");
+        }
+        if (holdAtLeast.compareTo(effective) > 0) {
+            throw new LockConfigurationException(prefix + " is longer than the lock's expiry " + effective + " ("
+                    + (holdAtMost != null ? "'holdAtMost'" : expire != null ? "'expire'" : "the registry's expire")
+                    + "). Make it shorter, or the expiry longer");
+        }
     }
 
     /**
@@ -92,6 +134,9 @@ record LockSpec(Method method, AnnotatedElementKey element, String description, 
         if (expire != null) {
             settings = settings.withExpire(expire.isZero() ? null : expire);
         }
+        if (holdAtMost != null) {
+            settings = settings.withExpire(holdAtMost).withAutoRenew(false);
+        }
         return settings;
     }
 
@@ -100,7 +145,7 @@ record LockSpec(Method method, AnnotatedElementKey element, String description, 
      * @return {@code true} if it does
      */
     boolean overridesExpire() {
-        return expire != null;
+        return expire != null || holdAtMost != null;
     }
 
     /**
@@ -167,7 +212,7 @@ record LockSpec(Method method, AnnotatedElementKey element, String description, 
         }
         try {
             // The core's own limits, so the annotation accepts exactly what LockSettings does.
-            if (field.equals("timeout")) {
+            if (field.equals("timeout") || field.equals("holdAtLeast")) {
                 LockSettings.defaults().withTimeout(duration);
             }
             else if (!duration.isZero()) {

@@ -202,7 +202,7 @@ class SherlockObservationTests {
                 LockRegistry registry = context.getBean(LockRegistry.class);
                 Lock taken = registry.getLock("taken", registry.settings().withExpire(Duration.ofMillis(300)));
                 taken.acquire();
-                await().atMost(Duration.ofSeconds(10)).until(() -> !taken.isHeldByCurrentThread());
+                await().pollInSameThread().atMost(Duration.ofSeconds(10)).until(() -> !taken.isHeldByCurrentThread());
                 assertThatThrownBy(taken::release).hasMessageContaining("lost");
 
                 MeterRegistry meters = context.getBean(MeterRegistry.class);
@@ -266,6 +266,15 @@ class SherlockObservationTests {
             assertThat(meters.get(ObservationLockObserver.HELD).tag("sherlock.lock", LockTagLimit.OTHER).timer()
                     .count()).isEqualTo(2);
             assertThat(meters.find(ObservationLockObserver.ACQUIRE).tag("sherlock.lock", "c").timer()).isNull();
+        });
+    }
+
+    @Test
+    void aTagLimitBelowOneFailsAtStartupNamingTheProperty() {
+        onFiles().withPropertyValues("sherlock.observations.max-lock-tags=0").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure())
+                    .hasStackTraceContaining("'sherlock.observations.max-lock-tags' must be positive, was 0");
         });
     }
 
