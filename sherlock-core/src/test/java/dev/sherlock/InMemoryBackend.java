@@ -1,22 +1,18 @@
 package dev.sherlock;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.sherlock.memory.MemoryBackend;
 import dev.sherlock.spi.AcquireResult;
-import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.ForwardingBackend;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A backend in one JVM's memory, for testing the generic machinery: it can be told to fail or to lose locks.
+ * The public {@link MemoryBackend}, for testing the generic machinery: it can be told to fail, counts calls and
+ * loses locks by name.
  */
-final class InMemoryBackend implements LockBackend {
-
-    private final Map<String, Entry> entries = new HashMap<>();
-
-    private final Map<String, Long> counters = new HashMap<>();
+final class InMemoryBackend extends ForwardingBackend {
 
     volatile @Nullable RuntimeException renewFailure;
 
@@ -26,81 +22,40 @@ final class InMemoryBackend implements LockBackend {
 
     final AtomicInteger releaseCalls = new AtomicInteger();
 
-    @Override
-    public String name() {
-        return "memory";
-    }
-
-    @Override
-    public String key(@Nullable String namespace, String name) {
-        return namespace == null ? name : namespace + "\u0000" + name;
+    InMemoryBackend() {
+        super(new MemoryBackend());
     }
 
     @Override
     public synchronized AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        long now = System.nanoTime();
-        Entry entry = live(key, now);
-        if (entry != null && entry.owner.equals(owner)) {
-            return AcquireResult.acquired(entry.token);
-        }
-        if (entry != null) {
-            return AcquireResult.held(entry.never ? null : Duration.ofNanos(entry.deadline - now), 0);
-        }
-        long token = counters.merge(key, 1L, Long::sum);
-        entries.put(key, new Entry(owner, token, expire == null ? 0 : now + expire.toNanos(), expire == null));
+        boolean existed = super.isLocked(key);
+        AcquireResult result = super.tryAcquire(key, owner, expire);
         RuntimeException failure = acquireFailureAfterWrite;
-        if (failure != null) {
+        if (failure != null && result.acquired() && !existed) {
+            // The lock was created, but its reply is lost; a resend of the same owner finds it.
             throw failure;
         }
-        return AcquireResult.acquired(token);
+        return result;
     }
 
     @Override
-    public synchronized boolean release(String key, String owner) {
+    public boolean release(String key, String owner) {
         releaseCalls.incrementAndGet();
-        Entry entry = live(key, System.nanoTime());
-        if (entry == null || !entry.owner.equals(owner)) {
-            return false;
-        }
-        entries.remove(key);
-        return true;
+        return super.release(key, owner);
     }
 
     @Override
-    public synchronized boolean renew(String key, String owner, @Nullable Duration expire) {
+    public boolean renew(String key, String owner, @Nullable Duration expire) {
         renewCalls.incrementAndGet();
         RuntimeException failure = renewFailure;
         if (failure != null) {
             throw failure;
         }
-        long now = System.nanoTime();
-        Entry entry = live(key, now);
-        if (entry == null || !entry.owner.equals(owner)) {
-            return false;
-        }
-        entries.put(key, new Entry(owner, entry.token, expire == null ? 0 : now + expire.toNanos(), expire == null));
-        return true;
+        return super.renew(key, owner, expire);
     }
 
-    @Override
-    public synchronized boolean isLocked(String key) {
-        return live(key, System.nanoTime()) != null;
-    }
-
-    /** Deletes the lock behind its holder's back, as an eviction or an operator would. */
-    synchronized void evict(String key) {
-        entries.remove(key);
-    }
-
-    private @Nullable Entry live(String key, long now) {
-        Entry entry = entries.get(key);
-        if (entry != null && !entry.never && now - entry.deadline >= 0) {
-            entries.remove(key);
-            return null;
-        }
-        return entry;
-    }
-
-    private record Entry(String owner, long token, long deadline, boolean never) {
+    /** Deletes the lock {@code name} (no namespace) behind its holder's back, as an eviction or an operator would. */
+    void evict(String name) {
+        ((MemoryBackend) delegate).evict(key(null, name));
     }
 }

@@ -33,7 +33,9 @@ final class BackendNotAvailableException extends LockConfigurationException {
      */
     static BackendNotAvailableException of(Backend backend, @Nullable ClassLoader classLoader) {
         String name = name(backend);
-        List<String> names = Arrays.stream(Backend.values()).filter(other -> other != backend)
+        // The memory backend is for tests: never offered as the way out.
+        List<String> names = Arrays.stream(Backend.values())
+                .filter(other -> other != backend && other != Backend.MEMORY)
                 .map(BackendNotAvailableException::name).toList();
         String others = String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
         Client client = Client.of(backend);
@@ -76,7 +78,7 @@ final class BackendNotAvailableException extends LockConfigurationException {
 
         static @Nullable Client of(Backend backend) {
             return switch (backend) {
-                case FILE -> null;
+                case FILE, MEMORY -> null;
                 case REDIS -> new Client("org.springframework.data.redis.connection.RedisConnectionFactory",
                         "org.springframework.data:spring-data-redis",
                         "org.springframework.boot:spring-boot-starter-data-redis");

@@ -53,7 +53,7 @@ import org.springframework.core.task.VirtualThreadTaskExecutor;
 @AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @EnableConfigurationProperties(SherlockProperties.class)
 @Import({ FileBackendConfiguration.class, RedisBackendConfiguration.class, MemcachedBackendConfiguration.class,
-        EtcdBackendConfiguration.class, KubernetesBackendConfiguration.class })
+        EtcdBackendConfiguration.class, KubernetesBackendConfiguration.class, MemoryBackendConfiguration.class })
 public final class SherlockAutoConfiguration {
 
     /**

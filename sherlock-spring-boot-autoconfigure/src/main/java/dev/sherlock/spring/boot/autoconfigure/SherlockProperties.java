@@ -206,7 +206,12 @@ public class SherlockProperties {
         /**
          * Kubernetes coordination.k8s.io/v1 Lease objects through the official Java client.
          */
-        KUBERNETES
+        KUBERNETES,
+
+        /**
+         * Locks in this JVM's memory, for tests: no server, but they exclude nothing outside this application.
+         */
+        MEMORY
 
     }
 

@@ -10,6 +10,7 @@ import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.annotation.DistributedLock;
 import dev.sherlock.file.FileBackend;
+import dev.sherlock.memory.MemoryBackend;
 import dev.sherlock.spi.ForwardingBackend;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spring.aop.DistributedLockBeanPostProcessor;
@@ -52,6 +53,20 @@ class SherlockAutoConfigurationTests {
                 assertThat(Files.list(directory)).isNotEmpty();
             }
         });
+    }
+
+    @Test
+    void memoryBackendLocksInThisJvmForAnApplicationsTests(CapturedOutput output) {
+        contextRunner.withPropertyValues("sherlock.backend=memory", "sherlock.namespace=billing").run(context -> {
+            assertThat(context).hasSingleBean(MemoryBackend.class).doesNotHaveBean(FileBackend.class);
+            MemoryBackend backend = context.getBean(MemoryBackend.class);
+            try (Lock lock = context.getBean(LockRegistry.class).acquire("orders")) {
+                assertThat(lock.fencingToken()).isEqualTo(1);
+                assertThat(backend.isLocked(backend.key("billing", "orders"))).isTrue();
+            }
+            assertThat(backend.isLocked(backend.key("billing", "orders"))).isFalse();
+        });
+        assertThat(output).contains("Sherlock memory backend: locks live in this JVM").doesNotContain(" WARN ");
     }
 
     @Test
