@@ -168,6 +168,12 @@ public class BackendLock implements Lock {
     }
 
     @Override
+    public int holdCount() {
+        LockState state = states.current();
+        return state == null ? 0 : state.holdCount();
+    }
+
+    @Override
     public boolean renew() {
         return held("renew").renew();
     }

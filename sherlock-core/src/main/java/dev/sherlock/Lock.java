@@ -66,6 +66,15 @@ public interface Lock extends java.util.concurrent.locks.Lock, AutoCloseable {
     boolean isHeldByCurrentThread();
 
     /**
+     * How many holds of the current thread are not yet released, as {@link
+     * java.util.concurrent.locks.ReentrantLock#getHoldCount()}: also those of a hold that was lost, which must still
+     * be released (the last release then throws {@link LockLostException}).
+     * @return the number of unreleased holds, {@code 0} if this thread does not hold the lock
+     * @since 0.2.0
+     */
+    int holdCount();
+
+    /**
      * Extends the current thread's hold to the full expiry again.
      * @return {@code true} if renewed, {@code false} if the lock was lost
      * @throws LockException if the current thread never acquired the lock

@@ -403,6 +403,11 @@ final class LockState {
         return current.snapshot(id, System.nanoTime(), waiters);
     }
 
+    /** The current thread's holds of the local lock; {@code 0} if it holds none. */
+    int holdCount() {
+        return local.getHoldCount();
+    }
+
     boolean isLocallyHeldByCurrentThread() {
         return local.isHeldByCurrentThread();
     }

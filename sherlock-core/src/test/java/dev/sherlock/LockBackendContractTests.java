@@ -574,8 +574,11 @@ public abstract class LockBackendContractTests {
             BackendLock stale = new BackendLock(name, backend(), NAMESPACE, crashingSettings());
             stale.acquire();
             BackendLock next = takeOverAfterExpiry(name);
+            assertThat(stale.isHeldByCurrentThread()).isFalse();
+            assertThat(stale.holdCount()).as("a lost hold is still to be released").isEqualTo(1);
             assertThatThrownBy(stale::release).isInstanceOf(LockLostException.class)
                     .hasMessageContaining("'" + name + "'");
+            assertThat(stale.holdCount()).isZero();
             assertThat(next.isHeldByCurrentThread()).isTrue();
             assertThat(next.locked()).isTrue();
             assertThat(lock(name).acquire(false)).isFalse();
@@ -708,18 +711,22 @@ public abstract class LockBackendContractTests {
 
         @Test
         @DisplayName("the holding thread re-enters, and the lock is released with the last release")
-        void reentrantHoldCount() {
+        void reentrantHoldCount() throws Exception {
             String name = uniqueName();
             BackendLock lock = lock(name);
             lock.acquire();
             long token = lock.fencingToken();
             assertThat(lock.acquire(false)).isTrue();
             assertThat(lock.fencingToken()).isEqualTo(token);
+            assertThat(lock.holdCount()).isEqualTo(2);
             lock.release();
             assertThat(lock.isHeldByCurrentThread()).isTrue();
+            assertThat(lock.holdCount()).isEqualTo(1);
             assertThat(otherLock(name).acquire(false)).isFalse();
+            assertThat(onOtherThread(lock::holdCount)).as("holds belong to threads").isZero();
             lock.release();
             assertThat(lock.isHeldByCurrentThread()).isFalse();
+            assertThat(lock.holdCount()).isZero();
             BackendLock other = otherLock(name);
             assertThat(other.acquire(false)).isTrue();
             other.release();
