@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.sherlock.leader.LeaderElection;
+import dev.sherlock.leader.LeaderListener;
+import dev.sherlock.leader.Leadership;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.HeldKey;
 import dev.sherlock.spi.LockBackend;
@@ -561,6 +564,159 @@ public abstract class LockBackendContractTests {
             BackendLock other = otherLock(name);
             assertThat(other.acquire(false)).isTrue();
             other.release();
+        }
+    }
+
+    @Nested
+    class LeaderElections {
+
+        private final List<LeaderElection> started = new CopyOnWriteArrayList<>();
+
+        @AfterEach
+        void stopElections() {
+            started.forEach(LeaderElection::stop);
+        }
+
+        @Test
+        @DisplayName("three nodes elect one leader; a stopped leader hands over at once to a greater epoch")
+        void oneLeaderAndAnImmediateHandOver() {
+            String role = uniqueName();
+            List<Node> nodes = List.of(node(role, backend(), settings()), node(role, otherBackend(), settings()),
+                    node(role, backend(), settings()));
+
+            awaitOnThisThread().atMost(Duration.ofSeconds(20)).until(() -> leaders(nodes).size() == 1);
+            awaitOnThisThread().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                    .until(() -> leaders(nodes).size() == 1);
+            Node leader = leaders(nodes).get(0);
+            long epoch = leader.election.leadership().orElseThrow().epoch();
+            long stopped = System.nanoTime();
+            leader.election.stop();
+
+            awaitOnThisThread().atMost(Duration.ofSeconds(20))
+                    .until(() -> leaders(nodes).size() == 1 && !leaders(nodes).contains(leader));
+            assertThat(Duration.ofNanos(System.nanoTime() - stopped)).as("released, not left to expire")
+                    .isLessThan(settings().expire().dividedBy(2));
+            Node next = leaders(nodes).get(0);
+            assertThat(next.election.leadership().orElseThrow().epoch()).isGreaterThan(epoch);
+            assertThat(leader.events).containsExactly("granted " + epoch, "revoked " + epoch + " stopped");
+            assertThat(leader.election.isLeader()).isFalse();
+        }
+
+        @Test
+        @DisplayName("a leader cut off from the backend past its expiry is revoked, and another leads with a greater"
+                + " epoch")
+        void aCutOffLeaderIsReplaced() {
+            String role = uniqueName();
+            LockSettings settings = settings().withExpire(timesExpire(2));
+            CutOff cutOff = new CutOff(backend());
+            Node first = node(role, cutOff, settings);
+            awaitOnThisThread().atMost(Duration.ofSeconds(20)).until(first.election::isLeader);
+            long epoch = first.election.leadership().orElseThrow().epoch();
+            Node second = node(role, otherBackend(), settings);
+
+            cutOff.cut = true;
+
+            awaitOnThisThread().atMost(timesExpire(10).plusSeconds(10)).until(second.election::isLeader);
+            assertThat(second.election.leadership().orElseThrow().epoch()).isGreaterThan(epoch);
+            awaitOnThisThread().atMost(Duration.ofSeconds(10))
+                    .until(() -> first.events.contains("revoked " + epoch + " lost"));
+            assertThat(first.election.isLeader()).isFalse();
+        }
+
+        @Test
+        @DisplayName("an election over locks that never expire or are not renewed is refused, naming the role")
+        void locksThatCannotElectAreRefused() {
+            String role = uniqueName();
+            LockRegistry forever = LockRegistry.of(backend(), NAMESPACE, settings().withoutExpiry());
+            LockRegistry unrenewed = LockRegistry.of(backend(), NAMESPACE, settings().withAutoRenew(false));
+
+            assertThatThrownBy(() -> LeaderElection.of(forever, role, new Node()))
+                    .isInstanceOf(LockConfigurationException.class).hasMessageContaining(role)
+                    .hasMessageContaining("never expire");
+            assertThatThrownBy(() -> LeaderElection.of(unrenewed, role, new Node()))
+                    .isInstanceOf(LockConfigurationException.class).hasMessageContaining("auto-renew");
+        }
+
+        private Node node(String role, LockBackend on, LockSettings settings) {
+            Node node = new Node();
+            node.election = LeaderElection.of(LockRegistry.of(on, NAMESPACE, settings), role, node);
+            started.add(node.election);
+            node.election.start();
+            return node;
+        }
+
+        private List<Node> leaders(List<Node> nodes) {
+            return nodes.stream().filter(node -> node.election.isLeader()).toList();
+        }
+    }
+
+    /** A node of an election: what its listener was told. */
+    private static final class Node implements LeaderListener {
+
+        final List<String> events = new CopyOnWriteArrayList<>();
+
+        LeaderElection election;
+
+        @Override
+        public void granted(Leadership leadership) {
+            events.add("granted " + leadership.epoch());
+        }
+
+        @Override
+        public void revoked(Leadership leadership, boolean lost) {
+            events.add("revoked " + leadership.epoch() + (lost ? " lost" : " stopped"));
+        }
+    }
+
+    /** A backend whose every call fails once cut off, as a network partition. */
+    private static final class CutOff extends dev.sherlock.spi.ForwardingBackend {
+
+        volatile boolean cut;
+
+        CutOff(LockBackend delegate) {
+            super(delegate);
+        }
+
+        private void check() {
+            if (cut) {
+                throw new dev.sherlock.spi.StoreException("connection refused (cut off by the test)");
+            }
+        }
+
+        @Override
+        public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
+            check();
+            return super.tryAcquire(key, owner, expire);
+        }
+
+        @Override
+        public boolean release(String key, String owner) {
+            check();
+            return super.release(key, owner);
+        }
+
+        @Override
+        public boolean renew(String key, String owner, @Nullable Duration expire) {
+            check();
+            return super.renew(key, owner, expire);
+        }
+
+        @Override
+        public boolean isLocked(String key) {
+            check();
+            return super.isLocked(key);
+        }
+
+        @Override
+        public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait)
+                throws InterruptedException {
+            check();
+            return super.awaitRelease(key, observedVersion, maxWait);
+        }
+
+        @Override
+        public void close() {
+            // The backend under test is closed by the suite.
         }
     }
 

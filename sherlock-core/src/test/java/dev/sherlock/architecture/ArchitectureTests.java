@@ -13,10 +13,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArchitectureTests {
 
     private static final List<String> BACKENDS = List.of("dev.sherlock.file", "dev.sherlock.redis",
-            "dev.sherlock.memcached", "dev.sherlock.etcd", "dev.sherlock.kubernetes");
+            "dev.sherlock.memcached", "dev.sherlock.etcd", "dev.sherlock.kubernetes", "dev.sherlock.memory");
 
     private static final List<String> GENERIC = List.of("dev.sherlock", "dev.sherlock.spi",
-            "dev.sherlock.annotation");
+            "dev.sherlock.annotation", "dev.sherlock.leader");
 
     private final ClassReferences references = ClassReferences.ofModuleOf(Lock.class);
 
