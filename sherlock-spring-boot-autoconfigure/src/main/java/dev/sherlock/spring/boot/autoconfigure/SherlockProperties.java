@@ -69,6 +69,8 @@ public class SherlockProperties {
 
     private final Observations observations = new Observations();
 
+    private final Leader leader = new Leader();
+
     public Backend getBackend() {
         return this.backend;
     }
@@ -155,6 +157,10 @@ public class SherlockProperties {
 
     public Observations getObservations() {
         return this.observations;
+    }
+
+    public Leader getLeader() {
+        return this.leader;
     }
 
     /** Applies the core's limits (e.g. the longest duration), so the properties accept what LockSettings does. */
@@ -410,6 +416,40 @@ public class SherlockProperties {
             Assert.isTrue(maxLockTags > 0, () -> "'sherlock.observations.max-lock-tags' must be positive, was "
                     + maxLockTags);
             this.maxLockTags = maxLockTags;
+        }
+    }
+
+    /**
+     * Leader election.
+     */
+    public static class Leader {
+
+        /**
+         * Whether this application takes part in the elections of the roles.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Roles this application contends to lead, one leader per role among the applications sharing the backend
+         * and namespace; each role is also the name of the lock behind it.
+         */
+        private List<String> roles = new ArrayList<>();
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public List<String> getRoles() {
+            return this.roles;
+        }
+
+        public void setRoles(List<String> roles) {
+            Assert.noNullElements(roles, "'sherlock.leader.roles' must not contain empty roles");
+            this.roles = roles;
         }
     }
 }

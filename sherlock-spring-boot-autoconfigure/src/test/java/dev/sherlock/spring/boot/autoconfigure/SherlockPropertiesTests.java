@@ -126,7 +126,8 @@ class SherlockPropertiesTests {
                     "sherlock.redis.notifications", "sherlock.redis.channel", "sherlock.redis.fencing-retention",
                     "sherlock.file.shared-directory", "sherlock.memcached.servers", "sherlock.etcd.endpoints",
                     "sherlock.etcd.request-timeout", "sherlock.etcd.minimum-lease-ttl", "sherlock.kubernetes.namespace",
-                    "sherlock.observations.max-lock-tags", "management.health.sherlock.enabled", "management.endpoint.sherlock.access",
+                    "sherlock.observations.max-lock-tags", "sherlock.leader.enabled", "sherlock.leader.roles",
+                    "management.health.sherlock.enabled", "management.endpoint.sherlock.access",
                     "management.endpoint.sherlock.cache.time-to-live");
         assertThat(properties).allSatisfy(property -> assertThat(property.get("description")).asString().isNotBlank());
         assertThat(properties).filteredOn(property -> property.get("name").equals("sherlock.expire"))
