@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -153,7 +155,7 @@ final class ContentionDemo {
         }
         long[] sorted = latencies.stream().flatMapToLong(LongStream::of).sorted().toArray();
         return new Summary(options, deposits, deposits - balances, outOfOrder, percentile(sorted, 0.50),
-                percentile(sorted, 0.99), elapsed);
+                percentile(sorted, 0.99), elapsed, Ticks.of(TickJob.runs(accounts)));
     }
 
     private static long balance(Path account) throws IOException {
@@ -252,10 +254,10 @@ final class ContentionDemo {
      * @param elapsedNanos time from "go" to the last deposit
      */
     record Summary(Options options, int acquisitions, long lostUpdates, int outOfOrder, long p50Micros,
-            long p99Micros, long elapsedNanos) {
+            long p99Micros, long elapsedNanos, Ticks ticks) {
 
         boolean passed() {
-            return lostUpdates == 0 && outOfOrder == 0;
+            return lostUpdates == 0 && outOfOrder == 0 && ticks.passed();
         }
 
         void print(PrintStream out) {
@@ -277,6 +279,38 @@ final class ContentionDemo {
                 out.printf("  acquire latency  p50 %.1f ms  p99 %.1f ms%n", p50Micros / 1e3, p99Micros / 1e3);
             }
             out.printf("  elapsed          %.1f s%n", seconds(elapsedNanos));
+            ticks.print(out);
+        }
+    }
+
+    /**
+     * What the scheduled job did: one run per tick, each under a greater fencing token.
+     * @param ticks the seconds in which the job ran
+     * @param runTwice the seconds in which it ran more than once
+     * @param workers how many different workers ran it
+     * @param tokensInOrder whether each run's fencing token was greater than the one before
+     */
+    record Ticks(int ticks, int runTwice, int workers, boolean tokensInOrder) {
+
+        static Ticks of(List<long[]> runs) {
+            Map<Long, Long> perSecond = runs.stream().collect(Collectors.groupingBy(run -> run[0],
+                    Collectors.counting()));
+            boolean inOrder = true;
+            for (int i = 1; i < runs.size(); i++) {
+                inOrder &= runs.get(i)[2] > runs.get(i - 1)[2];
+            }
+            return new Ticks(perSecond.size(), (int) perSecond.values().stream().filter(count -> count > 1).count(),
+                    (int) runs.stream().mapToLong(run -> run[1]).distinct().count(), inOrder);
+        }
+
+        boolean passed() {
+            return runTwice == 0 && tokensInOrder;
+        }
+
+        void print(PrintStream out) {
+            out.printf("  scheduled job    %d ticks, %s  (@ScheduledJobLock, runs spread over %d workers)%n", ticks,
+                    runTwice == 0 ? "each run by exactly one worker" : "RUN TWICE in " + runTwice + " ticks",
+                    workers);
         }
     }
 }

@@ -25,6 +25,9 @@ import org.springframework.stereotype.Component;
 @ConditionalOnProperty(name = "sample.role", havingValue = "worker")
 class Worker implements ApplicationRunner {
 
+    /** How many ticks of the scheduled job a run of the demo shows at least. */
+    static final int TICKS = 3;
+
     private final Ledger ledger;
 
     private final SampleProperties properties;
@@ -60,8 +63,24 @@ class Worker implements ApplicationRunner {
                 System.out.flush();
             }
         }
+        awaitTicks();
         System.out.println("@sample done " + properties.deposits() + " " + outOfOrder + " " + latencies);
         System.out.flush();
+    }
+
+    /** Lets the scheduled job run a few ticks (once a second, on one worker each) before this worker ends. */
+    private void awaitTicks() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (TickJob.runs(properties.dataDirectory()).stream().mapToLong(run -> run[0]).distinct().count() < TICKS
+                && System.nanoTime() - deadline < 0) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** The demo keeps this worker's standard input open: when it closes, the demo is gone, and so is the worker. */

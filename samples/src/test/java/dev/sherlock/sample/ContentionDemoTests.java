@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
- * The README's demo, small: worker JVMs contend for the file backend's locks and no update is lost.
+ * The README's demo, small: worker JVMs contend for the file backend's locks and no update is lost, and their
+ * scheduled job runs once per tick.
  */
 class ContentionDemoTests {
 
@@ -24,11 +25,15 @@ class ContentionDemoTests {
         assertThat(summary.acquisitions()).isEqualTo(120);
         assertThat(summary.lostUpdates()).isZero();
         assertThat(summary.outOfOrder()).isZero();
+        assertThat(summary.ticks().ticks()).as("the scheduled job ran").isGreaterThanOrEqualTo(Worker.TICKS);
+        assertThat(summary.ticks().runTwice()).isZero();
+        assertThat(summary.ticks().tokensInOrder()).isTrue();
         assertThat(summary.passed()).isTrue();
         assertThat(output.toString(StandardCharsets.UTF_8)).contains("120/120 deposits")
             .contains("lost updates     0")
             .contains("fencing order    OK")
-            .containsPattern("acquire latency  p50 \\d+\\.\\d ms  p99 \\d+\\.\\d ms");
+            .containsPattern("acquire latency  p50 \\d+\\.\\d ms  p99 \\d+\\.\\d ms")
+            .containsPattern("scheduled job    \\d+ ticks, each run by exactly one worker");
     }
 
     @Test
