@@ -2,12 +2,17 @@ package dev.sherlock.spring.integration;
 
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 
 import dev.sherlock.LockLostException;
 import dev.sherlock.LockRegistry;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
 
 /**
  * A Sherlock {@link LockRegistry} as Spring Integration's
@@ -25,9 +30,23 @@ import org.jspecify.annotations.Nullable;
  * @since 0.2.0
  */
 public final class SpringIntegrationLockRegistry
-        implements org.springframework.integration.support.locks.LockRegistry<Lock> {
+        implements org.springframework.integration.support.locks.LockRegistry<Lock>, SmartLifecycle, AutoCloseable {
+
+    /**
+     * The lifecycle phase in which the application's stop waits for the locks handed out to be unlocked: after
+     * Spring Integration's leader initiators stop ({@code Integer.MAX_VALUE - 1000}), before connection factories
+     * (phase {@code 0}) close the connections the release needs.
+     */
+    public static final int PHASE = Integer.MAX_VALUE - 2000;
+
+    private static final Logger logger = LoggerFactory.getLogger(SpringIntegrationLockRegistry.class);
 
     private final LockRegistry registry;
+
+    /** Holds handed out and not yet unlocked, by any thread. */
+    private final AtomicInteger outstanding = new AtomicInteger();
+
+    private volatile boolean running;
 
     /**
      * Adapts {@code registry}.
@@ -49,7 +68,53 @@ public final class SpringIntegrationLockRegistry
             throw new IllegalArgumentException("Sherlock lock keys are Strings (lock names), not "
                     + (lockKey == null ? "null" : lockKey.getClass().getName() + " '" + lockKey + "'"));
         }
-        return new IntegrationLock(registry.getLock(name));
+        return new IntegrationLock(registry.getLock(name), outstanding);
+    }
+
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    /** Waits for the locks handed out to be unlocked, as {@link #close()}. */
+    @Override
+    public void stop() {
+        running = false;
+        close();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /**
+     * Waits, at most the registry's timeout, until every lock handed out is unlocked. Components that stop
+     * asynchronously (Spring Integration's leader initiator interrupts its thread and returns) release their locks
+     * a moment after they stop; waiting for that, before the backend's connections close, makes the lock released
+     * rather than left to expire. Spring calls it when the application stops ({@link #PHASE}) and closes.
+     */
+    @Override
+    public void close() {
+        long deadline = System.nanoTime() + registry.settings().timeout().toNanos();
+        while (outstanding.get() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (outstanding.get() > 0) {
+            logger.warn("Spring Integration still holds {} Sherlock lock(s) as the application stops; they expire on"
+                    + " the backend after their expire", outstanding.get());
+        }
     }
 
     @Override
@@ -62,8 +127,11 @@ public final class SpringIntegrationLockRegistry
 
         private final dev.sherlock.Lock lock;
 
-        IntegrationLock(dev.sherlock.Lock lock) {
+        private final AtomicInteger outstanding;
+
+        IntegrationLock(dev.sherlock.Lock lock, AtomicInteger outstanding) {
             this.lock = lock;
+            this.outstanding = outstanding;
         }
 
         @Override
@@ -73,6 +141,7 @@ public final class SpringIntegrationLockRegistry
                 throw lost;
             }
             lock.lock();
+            outstanding.incrementAndGet();
         }
 
         @Override
@@ -82,11 +151,12 @@ public final class SpringIntegrationLockRegistry
                 throw lost;
             }
             lock.lockInterruptibly();
+            outstanding.incrementAndGet();
         }
 
         @Override
         public boolean tryLock() {
-            return endLostHold() == null && lock.tryLock();
+            return endLostHold() == null && counted(lock.tryLock());
         }
 
         @Override
@@ -94,12 +164,28 @@ public final class SpringIntegrationLockRegistry
             if (Thread.interrupted()) {
                 throw new InterruptedException("Interrupted before acquiring lock '" + lock.name() + "'");
             }
-            return endLostHold() == null && lock.tryLock(time, unit);
+            return endLostHold() == null && counted(lock.tryLock(time, unit));
+        }
+
+        private boolean counted(boolean acquired) {
+            if (acquired) {
+                outstanding.incrementAndGet();
+            }
+            return acquired;
         }
 
         @Override
         public void unlock() {
-            lock.unlock();
+            int before = lock.holdCount();
+            try {
+                lock.unlock();
+            }
+            finally {
+                // A release that throws still ends the hold (lost, or released in the background).
+                if (lock.holdCount() < before) {
+                    outstanding.updateAndGet(count -> Math.max(0, count - 1));
+                }
+            }
         }
 
         @Override
@@ -123,6 +209,9 @@ public final class SpringIntegrationLockRegistry
                 }
                 catch (LockLostException ex) {
                     lost = ex;
+                }
+                finally {
+                    outstanding.updateAndGet(count -> Math.max(0, count - 1));
                 }
             }
             return lost != null ? lost : new LockLostException(lock + ": this thread's hold was lost and is now"

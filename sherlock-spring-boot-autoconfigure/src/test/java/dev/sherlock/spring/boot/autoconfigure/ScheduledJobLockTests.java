@@ -18,8 +18,6 @@ import dev.sherlock.LockRegistry;
 import dev.sherlock.annotation.DistributedLock;
 import dev.sherlock.file.FileBackend;
 import dev.sherlock.spring.scheduling.ScheduledJobLock;
-import dev.sherlock.testserver.LocalServer;
-import dev.sherlock.testserver.TestServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,7 +57,7 @@ class ScheduledJobLockTests {
     void twoNodesOnOneBackendRunEachTickExactlyOnce(String backend) {
         runs.clear();
         ApplicationContextRunner node = contextRunner.withUserConfiguration(TickConfiguration.class)
-            .withPropertyValues(backendProperties(backend))
+            .withPropertyValues(TestBackends.properties(backend, directory))
             .withPropertyValues("sherlock.namespace=ticks-" + UUID.randomUUID());
 
         node.withPropertyValues("node=a").run(a -> node.withPropertyValues("node=b").run(b -> {
@@ -136,23 +134,6 @@ class ScheduledJobLockTests {
                         .isInstanceOf(LockConfigurationException.class)
                         .hasMessageContaining("Both.run()").hasMessageContaining("'expire' and 'holdAtMost'");
             });
-    }
-
-    private String[] backendProperties(String backend) {
-        return switch (backend) {
-            case "file" -> new String[] { "sherlock.file.directory=" + directory };
-            case "redis" -> {
-                LocalServer redis = TestServers.redis();
-                yield new String[] { "sherlock.backend=redis", "spring.data.redis.host=" + redis.host(),
-                    "spring.data.redis.port=" + redis.port() };
-            }
-            case "etcd" -> {
-                LocalServer etcd = TestServers.etcd();
-                yield new String[] { "sherlock.backend=etcd",
-                    "sherlock.etcd.endpoints=http://" + etcd.host() + ":" + etcd.port() };
-            }
-            default -> throw new IllegalArgumentException(backend);
-        };
     }
 
     @Configuration(proxyBeanMethods = false)

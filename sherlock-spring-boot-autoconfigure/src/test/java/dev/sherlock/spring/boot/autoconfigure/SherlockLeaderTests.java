@@ -1,8 +1,10 @@
 package dev.sherlock.spring.boot.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,8 +17,12 @@ import dev.sherlock.spring.leader.LeaderGrantedEvent;
 import dev.sherlock.spring.leader.LeaderOnly;
 import dev.sherlock.spring.leader.LeaderRevokedEvent;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -37,15 +43,25 @@ class SherlockLeaderTests {
     /** One "server" for the contexts of a test, as nodes sharing a backend. */
     private final MemoryBackend backend = new MemoryBackend();
 
+    @TempDir
+    Path directory;
+
     private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(SherlockAutoConfiguration.class,
                 SherlockLeaderAutoConfiguration.class))
         .withBean(LockBackend.class, () -> backend);
 
-    @Test
-    void threeApplicationsElectOneLeaderThatHandsOverAtOnceOnShutdown() throws Exception {
-        ApplicationContextRunner node = contextRunner.withUserConfiguration(ExportConfiguration.class)
-            .withPropertyValues("sherlock.leader.roles=exporter,auditor");
+    @ParameterizedTest
+    @ValueSource(strings = { "memory", "file", "redis", "etcd" })
+    void threeApplicationsElectOneLeaderThatHandsOverAtOnceOnShutdown(String backendName) throws Exception {
+        ApplicationContextRunner onBackend = backendName.equals("memory") ? contextRunner
+                : new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
+                            SherlockAutoConfiguration.class, SherlockLeaderAutoConfiguration.class))
+                    .withPropertyValues(TestBackends.properties(backendName, directory));
+        ApplicationContextRunner node = onBackend.withUserConfiguration(ExportConfiguration.class)
+            .withPropertyValues("sherlock.leader.roles=exporter,auditor",
+                    "sherlock.namespace=leaders-" + UUID.randomUUID());
         List<ConfigurableApplicationContext> nodes = new CopyOnWriteArrayList<>();
         node.run(a -> node.run(b -> node.run(c -> {
             nodes.addAll(List.of(a.getSourceApplicationContext(), b.getSourceApplicationContext(),
