@@ -80,10 +80,12 @@ public final class LeaderOnlyBeanPostProcessor extends AbstractBeanFactoryAwareA
         LeaderElections available = elections.get();
         roles.forEach((method, role) -> {
             if (available == null || !available.roles().contains(role)) {
+                String fix = available == null
+                        ? " (elections need sherlock.leader.enabled true and a single or @Primary LockRegistry bean)"
+                        : " (now " + available.roles() + ")";
                 throw new LockConfigurationException("@LeaderOnly on " + method + ": role '" + role + "' is not"
                         + " elected by this application, so the method would never run. Add it to"
-                        + " sherlock.leader.roles" + (available == null ? " (and keep sherlock.leader.enabled true)"
-                                : " (now " + available.roles() + ")"));
+                        + " sherlock.leader.roles" + fix);
             }
         });
     }
