@@ -168,6 +168,12 @@ public class BackendLock implements Lock {
     }
 
     @Override
+    public boolean isHeld(long fencingToken) {
+        LockState state = states.current();
+        return state != null && state.isHeld(fencingToken);
+    }
+
+    @Override
     public int holdCount() {
         LockState state = states.current();
         return state == null ? 0 : state.holdCount();

@@ -181,15 +181,25 @@ final class Hold {
 
     /** Stops renewal and the watchdog; returns whether the hold had been lost. */
     boolean end() {
-        synchronized (this) {
-            ended = true;
-            cancelTasks();
-        }
+        boolean lost = endKeeping();
         if (uncertain) {
             // A request of this owner resent after the release would take the lock again, for nobody.
             Orphans.releaseLater(background, state.id(), owner);
         }
         return lost;
+    }
+
+    /** As {@link #end()}, but the owner stays on the backend on purpose: no clean-up of resent requests yet. */
+    boolean endKeeping() {
+        synchronized (this) {
+            ended = true;
+            cancelTasks();
+        }
+        return lost;
+    }
+
+    boolean uncertain() {
+        return uncertain;
     }
 
     /**

@@ -66,6 +66,15 @@ public interface Lock extends java.util.concurrent.locks.Lock, AutoCloseable {
     boolean isHeldByCurrentThread();
 
     /**
+     * Tells, from any thread, whether the hold with {@code fencingToken} is still held and may be believed (not lost,
+     * its deadline not passed): what a thread other than the holder asks, e.g. of a leader's term.
+     * @param fencingToken the hold's fencing token
+     * @return {@code true} if that hold is current and valid
+     * @since 0.2.0
+     */
+    boolean isHeld(long fencingToken);
+
+    /**
      * How many holds of the current thread are not yet released, as {@link
      * java.util.concurrent.locks.ReentrantLock#getHoldCount()}: also those of a hold that was lost, which must still
      * be released (the last release then throws {@link LockLostException}).
@@ -100,7 +109,8 @@ public interface Lock extends java.util.concurrent.locks.Lock, AutoCloseable {
      * Releases one hold, but when it is the last, keeps the lock on the backend until it has been held for
      * {@code minimum} since this thread acquired it, as a scheduled job does so that nodes whose clocks or schedules
      * differ a little do not run the same tick twice (ShedLock's {@code lockAtLeastFor}). No thread waits meanwhile:
-     * renewal stops, and the lock is released, owner-checked, in the background once the time is up; if this process
+     * renewal stops (the lock is renewed once first if its expiry would end sooner), and the lock is released,
+     * owner-checked, in the background once the time is up; if this process
      * stops first, the lock expires on its own (within its expire). The current thread no longer holds it, and
      * other threads of this JVM contend for it as other processes do. Where {@code minimum} has already passed, this
      * is {@link #release()}.

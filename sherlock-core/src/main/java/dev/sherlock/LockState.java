@@ -158,15 +158,23 @@ final class LockState {
             throw new LockException(id.describe("cannot release: the current thread does not hold it"));
         }
         Hold ending = this.hold;
+        if (ending == null || local.getHoldCount() > 1) {
+            release(settings);
+            return;
+        }
         long now = System.nanoTime();
-        long keepNanos = ending == null ? 0 : ending.heldSince() + minimum.toNanos() - now;
-        if (ending == null || local.getHoldCount() > 1 || keepNanos <= 0 || !ending.valid()) {
+        // At most the expiry (checkMinimumHold), so this does not overflow.
+        long keepNanos = ending.heldSince() + minimum.toNanos() - now;
+        if (keepNanos <= 0 || !ending.valid()) {
             release(settings);
             return;
         }
         this.hold = null;
         try {
-            if (ending.end()) {
+            if (ending.endKeeping()) {
+                if (ending.uncertain()) {
+                    Orphans.releaseLater(background, id, ending.owner);
+                }
                 // Lost just now: the usual clean-up of a lost hold.
                 Orphans.release(background, id, ending.owner);
                 throw lostBeforeRelease(ending);
@@ -176,7 +184,8 @@ final class LockState {
                 extendForMinimum(ending, expire, minimum);
             }
             String owner = ending.owner;
-            background.schedule(() -> releaseKept(owner), keepNanos);
+            boolean uncertain = ending.uncertain();
+            background.schedule(() -> releaseKept(owner, uncertain), keepNanos);
             ending.observation.released();
             logger.debug("{}: released; kept on the backend for {} ms more, its minimum hold", id,
                     TimeUnit.NANOSECONDS.toMillis(keepNanos));
@@ -206,7 +215,11 @@ final class LockState {
     }
 
     /** The scheduled release of a lock kept for its minimum hold; a failed one is retried as a clean-up. */
-    private void releaseKept(String owner) {
+    private void releaseKept(String owner, boolean uncertain) {
+        if (uncertain) {
+            // Only now may a resent acquire request of this owner be cleaned up.
+            Orphans.releaseLater(background, id, owner);
+        }
         try {
             boolean released = uninterruptibly(() -> id.backend().release(id.key(), owner));
             logger.debug("{}: minimum hold over; {}", id, released ? "released" : "it had already expired");
@@ -401,6 +414,12 @@ final class LockState {
                     waiters);
         }
         return current.snapshot(id, System.nanoTime(), waiters);
+    }
+
+    /** Whether the current hold, whichever thread has it, has this token and is valid. */
+    boolean isHeld(long fencingToken) {
+        Hold current = this.hold;
+        return current != null && current.token == fencingToken && current.valid();
     }
 
     /** The current thread's holds of the local lock; {@code 0} if it holds none. */

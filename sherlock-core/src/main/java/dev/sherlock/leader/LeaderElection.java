@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>The election runs on a thread of its own, {@code sherlock-leader-<role>}, which holds the lock while this node
- * leads and calls the {@link LeaderListener}. A lost lock is noticed within the registry's retry interval of its
- * loss; a leader can be sure of its term only while {@link #isLeader()} answers {@code true}, and a store that checks
- * epochs is sure always.
+ * leads and calls the {@link LeaderListener}. {@link #isLeader()} and {@link #leadership()} ask the hold itself, so
+ * they turn false at the lock's deadline (a margin before the backend may expire it); the listener is told
+ * {@code revoked} within the registry's retry interval after that, once its earlier call has returned (a listener
+ * that blocks delays its own calls, not {@link #isLeader()}). A leader can be sure of its term only while
+ * {@link #isLeader()} answers {@code true}, and a store that checks epochs is sure always.
  *
  * @since 0.2.0
  */
@@ -58,6 +60,9 @@ public final class LeaderElection implements AutoCloseable {
     private final LeaderListener listener;
 
     private final Duration checkInterval;
+
+    /** The role's lock; held by the election's thread during a term. */
+    private final Lock lock;
 
     private final ReentrantLock state = new ReentrantLock();
 
@@ -89,7 +94,7 @@ public final class LeaderElection implements AutoCloseable {
                     + ". Turn auto-renew on");
         }
         // Fails now, naming the role, if it is not a valid lock name.
-        registry.getLock(role);
+        this.lock = registry.getLock(role);
         long retry = settings.retryInterval().toMillis();
         this.checkInterval = Duration.ofMillis(Math.max(10, Math.min(1000, retry)));
     }
@@ -128,7 +133,8 @@ public final class LeaderElection implements AutoCloseable {
 
     /**
      * Stops: a leader releases the lock (so another node takes over at once) and is told {@link
-     * LeaderListener#revoked revoked}; waits until the election's thread has ended, at most the registry's timeout.
+     * LeaderListener#revoked revoked}; waits until the election's thread has ended, at most the registry's timeout (a
+     * listener still running then keeps the term until it returns). Called from a listener, it does not wait.
      */
     public void stop() {
         Thread running;
@@ -146,6 +152,10 @@ public final class LeaderElection implements AutoCloseable {
         }
         finally {
             state.unlock();
+        }
+        if (running == Thread.currentThread()) {
+            // Called from a listener: the term ends once it returns.
+            return;
         }
         try {
             running.join(Math.max(1000, registry.settings().timeout().toMillis()));
@@ -178,7 +188,7 @@ public final class LeaderElection implements AutoCloseable {
      * @return {@code true} during a term
      */
     public boolean isLeader() {
-        return current != null;
+        return leadership().isPresent();
     }
 
     /**
@@ -186,15 +196,21 @@ public final class LeaderElection implements AutoCloseable {
      * @return the term with its epoch, or empty
      */
     public Optional<Leadership> leadership() {
-        return Optional.ofNullable(current);
+        Leadership term = current;
+        // Asked of the hold itself, so a term ends at its lock's deadline even before the election's thread sees it.
+        return term != null && lock.isHeld(term.epoch()) ? Optional.of(term) : Optional.empty();
     }
 
     private void run() {
-        Lock lock = registry.getLock(role);
         try {
             while (!isStopping()) {
                 if (contend(lock)) {
-                    lead(lock);
+                    if (isStopping()) {
+                        // Acquired as the election stopped: no term, hand the lock on at once.
+                        endTerm(false);
+                        return;
+                    }
+                    lead();
                 }
             }
         }
@@ -247,33 +263,49 @@ public final class LeaderElection implements AutoCloseable {
         }
     }
 
-    /** Leads until stopped or the lock is lost, then ends the term. */
-    private void lead(Lock lock) {
+    /** Leads until stopped or the lock is lost, then ends the term, whatever the listener throws. */
+    private void lead() {
         Leadership term = new Leadership(role, lock.fencingToken());
         current = term;
         logger.info("Leader election of role '{}': this node leads, epoch {}", role, term.epoch());
-        tell(() -> listener.granted(term), "granted");
-        boolean lost = !awaitEnd(lock);
-        current = null;
-        if (!lost) {
-            try {
-                lock.release();
-            }
-            catch (LockLostException ex) {
-                lost = true;
-            }
-            catch (LockException ex) {
-                logger.warn("Leader election of role '{}': releasing the lock failed ({}); it expires on its own",
-                        role, ex.getMessage());
-            }
+        boolean lost = true;
+        try {
+            tell(() -> listener.granted(term), "granted");
+            lost = !awaitEnd(lock);
         }
-        else {
+        finally {
+            current = null;
+            boolean revokedLost = endTerm(lost);
+            logger.info("Leader election of role '{}': this node no longer leads (epoch {}, {})", role, term.epoch(),
+                    revokedLost ? "the lock was lost" : "stopped");
+            tell(() -> listener.revoked(term, revokedLost), "revoked");
+        }
+    }
+
+    /**
+     * Releases the lock (or ends a lost hold); returns whether the term was lost. A release that fails leaves the lock
+     * to expire, and counts as lost: another node may not take over at once.
+     */
+    private boolean endTerm(boolean lost) {
+        if (lost || !lock.isHeldByCurrentThread()) {
+            endLostHold(lock);
+            return true;
+        }
+        try {
+            lock.release();
+            return false;
+        }
+        catch (LockLostException ex) {
+            return true;
+        }
+        catch (LockException ex) {
+            logger.warn("Leader election of role '{}': releasing the lock failed ({}); it expires on its own",
+                    role, ex.getMessage());
+            return true;
+        }
+        finally {
             endLostHold(lock);
         }
-        logger.info("Leader election of role '{}': this node no longer leads (epoch {}, {})", role, term.epoch(),
-                lost ? "the lock was lost" : "stopped");
-        boolean revokedLost = lost;
-        tell(() -> listener.revoked(term, revokedLost), "revoked");
     }
 
     /** Waits while this node holds the lock; returns {@code true} if stopped, {@code false} if the lock was lost. */
@@ -338,7 +370,10 @@ public final class LeaderElection implements AutoCloseable {
         try {
             call.run();
         }
-        catch (RuntimeException ex) {
+        catch (VirtualMachineError ex) {
+            throw ex;
+        }
+        catch (Throwable ex) {
             logger.warn("Leader election of role '{}': its listener failed in {}; ignored", role, what, ex);
         }
     }

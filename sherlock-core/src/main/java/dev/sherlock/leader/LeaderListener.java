@@ -16,11 +16,11 @@ public interface LeaderListener {
     void granted(Leadership leadership);
 
     /**
-     * This node no longer leads: the election was stopped (the lock is released, so another node takes over at once),
+     * This node no longer leads: the election was stopped and the lock released, so another node takes over at once;
      * or the lock was lost (expired while this process was paused or cut off, or taken over; another node may
-     * already lead, with a greater epoch).
+     * already lead, with a greater epoch), or its release failed and it is left to expire.
      * @param leadership the term that ended
-     * @param lost {@code true} if the lock was lost, {@code false} if the election was stopped
+     * @param lost {@code false} if the lock was released on stop, {@code true} otherwise
      */
     void revoked(Leadership leadership, boolean lost);
 }

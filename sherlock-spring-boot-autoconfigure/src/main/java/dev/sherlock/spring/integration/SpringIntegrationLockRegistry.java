@@ -48,6 +48,9 @@ public final class SpringIntegrationLockRegistry
 
     private volatile boolean running;
 
+    /** Whether {@link #stop()} has waited already, so {@link #close()} does not wait again. */
+    private volatile boolean waited;
+
     /**
      * Adapts {@code registry}.
      * @param registry the Sherlock registry whose locks are handed out
@@ -76,11 +79,12 @@ public final class SpringIntegrationLockRegistry
         running = true;
     }
 
-    /** Waits for the locks handed out to be unlocked, as {@link #close()}. */
+    /** Waits for the locks handed out to be unlocked, as {@link #close()} (which then does not wait again). */
     @Override
     public void stop() {
         running = false;
-        close();
+        awaitUnlocked();
+        waited = true;
     }
 
     @Override
@@ -101,6 +105,12 @@ public final class SpringIntegrationLockRegistry
      */
     @Override
     public void close() {
+        if (!waited) {
+            awaitUnlocked();
+        }
+    }
+
+    private void awaitUnlocked() {
         long deadline = System.nanoTime() + registry.settings().timeout().toNanos();
         while (outstanding.get() > 0 && System.nanoTime() - deadline < 0) {
             try {

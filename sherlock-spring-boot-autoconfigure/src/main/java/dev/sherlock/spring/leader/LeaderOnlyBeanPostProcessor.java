@@ -1,6 +1,7 @@
 package dev.sherlock.spring.leader;
 
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,15 +55,24 @@ public final class LeaderOnlyBeanPostProcessor extends AbstractBeanFactoryAwareA
         Object result = super.postProcessAfterInitialization(bean, beanName);
         if (result instanceof Advised advised && this.advisor != null && advised.indexOf(this.advisor) >= 0) {
             Class<?> target = AopUtils.getTargetClass(bean);
-            ReflectionUtils.doWithMethods(target, method -> check(method, target),
+            boolean classProxy = AopUtils.isCglibProxy(result);
+            ReflectionUtils.doWithMethods(target, method -> check(method, target, classProxy),
                     method -> !method.isBridge() && AnnotatedElementUtils.hasAnnotation(method, LeaderOnly.class));
         }
         return result;
     }
 
-    private void check(Method method, Class<?> target) {
+    private void check(Method method, Class<?> target, boolean classProxy) {
         LeaderOnly annotation = AnnotatedElementUtils.findMergedAnnotation(method, LeaderOnly.class);
         String description = ClassUtils.getShortName(target) + "." + method.getName() + "()";
+        int modifiers = method.getModifiers();
+        if (Modifier.isStatic(modifiers) || Modifier.isPrivate(modifiers)
+                || (classProxy && Modifier.isFinal(modifiers))) {
+            throw new LockConfigurationException("@LeaderOnly on " + description + ": a "
+                    + (Modifier.isStatic(modifiers) ? "static" : Modifier.isPrivate(modifiers) ? "private" : "final")
+                    + " method is not intercepted by the proxy, so it would run on every node. Make it a public,"
+                    + " non-final instance method");
+        }
         Class<?> returnType = method.getReturnType();
         if (returnType.isPrimitive() && returnType != void.class) {
             throw new LockConfigurationException("@LeaderOnly on " + description + ": a call on a node that does not"

@@ -6,7 +6,8 @@ import org.springframework.context.ApplicationEvent;
 
 /**
  * This application no longer leads a role: it is shutting down (the lock was released, another node takes over at
- * once), or the role's lock was lost (another node may lead already, with a greater epoch).
+ * once), or the role's lock was lost (another node may lead already, with a greater epoch) or could not be released
+ * (it is left to expire).
  *
  * @since 0.2.0
  */
@@ -39,8 +40,8 @@ public final class LeaderRevokedEvent extends ApplicationEvent {
     }
 
     /**
-     * Whether the term ended because the lock was lost.
-     * @return {@code true} if lost, {@code false} if released on shutdown
+     * Whether the term ended otherwise than by a release on shutdown.
+     * @return {@code true} if lost (or not released), {@code false} if released on shutdown
      */
     public boolean lost() {
         return lost;

@@ -108,6 +108,17 @@ class SherlockLeaderTests {
     }
 
     @Test
+    void aFinalLeaderOnlyMethodFailsAtStartupRatherThanRunEverywhere() {
+        contextRunner.withBean(FinalExporter.class, FinalExporter::new)
+            .withPropertyValues("sherlock.leader.roles=exporter").run(context -> {
+                assertThat(context).hasFailed();
+                assertThat(NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure()))
+                        .isInstanceOf(LockConfigurationException.class).hasMessageContaining("FinalExporter.export()")
+                        .hasMessageContaining("final method is not intercepted");
+            });
+    }
+
+    @Test
     void withoutRolesNothingIsElectedAndNoThreadRuns() {
         contextRunner.run(context -> {
             assertThat(context.getBean(LeaderElections.class).roles()).isEmpty();
@@ -159,6 +170,13 @@ class SherlockLeaderTests {
         @LeaderOnly(role = "exporter")
         public Optional<Long> lastEpoch() {
             return Optional.of(elections.leadership("exporter").orElseThrow().epoch());
+        }
+    }
+
+    static class FinalExporter {
+
+        @LeaderOnly(role = "exporter")
+        public final void export() {
         }
     }
 
