@@ -40,6 +40,13 @@ final class Acquisition {
     /** Whether the backend granted the lock to the current owner (a late grant is let go at once). */
     private boolean granted;
 
+    /** Whether {@link #observing} was told the lock was acquired (even if that call then failed). */
+    private boolean toldAcquired;
+
+    boolean toldAcquired() {
+        return toldAcquired;
+    }
+
     /** The observed hold, once {@link #observing} was told the lock was acquired. */
     private LockObserver.@Nullable Holding holding;
 
@@ -90,11 +97,20 @@ final class Acquisition {
                     backoff = LockState.nextBackoff(backoff, settings);
                     continue;
                 }
+                catch (Error ex) {
+                    // The request may have been applied (the error came while reading the reply): release the owner.
+                    if (!uncertain) {
+                        uncertain = true;
+                        uncertainSince = sent;
+                    }
+                    throw ex;
+                }
                 backoff = LockState.FIRST_BACKOFF_NANOS;
                 long base = uncertain ? uncertainSince : sent;
                 if (result.acquired() && (expire == null
                         || System.nanoTime() - Hold.deadline(base, expire, result.validFor()) < 0)) {
                     granted = true;
+                    toldAcquired = true;
                     holding = observing.acquired(result.fencingToken());
                     state.held(new Hold(state, owner, result.fencingToken(), settings, base, result.validFor(),
                             uncertain, holding));

@@ -68,8 +68,8 @@ public interface LockObserver {
 
         /**
          * The hold ended because the lock was lost: a renewal or the release found it expired or taken over, its
-         * deadline passed with no renewal answered (or auto-renew off), its thread ended without releasing it, or
-         * its own thread found it expired (a reentrant acquire or {@link Lock#renew()} after the deadline).
+         * deadline passed with no renewal answered (or auto-renew off), a background renewal failed with an
+         * {@link Error}, its thread ended without releasing it, or its own thread found it expired (a reentrant acquire or {@link Lock#renew()} after the deadline).
          * @param cause what listeners are told too
          */
         void lost(LockLostException cause);
@@ -96,7 +96,7 @@ public interface LockObserver {
 
         /**
          * The renewal call failed; background renewal tries again until the hold's deadline (after an {@link Error}
-         * of the client, the hold is lost at once).
+         * of the client in a background renewal, the hold is lost at once; {@link Lock#renew()} leaves it as it was).
          * @param error what the backend call threw, or a {@link LockBackendException} wrapping an {@link Error}
          */
         void failed(RuntimeException error);

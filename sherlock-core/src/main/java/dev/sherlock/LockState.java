@@ -117,7 +117,9 @@ final class LockState {
             RuntimeException failure = failure("acquire", ex);
             LockObserver.Holding holding = acquisition.holding();
             if (holding == null) {
-                observing.failed(failure);
+                if (!acquisition.toldAcquired()) {
+                    observing.failed(failure);
+                }
             }
             else {
                 holding.releaseFailed(failure);
@@ -207,6 +209,14 @@ final class LockState {
             logger.warn("{} (minimum hold {})", ex.getMessage(), minimum);
             return;
         }
+        catch (Error ex) {
+            if (ex instanceof VirtualMachineError) {
+                throw ex;
+            }
+            // Like a failed renew: it only costs the minimum.
+            logger.warn("{}: renew for the minimum hold {} failed", id, minimum, ex);
+            return;
+        }
         if (!renewed) {
             LockLostException loss = lostBeforeRelease(ending);
             ending.announce(loss);
@@ -224,7 +234,7 @@ final class LockState {
             boolean released = uninterruptibly(() -> id.backend().release(id.key(), owner));
             logger.debug("{}: minimum hold over; {}", id, released ? "released" : "it had already expired");
         }
-        catch (RuntimeException ex) {
+        catch (RuntimeException | LinkageError ex) {
             logger.debug("{}: release after the minimum hold failed; retrying in the background", id, ex);
             Orphans.release(background, id, owner);
         }
@@ -506,7 +516,10 @@ final class LockState {
             try {
                 event.accept(listener);
             }
-            catch (RuntimeException ex) {
+            catch (Throwable ex) {
+                if (ex instanceof VirtualMachineError fatal) {
+                    throw fatal;
+                }
                 logger.warn("{}: a lock listener failed", id, ex);
             }
         }

@@ -89,7 +89,7 @@ final class Orphans {
                 pending.remove(new Pending(id.key(), owner, background));
             }
         }
-        catch (RuntimeException ex) {
+        catch (RuntimeException | LinkageError ex) {
             if (attempt < DELAYS_NANOS.length - 1) {
                 logger.debug("{}: could not clean up after an abandoned acquire attempt; will try again", id, ex);
             }

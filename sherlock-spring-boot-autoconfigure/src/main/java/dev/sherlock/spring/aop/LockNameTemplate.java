@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Code that builds lock names at run time and takes them from the registry names its template the same way:
  * <pre class="code">
  * Lock lock = registry.getLock("invoice-" + id);
- * boolean acquired = LockNameTemplate.whileAcquiring("invoice-{id}", () -&gt; lock.tryLock(timeout));
+ * boolean acquired = LockNameTemplate.whileAcquiring("invoice-{id}", () -&gt; lock.tryAcquire(timeout));
  * </pre>
  *
  * @since 0.2.0

@@ -121,14 +121,22 @@ public final class ObservationLockObserver implements LockObserver {
 
         @Override
         public void failed(RuntimeException error) {
-            observation.error(error);
-            end("error");
+            try {
+                observation.error(error);
+            }
+            finally {
+                end("error");
+            }
         }
 
         private void end(String outcome) {
             observation.lowCardinalityKeyValue(OUTCOME, outcome);
-            scope.close();
-            observation.stop();
+            try {
+                scope.close();
+            }
+            finally {
+                observation.stop();
+            }
         }
     }
 
@@ -160,14 +168,22 @@ public final class ObservationLockObserver implements LockObserver {
             if (losses != null) {
                 losses.lost(tags.backend, tags.lock);
             }
-            observation.error(cause);
-            observation.stop();
+            try {
+                observation.error(cause);
+            }
+            finally {
+                observation.stop();
+            }
         }
 
         @Override
         public void releaseFailed(RuntimeException error) {
-            observation.error(error);
-            observation.stop();
+            try {
+                observation.error(error);
+            }
+            finally {
+                observation.stop();
+            }
         }
     }
 
@@ -239,8 +255,12 @@ public final class ObservationLockObserver implements LockObserver {
 
         @Override
         public void failed(RuntimeException error) {
-            observation.error(error);
-            end("error");
+            try {
+                observation.error(error);
+            }
+            finally {
+                end("error");
+            }
         }
 
         private void end(String outcome) {

@@ -63,5 +63,18 @@ public final class SherlockObservationAutoConfiguration {
         LockTagLimit sherlockLockTagLimit(SherlockProperties properties) {
             return new LockTagLimit(properties.getObservations().getMaxLockTags());
         }
+
+        /** Boot applies only its own filters to its composite registry: bound the composite's meters too. */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = "org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer")
+        static final class CompositeConfiguration {
+
+            @Bean
+            org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer<
+                    io.micrometer.core.instrument.composite.CompositeMeterRegistry> sherlockLockTagLimitOnComposite(
+                    LockTagLimit limit) {
+                return composite -> composite.config().meterFilter(limit);
+            }
+        }
     }
 }
