@@ -20,14 +20,17 @@ class SherlockEndpointTests {
     @TempDir
     Path directory;
 
-    private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(SherlockAutoConfiguration.class,
-                SherlockEndpointAutoConfiguration.class))
-        .withPropertyValues("sherlock.file.directory=" + directory, "sherlock.namespace=billing");
+    /** Made per test: the temporary directory is injected after the fields are initialised. */
+    private ApplicationContextRunner contextRunner() {
+        return new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(SherlockAutoConfiguration.class,
+                    SherlockEndpointAutoConfiguration.class))
+            .withPropertyValues("sherlock.file.directory=" + directory, "sherlock.namespace=billing");
+    }
 
     @Test
     void anExposedEndpointListsTheHeldLocksWithTokenAndHolder() {
-        contextRunner.withPropertyValues("management.endpoints.web.exposure.include=sherlock").run(context -> {
+        contextRunner().withPropertyValues("management.endpoints.web.exposure.include=sherlock").run(context -> {
             SherlockEndpoint endpoint = context.getBean(SherlockEndpoint.class);
             assertThat(endpoint.locks().registries().get("sherlockLockRegistry").locks()).isEmpty();
 
@@ -50,6 +53,6 @@ class SherlockEndpointTests {
 
     @Test
     void anEndpointTheApplicationDoesNotExposeIsNotThere() {
-        contextRunner.run(context -> assertThat(context).doesNotHaveBean(SherlockEndpoint.class));
+        contextRunner().run(context -> assertThat(context).doesNotHaveBean(SherlockEndpoint.class));
     }
 }
