@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -267,10 +268,15 @@ class RedisFairnessTests {
                 .withRetryInterval(Duration.ofHours(1));
         RedisLock holder = new RedisLock(name, backend, null, settings);
         holder.acquire();
+        long first = holder.fencingToken();
+        CountDownLatch mayRelease = new CountDownLatch(1);
+        // The waiter keeps the lock until told, so the holder's attempt below cannot win merely because the waiter
+        // was quick enough to take and give back the lock first.
         Future<Long> waiter = executor.submit(() -> {
             RedisLock lock = new RedisLock(name, other, null, settings);
             assertThat(lock.tryAcquire(MINUTE)).isTrue();
             long token = lock.fencingToken();
+            mayRelease.await();
             lock.release();
             return token;
         });
@@ -280,7 +286,8 @@ class RedisFairnessTests {
         holder.release();
 
         assertThat(holder.tryAcquire(Duration.ZERO)).as("reserved for the waiter").isFalse();
-        assertThat(waiter.get(30, TimeUnit.SECONDS)).isPositive();
+        mayRelease.countDown();
+        assertThat(waiter.get(30, TimeUnit.SECONDS)).isGreaterThan(first);
         assertThat(holder.tryAcquire(MINUTE)).isTrue();
         holder.release();
     }
