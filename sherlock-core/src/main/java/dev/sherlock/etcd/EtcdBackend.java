@@ -1,12 +1,14 @@
 package dev.sherlock.etcd;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
@@ -89,10 +91,15 @@ public final class EtcdBackend implements LockBackend {
 
     private final Duration minimumLeaseTtl;
 
+    /** How the backend's own client connects; null for the application's client. */
+    private final @Nullable EtcdConnection connection;
+
     private volatile boolean closed;
 
-    private EtcdBackend(Client client, Duration requestTimeout, Duration minimumLeaseTtl, boolean ownsClient) {
+    private EtcdBackend(Client client, @Nullable EtcdConnection connection, Duration requestTimeout,
+            Duration minimumLeaseTtl, boolean ownsClient) {
         this.client = client;
+        this.connection = connection;
         this.ownsClient = ownsClient;
         this.minimumLeaseTtl = minimumLeaseTtl;
         this.kv = client.getKVClient();
@@ -122,10 +129,11 @@ public final class EtcdBackend implements LockBackend {
         return builder().client(client).build();
     }
 
-    private static EtcdBackend connect(List<URI> endpoints, Duration requestTimeout, Duration minimumLeaseTtl) {
-        Client client = Client.builder().endpoints(endpoints.toArray(URI[]::new)).build();
+    private static EtcdBackend connect(EtcdConnection connection, Duration requestTimeout,
+            Duration minimumLeaseTtl) {
+        Client client = connection.connect(true);
         try {
-            return new EtcdBackend(client, requestTimeout, minimumLeaseTtl, true);
+            return new EtcdBackend(client, connection, requestTimeout, minimumLeaseTtl, true);
         }
         catch (RuntimeException ex) {
             client.close();
@@ -250,6 +258,27 @@ public final class EtcdBackend implements LockBackend {
      * Closes the key watches, revokes spare leases, waits up to the request timeout for revocations under way, and
      * closes the client if this backend created it.
      */
+    /**
+     * Checks that etcd accepts this backend's client for locks in {@code namespace}: the TLS handshake, the user and
+     * password, and the permission to read and write the namespace's lock keys (one transaction that writes nothing,
+     * see {@code docs/etcd.md}). With its own client the check connects once more without waiting for the
+     * connection, so a refused handshake is reported as such; with the application's client a refused handshake
+     * looks like an unreachable member.
+     * @throws LockConfigurationException if etcd refuses, naming the members and what was refused
+     */
+    @Override
+    public void checkAccess(@Nullable String namespace) {
+        String key = EtcdKeys.key(namespace, EtcdAccess.PROBE_NAME);
+        if (connection == null) {
+            EtcdAccess.check(kv, key, requests.timeout(), "the application's client", null, false, false);
+            return;
+        }
+        try (Client probe = connection.connect(false)) {
+            EtcdAccess.check(probe.getKVClient(), key, requests.timeout(), connection.describe(), connection.user(),
+                    connection.tls(), connection.clientCertificate());
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -291,7 +320,7 @@ public final class EtcdBackend implements LockBackend {
 
     @Override
     public String toString() {
-        return "EtcdBackend";
+        return connection != null ? "EtcdBackend (" + connection + ")" : "EtcdBackend";
     }
 
     /**
@@ -310,6 +339,18 @@ public final class EtcdBackend implements LockBackend {
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
         private Duration minimumLeaseTtl = DEFAULT_MINIMUM_LEASE_TTL;
+
+        private @Nullable String user;
+
+        private @Nullable String password;
+
+        private boolean tls;
+
+        private @Nullable TrustManagerFactory trustManagers;
+
+        private @Nullable KeyManagerFactory keyManagers;
+
+        private @Nullable String authority;
 
         private Builder() {
         }
@@ -366,10 +407,52 @@ public final class EtcdBackend implements LockBackend {
         }
 
         /**
+         * Authenticates the backend's own client as this etcd user. Over {@code http://} endpoints the password
+         * travels unencrypted (a warning says so unless the member is this host); use {@code https://}.
+         * @param user the etcd user
+         * @param password its password; it appears in no message, log or {@code toString()}
+         * @return this builder
+         */
+        public Builder credentials(String user, String password) {
+            this.user = user;
+            this.password = password;
+            return this;
+        }
+
+        /**
+         * Speaks TLS to the {@code https://} endpoints with these trust and key managers (e.g. from a Spring Boot
+         * SSL bundle). Without this call, {@code https://} endpoints are trusted by the JVM's default trust store
+         * and no client certificate is sent.
+         * @param trustManagers trusts etcd's server certificate (its CA), or null for the JVM's default
+         * @param keyManagers presents the client certificate etcd's {@code --client-cert-auth} asks for, or null
+         *     for none
+         * @return this builder
+         */
+        public Builder tls(@Nullable TrustManagerFactory trustManagers, @Nullable KeyManagerFactory keyManagers) {
+            this.tls = true;
+            this.trustManagers = trustManagers;
+            this.keyManagers = keyManagers;
+            return this;
+        }
+
+        /**
+         * Overrides the authority (the host name) the client expects in etcd's certificate and sends to it, e.g.
+         * when the endpoints are IP addresses but the certificate names a host.
+         * @param authority the authority, e.g. {@code etcd.example.com}
+         * @return this builder
+         */
+        public Builder authority(String authority) {
+            this.authority = authority;
+            return this;
+        }
+
+        /**
          * Creates the backend, connecting if endpoints were given.
          * @return the backend; close it on shutdown
          * @throws LockConfigurationException if neither or both of client and endpoints were given, an endpoint is
-         *     not an http(s) URL, or a duration is not positive
+         *     not an http(s) URL, a duration is not positive, the endpoints mix http and https, TLS is set for http
+         *     endpoints, or credentials, TLS or an authority were given with the application's client (configure
+         *     them on that client)
          */
         public EtcdBackend build() {
             if ((client == null) == (endpoints == null)) {
@@ -379,9 +462,15 @@ public final class EtcdBackend implements LockBackend {
             requirePositive("requestTimeout", requestTimeout);
             requirePositive("minimumLeaseTtl", minimumLeaseTtl);
             if (client != null) {
-                return new EtcdBackend(client, requestTimeout, minimumLeaseTtl, false);
+                if (user != null || password != null || tls || authority != null) {
+                    throw new LockConfigurationException("Backend etcd: credentials, TLS and the authority apply to"
+                            + " the backend's own client (endpoints); configure them on the application's client"
+                            + " instead");
+                }
+                return new EtcdBackend(client, null, requestTimeout, minimumLeaseTtl, false);
             }
-            return connect(EtcdEndpoints.parse(endpoints), requestTimeout, minimumLeaseTtl);
+            return connect(new EtcdConnection(EtcdEndpoints.parse(endpoints), user, password, tls, trustManagers,
+                    keyManagers, authority), requestTimeout, minimumLeaseTtl);
         }
     }
 }

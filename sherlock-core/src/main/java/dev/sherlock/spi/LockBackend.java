@@ -169,6 +169,18 @@ public interface LockBackend extends AutoCloseable {
     }
 
     /**
+     * Checks, once at startup, that the store accepts this backend's connection for locks in {@code namespace}: its
+     * credentials, certificates and permissions, with one cheap request that changes nothing. The Spring Boot starter
+     * calls it when the registry is created; plain Java callers may. The default checks nothing.
+     * @param namespace the namespace of the locks to be taken, or null for none
+     * @throws dev.sherlock.LockConfigurationException if the store refuses, naming what it refused and what to
+     *     change. A store that cannot be reached (down, or slow to answer) is not a refusal: the backend logs a
+     *     warning and returns, since the store may come up later and the health indicator reports it
+     */
+    default void checkAccess(@Nullable String namespace) {
+    }
+
+    /**
      * Releases resources the backend opened itself (connections it created, subscriptions). Clients handed in by
      * the application are left open. The default does nothing.
      */

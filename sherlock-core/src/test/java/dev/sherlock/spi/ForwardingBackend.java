@@ -52,6 +52,11 @@ public abstract class ForwardingBackend implements LockBackend {
     }
 
     @Override
+    public void checkAccess(@Nullable String namespace) {
+        delegate.checkAccess(namespace);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }
