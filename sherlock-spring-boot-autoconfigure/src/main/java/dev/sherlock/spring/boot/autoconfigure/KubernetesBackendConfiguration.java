@@ -14,9 +14,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The Kubernetes backend: Lease objects in {@code sherlock.kubernetes.namespace}, through the application's
- * {@link ApiClient} bean if it has one, else the standard client configuration (in-cluster service account, then
- * kubeconfig).
+ * The Kubernetes backend: Lease objects in {@code sherlock.kubernetes.namespace} (by default the pod's own), through
+ * the application's {@link ApiClient} bean if it has one, else the standard client configuration (in-cluster service
+ * account, then kubeconfig).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass({ ApiClient.class, Config.class })
@@ -26,9 +26,15 @@ class KubernetesBackendConfiguration {
     @Bean
     @ConditionalOnMissingBean({ LockBackend.class, LockRegistry.class })
     KubernetesBackend sherlockKubernetesBackend(SherlockProperties properties, ObjectProvider<ApiClient> client) {
+        KubernetesBackend.Builder builder = KubernetesBackend.builder();
         String namespace = properties.getKubernetes().getNamespace();
+        if (namespace != null) {
+            builder.namespace(namespace);
+        }
         ApiClient applicationClient = client.getIfUnique();
-        return applicationClient != null ? KubernetesBackend.builder().client(applicationClient).namespace(namespace).build()
-                : KubernetesBackend.builder().namespace(namespace).build();
+        if (applicationClient != null) {
+            builder.client(applicationClient);
+        }
+        return builder.build();
     }
 }

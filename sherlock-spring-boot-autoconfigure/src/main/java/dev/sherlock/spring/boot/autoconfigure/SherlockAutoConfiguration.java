@@ -88,6 +88,9 @@ public final class SherlockAutoConfiguration {
             throw new LockConfigurationException("'sherlock.expire' " + expire + " " + unsupported + " (backend "
                     + available.name() + ")");
         }
+        if (properties.isCheckAccess()) {
+            available.checkAccess(properties.getNamespace());
+        }
         Executor executor = taskExecutor.getIfAvailable();
         LockRegistry registry = executor != null
                 ? LockRegistry.of(available, properties.getNamespace(), settings, executor)

@@ -57,6 +57,13 @@ public class SherlockProperties {
      */
     private boolean autoRenew = true;
 
+    /**
+     * Whether the auto-configured registry checks at startup that the backend accepts its connection (credentials,
+     * certificates, permissions) with one request that changes nothing. A refusal fails startup; a backend that
+     * cannot be reached only logs a warning.
+     */
+    private boolean checkAccess = true;
+
     private final File file = new File();
 
     private final Memcached memcached = new Memcached();
@@ -106,6 +113,14 @@ public class SherlockProperties {
 
     public Duration getTimeout() {
         return this.timeout;
+    }
+
+    public boolean isCheckAccess() {
+        return this.checkAccess;
+    }
+
+    public void setCheckAccess(boolean checkAccess) {
+        this.checkAccess = checkAccess;
     }
 
     public void setTimeout(Duration timeout) {
@@ -267,8 +282,34 @@ public class SherlockProperties {
          */
         private List<String> servers = new ArrayList<>(List.of("localhost:11211"));
 
+        /**
+         * User for SASL authentication (PLAIN mechanism, binary protocol); none by default.
+         */
+        private @Nullable String username;
+
+        /**
+         * Password for SASL authentication.
+         */
+        private @Nullable String password;
+
         public List<String> getServers() {
             return this.servers;
+        }
+
+        public @Nullable String getUsername() {
+            return this.username;
+        }
+
+        public void setUsername(@Nullable String username) {
+            this.username = username;
+        }
+
+        public @Nullable String getPassword() {
+            return this.password;
+        }
+
+        public void setPassword(@Nullable String password) {
+            this.password = password;
         }
 
         public void setServers(List<String> servers) {
@@ -336,8 +377,75 @@ public class SherlockProperties {
          */
         private List<String> endpoints = new ArrayList<>(List.of("http://localhost:2379"));
 
+        /**
+         * User to authenticate as, when the cluster has authentication enabled; it needs read and write permission
+         * on the keys under 'sherlock/'.
+         */
+        private @Nullable String username;
+
+        /**
+         * Password of the user.
+         */
+        private @Nullable String password;
+
+        /**
+         * Authority (host name) expected in the members' certificates, when it differs from the endpoints' hosts.
+         */
+        private @Nullable String authority;
+
+        private final Ssl ssl = new Ssl();
+
         public List<String> getEndpoints() {
             return this.endpoints;
+        }
+
+        public @Nullable String getUsername() {
+            return this.username;
+        }
+
+        public void setUsername(@Nullable String username) {
+            this.username = username;
+        }
+
+        public @Nullable String getPassword() {
+            return this.password;
+        }
+
+        public void setPassword(@Nullable String password) {
+            this.password = password;
+        }
+
+        public @Nullable String getAuthority() {
+            return this.authority;
+        }
+
+        public void setAuthority(@Nullable String authority) {
+            this.authority = authority;
+        }
+
+        public Ssl getSsl() {
+            return this.ssl;
+        }
+
+        /**
+         * TLS to the etcd members ({@code https://} endpoints).
+         */
+        public static class Ssl {
+
+            /**
+             * SSL bundle (spring.ssl.bundle.*) with the trust store for the members' CA and, for etcd's
+             * --client-cert-auth, a key store with the client certificate. Without it, https:// endpoints are
+             * trusted by the JVM's default trust store and no client certificate is sent.
+             */
+            private @Nullable String bundle;
+
+            public @Nullable String getBundle() {
+                return this.bundle;
+            }
+
+            public void setBundle(@Nullable String bundle) {
+                this.bundle = bundle;
+            }
         }
 
         /**
@@ -383,16 +491,18 @@ public class SherlockProperties {
     public static class Kubernetes {
 
         /**
-         * Kubernetes namespace in which the Lease objects live.
+         * Kubernetes namespace in which the Lease objects live. By default the pod's own (its service account's
+         * namespace), or 'default' outside a cluster.
          */
-        private String namespace = "default";
+        private @Nullable String namespace;
 
-        public String getNamespace() {
+        public @Nullable String getNamespace() {
             return this.namespace;
         }
 
-        public void setNamespace(String namespace) {
-            Assert.hasText(namespace, "'sherlock.kubernetes.namespace' must not be empty");
+        public void setNamespace(@Nullable String namespace) {
+            Assert.isTrue(namespace == null || !namespace.isBlank(),
+                    "'sherlock.kubernetes.namespace' must not be empty; remove it for the pod's own namespace");
             this.namespace = namespace;
         }
     }

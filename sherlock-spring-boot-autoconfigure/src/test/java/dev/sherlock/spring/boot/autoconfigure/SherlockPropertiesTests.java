@@ -62,7 +62,7 @@ class SherlockPropertiesTests {
             retry-interval | 0      | 'sherlock.retry-interval' must be positive but was PT0S
             expire         | 36501d | 'sherlock.expire' is out of range: 'expire' must be at most 36500 days but was PT876024H; use a lock that never expires instead of a huge expiry
             namespace      | ""     | 'sherlock.namespace' must not be empty; remove it for none
-            kubernetes.namespace | "" | 'sherlock.kubernetes.namespace' must not be empty
+            kubernetes.namespace | "" | 'sherlock.kubernetes.namespace' must not be empty; remove it for the pod's own namespace
             """)
     void invalidValueFailsAtStartupNamingProperty(String property, String value, String message) {
         int dot = property.lastIndexOf('.');
@@ -101,7 +101,8 @@ class SherlockPropertiesTests {
             assertThat(properties.getBackend()).isEqualTo(SherlockProperties.Backend.FILE);
             assertThat(properties.getMemcached().getServers()).containsExactly("localhost:11211");
             assertThat(properties.getEtcd().getEndpoints()).containsExactly("http://localhost:2379");
-            assertThat(properties.getKubernetes().getNamespace()).isEqualTo("default");
+            assertThat(properties.getKubernetes().getNamespace()).as("the pod's own, resolved by the backend").isNull();
+            assertThat(properties.isCheckAccess()).isTrue();
         });
         contextRunner.withPropertyValues("sherlock.file.directory=" + directory,
                 "sherlock.memcached.servers=cache1:11211,cache2:11211",
@@ -122,9 +123,11 @@ class SherlockPropertiesTests {
         List<Map<String, Object>> properties = JsonPath.read(json, "$.properties[*]");
         assertThat(properties).extracting(property -> property.get("name"))
             .containsExactlyInAnyOrder("sherlock.backend", "sherlock.namespace", "sherlock.expire", "sherlock.timeout",
-                    "sherlock.retry-interval", "sherlock.auto-renew", "sherlock.file.directory",
+                    "sherlock.retry-interval", "sherlock.auto-renew", "sherlock.check-access", "sherlock.file.directory",
                     "sherlock.redis.notifications", "sherlock.redis.channel", "sherlock.redis.fencing-retention",
-                    "sherlock.file.shared-directory", "sherlock.memcached.servers", "sherlock.etcd.endpoints",
+                    "sherlock.file.shared-directory", "sherlock.memcached.servers", "sherlock.memcached.username",
+                    "sherlock.memcached.password", "sherlock.etcd.endpoints", "sherlock.etcd.username",
+                    "sherlock.etcd.password", "sherlock.etcd.authority", "sherlock.etcd.ssl.bundle",
                     "sherlock.etcd.request-timeout", "sherlock.etcd.minimum-lease-ttl", "sherlock.kubernetes.namespace",
                     "sherlock.observations.max-lock-tags", "sherlock.leader.enabled", "sherlock.leader.roles",
                     "management.health.sherlock.enabled", "management.endpoint.sherlock.access",
