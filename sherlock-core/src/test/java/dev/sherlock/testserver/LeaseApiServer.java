@@ -38,8 +38,11 @@ import org.jspecify.annotations.Nullable;
  * Storage semantics are in {@link LeaseStore}, watches in {@link LeaseWatchStream}; the {@code LeaseApiServer*Tests}
  * pin all of it against kube-apiserver's code.
  *
- * <p>It can refuse verbs with HTTP 403, as RBAC does, so a test proves which permissions a client needs. It serves
- * plain HTTP on a free loopback port, without authentication, and counts requests per verb.
+ * <p>It can refuse verbs with HTTP 403, as RBAC does, so a test proves which permissions a client needs, everywhere
+ * ({@link #start(Set, int)}) or in one namespace ({@link #deny}). It answers
+ * {@code SelfSubjectAccessReview}s about leases by the same rules ({@link AccessReviews}), and can refuse the reviews
+ * themselves ({@link #refuseAccessReviews}). It serves plain HTTP on a free loopback port, without authentication,
+ * and counts requests per verb.
  */
 public final class LeaseApiServer implements AutoCloseable {
 
@@ -73,7 +76,7 @@ public final class LeaseApiServer implements AutoCloseable {
 
     private final LeaseStore store;
 
-    private final Set<Verb> allowed;
+    private final AccessReviews reviews;
 
     private final Duration bookmarkFrequency;
 
@@ -88,7 +91,7 @@ public final class LeaseApiServer implements AutoCloseable {
     private volatile boolean closed;
 
     private LeaseApiServer(Set<Verb> allowed, int history, Duration bookmarkFrequency) throws IOException {
-        this.allowed = Set.copyOf(allowed);
+        this.reviews = new AccessReviews(Set.copyOf(allowed));
         this.bookmarkFrequency = bookmarkFrequency;
         this.store = new LeaseStore(history, Set.of("default"));
         for (Verb verb : Verb.values()) {
@@ -154,6 +157,27 @@ public final class LeaseApiServer implements AutoCloseable {
         store.addNamespace(namespace);
     }
 
+    /**
+     * Refuses these verbs on leases in this namespace, as RBAC without a grant does: requests answer 403 Forbidden,
+     * and {@code SelfSubjectAccessReview}s answer {@code allowed: false}. Verbs are RBAC's, e.g. {@code "watch"}.
+     */
+    public void deny(String namespace, String... verbs) {
+        reviews.deny(namespace, verbs);
+    }
+
+    /**
+     * Answers {@code SelfSubjectAccessReview}s with this HTTP status from now on: 403 as when RBAC does not let the
+     * caller create them, 404 as a server that does not serve them; 0 answers them again.
+     */
+    public void refuseAccessReviews(int status) {
+        reviews.refuse(status);
+    }
+
+    /** How many {@code SelfSubjectAccessReview}s were requested (any status). */
+    public long accessReviews() {
+        return reviews.count();
+    }
+
     /** The stored Lease as JSON, or {@code null}. */
     public @Nullable JsonObject lease(String namespace, String name) {
         return store.get(namespace, name);
@@ -206,6 +230,10 @@ public final class LeaseApiServer implements AutoCloseable {
     }
 
     private void route(HttpExchange exchange) throws IOException, InterruptedException {
+        if (exchange.getRequestURI().getRawPath().equals(AccessReviews.PATH)) {
+            send(exchange, 201, reviews.review(exchange.getRequestMethod(), body(exchange)), List.of());
+            return;
+        }
         Matcher path = PATH.matcher(exchange.getRequestURI().getRawPath());
         if (!path.matches()) {
             throw ApiStatus.noSuchPath();
@@ -215,7 +243,7 @@ public final class LeaseApiServer implements AutoCloseable {
         LeaseQuery query = LeaseQuery.parse(exchange.getRequestURI().getRawQuery());
         Verb verb = verb(exchange.getRequestMethod(), name, query);
         requests.get(verb).incrementAndGet();
-        if (!allowed.contains(verb)) {
+        if (reviews.denies(namespace, verb)) {
             throw ApiStatus.forbidden(verb.rbac(), name, namespace);
         }
         List<String> warnings = new ArrayList<>();
