@@ -14,6 +14,7 @@ import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.WaitOutcome;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.AuthorizationV1Api;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
 import io.kubernetes.client.openapi.models.V1Lease;
 import io.kubernetes.client.util.Config;
@@ -125,6 +126,24 @@ public final class KubernetesBackend implements LockBackend {
      */
     public String namespace() {
         return namespace;
+    }
+
+    /**
+     * Asks the API server whether this client may use Leases in the backend's namespace as the backend does, so
+     * missing RBAC shows at startup rather than at the first lock. It sends one {@code SelfSubjectAccessReview} for
+     * each verb the backend uses on {@code leases.coordination.k8s.io}: {@code get}, {@code create}, {@code update}
+     * and {@code watch}.
+     *
+     * <p>Without {@code watch} waiters poll instead of being woken: that is logged as a warning, not thrown. When the
+     * API server cannot be reached, or does not answer the reviews (HTTP 403 or 404 on the review endpoint, or any
+     * other failure), a warning says the permissions could not be checked and the method returns: it never requires
+     * the cluster to be up. Messages and logs name the server, never the client's credentials.
+     * @throws LockConfigurationException if the API server denies {@code get}, {@code create} or {@code update}:
+     *     the message names the namespace, the missing verbs and the Role to grant
+     * @since 0.2.0
+     */
+    public void checkAccess() {
+        new LeaseAccess(new AuthorizationV1Api(client), namespace).check();
     }
 
     /**
