@@ -47,9 +47,9 @@ final class ServiceAccountNamespace {
         }
         if (!LeaseNames.isKubernetesNamespace(content)) {
             throw new LockConfigurationException("Backend kubernetes: no namespace is configured, and the service"
-                    + " account namespace file " + file + " holds '" + shown(content) + "', which is not a valid Kubernetes"
-                    + " namespace (a DNS-1123 label), so the Lease objects have no namespace. Configure the"
-                    + " namespace explicitly (sherlock.kubernetes.namespace)");
+                    + " account namespace file " + file + " holds '" + shown(content) + "', which is not a valid"
+                    + " Kubernetes namespace (a DNS-1123 label), so the Lease objects have no namespace. Configure"
+                    + " the namespace explicitly (sherlock.kubernetes.namespace)");
         }
         logger.debug("Backend kubernetes: no namespace configured, Leases go to the pod's namespace '{}' (from {})",
                 content, file);
