@@ -1,6 +1,7 @@
 package dev.sherlock.testserver;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +41,7 @@ final class AccessReviews {
 
     void deny(String namespace, String... verbs) {
         denied.merge(namespace, Set.of(verbs), (old, added) -> {
-            Set<String> both = new java.util.HashSet<>(old);
+            Set<String> both = new HashSet<>(old);
             both.addAll(added);
             return Set.copyOf(both);
         });

@@ -6,11 +6,14 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -94,6 +97,9 @@ public final class LeaseApiServer implements AutoCloseable {
         this.reviews = new AccessReviews(Set.copyOf(allowed));
         this.bookmarkFrequency = bookmarkFrequency;
         this.store = new LeaseStore(history, Set.of("default"));
+        // A backend built without a namespace in a pod (a CI runner on Kubernetes) uses the pod's namespace: it
+        // exists, as it does on the pod's own cluster.
+        podNamespace().ifPresent(store::addNamespace);
         for (Verb verb : Verb.values()) {
             requests.put(verb, new AtomicLong());
         }
@@ -134,6 +140,17 @@ public final class LeaseApiServer implements AutoCloseable {
         }
         catch (IOException ex) {
             throw new IllegalStateException("Cannot start the test Lease API server on a loopback port", ex);
+        }
+    }
+
+    private static Optional<String> podNamespace() {
+        Path file = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+        try {
+            String namespace = Files.isReadable(file) ? Files.readString(file).trim() : "";
+            return namespace.isEmpty() ? Optional.empty() : Optional.of(namespace);
+        }
+        catch (IOException ex) {
+            return Optional.empty();
         }
     }
 
