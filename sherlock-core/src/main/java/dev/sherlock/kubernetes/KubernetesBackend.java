@@ -1,6 +1,7 @@
 package dev.sherlock.kubernetes;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
@@ -13,6 +14,7 @@ import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.WaitOutcome;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.AuthorizationV1Api;
 import io.kubernetes.client.openapi.apis.CoordinationV1Api;
 import io.kubernetes.client.openapi.models.V1Lease;
 import io.kubernetes.client.util.Config;
@@ -50,7 +52,11 @@ public final class KubernetesBackend implements LockBackend {
     /** Value of {@link #MANAGED_BY_LABEL}. */
     public static final String MANAGED_BY = "sherlock";
 
-    /** The Kubernetes namespace of the Lease objects unless another is configured. */
+    /**
+     * The Kubernetes namespace of the Lease objects when none is configured and the pod's own namespace is unknown
+     * (outside a pod, or without a mounted service account). Inside a pod the default is the pod's namespace; see
+     * {@link Builder#namespace(String)}.
+     */
     public static final String DEFAULT_NAMESPACE = "default";
 
     private static final int OBSERVATIONS = 4096;
@@ -79,10 +85,12 @@ public final class KubernetesBackend implements LockBackend {
     }
 
     /**
-     * A backend on an application's client, with Leases in the namespace {@value #DEFAULT_NAMESPACE}; the client
-     * stays open on {@link #close()}.
+     * A backend on an application's client, with Leases in the default namespace: the pod's own, read from the
+     * service account's namespace file, otherwise {@value #DEFAULT_NAMESPACE}. The client stays open on
+     * {@link #close()}.
      * @param client the configured client
      * @return the backend
+     * @throws LockConfigurationException if the service account's namespace file names an invalid namespace
      */
     public static KubernetesBackend of(ApiClient client) {
         return builder().client(client).build();
@@ -118,6 +126,24 @@ public final class KubernetesBackend implements LockBackend {
      */
     public String namespace() {
         return namespace;
+    }
+
+    /**
+     * Asks the API server whether this client may use Leases in the backend's namespace as the backend does, so
+     * missing RBAC shows at startup rather than at the first lock. It sends one {@code SelfSubjectAccessReview} for
+     * each verb the backend uses on {@code leases.coordination.k8s.io}: {@code get}, {@code create}, {@code update}
+     * and {@code watch}.
+     *
+     * <p>Without {@code watch} waiters poll instead of being woken: that is logged as a warning, not thrown. When the
+     * API server cannot be reached, or does not answer the reviews (HTTP 403 or 404 on the review endpoint, or any
+     * other failure), a warning says the permissions could not be checked and the method returns: it never requires
+     * the cluster to be up. Messages and logs name the server, never the client's credentials.
+     * @throws LockConfigurationException if the API server denies {@code get}, {@code create} or {@code update}:
+     *     the message names the namespace, the missing verbs and the Role to grant
+     * @since 0.2.0
+     */
+    public void checkAccess() {
+        new LeaseAccess(new AuthorizationV1Api(client), namespace).check();
     }
 
     /**
@@ -314,7 +340,9 @@ public final class KubernetesBackend implements LockBackend {
 
         private @Nullable ApiClient client;
 
-        private String namespace = DEFAULT_NAMESPACE;
+        private @Nullable String namespace;
+
+        private Path namespaceFile = ServiceAccountNamespace.FILE;
 
         private Builder() {
         }
@@ -333,24 +361,34 @@ public final class KubernetesBackend implements LockBackend {
         }
 
         /**
-         * Sets the Kubernetes namespace holding the Lease objects; it must exist. {@value #DEFAULT_NAMESPACE} by
-         * default.
-         * @param namespace a valid Kubernetes namespace name
+         * Sets the Kubernetes namespace holding the Lease objects; it must exist. Without one (or with
+         * {@code null}) the Leases go to the pod's own namespace, the trimmed content of
+         * {@code /var/run/secrets/kubernetes.io/serviceaccount/namespace} when that file exists and is not blank,
+         * otherwise to {@value KubernetesBackend#DEFAULT_NAMESPACE}. A namespace set here always wins over the file.
+         * @param namespace a valid Kubernetes namespace name, or {@code null} for the default
          * @return this builder
          */
-        public Builder namespace(String namespace) {
+        public Builder namespace(@Nullable String namespace) {
             this.namespace = namespace;
+            return this;
+        }
+
+        /** Reads the default namespace from this file instead of the service account's; for tests. */
+        Builder namespaceFile(Path file) {
+            this.namespaceFile = file;
             return this;
         }
 
         /**
          * Creates the backend.
          * @return the backend; close it on shutdown
-         * @throws LockConfigurationException if the namespace is not a valid Kubernetes namespace, or no client was
-         *     given and no client configuration can be loaded
+         * @throws LockConfigurationException if the namespace (set, or read from the service account's namespace
+         *     file) is not a valid Kubernetes namespace, or no client was given and no client configuration can be
+         *     loaded
          */
         public KubernetesBackend build() {
-            String checked = LeaseNames.requireKubernetesNamespace(namespace);
+            String checked = namespace != null ? LeaseNames.requireKubernetesNamespace(namespace)
+                    : ServiceAccountNamespace.read(namespaceFile);
             return client != null ? new KubernetesBackend(client, checked, false)
                     : new KubernetesBackend(defaultClient(checked), checked, true);
         }

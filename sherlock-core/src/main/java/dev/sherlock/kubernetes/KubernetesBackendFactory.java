@@ -13,7 +13,7 @@ public final class KubernetesBackendFactory extends ClientBackendFactory {
     /** Creates the factory; {@link java.util.ServiceLoader} calls this. */
     public KubernetesBackendFactory() {
         super("io.kubernetes.client.openapi.ApiClient",
-                "a Kubernetes ApiClient (kubernetes, Leases in the namespace 'default')");
+                "a Kubernetes ApiClient (kubernetes, Leases in the pod's namespace, or 'default' outside a pod)");
     }
 
     @Override

@@ -51,7 +51,7 @@ final class LeaseFailures {
         return "";
     }
 
-    private static @Nullable V1Status status(@Nullable String body) {
+    static @Nullable V1Status status(@Nullable String body) {
         if (body == null || body.isBlank()) {
             return null;
         }

@@ -47,6 +47,11 @@ final class LeaseNames {
         return name.length() <= 253 && SUBDOMAIN.matcher(name).matches();
     }
 
+    /** Whether the text is a valid Kubernetes namespace name, a DNS-1123 label. */
+    static boolean isKubernetesNamespace(String namespace) {
+        return LABEL.matcher(namespace).matches();
+    }
+
     /**
      * Checks a Kubernetes namespace, which must be a DNS-1123 label.
      * @throws LockConfigurationException naming the value and the rule it breaks
@@ -56,7 +61,7 @@ final class LeaseNames {
             throw new LockConfigurationException("Backend kubernetes: 'namespace' (the Kubernetes namespace holding the"
                     + " Lease objects) must not be null. Set it, e.g. to 'default'");
         }
-        if (!LABEL.matcher(namespace).matches()) {
+        if (!isKubernetesNamespace(namespace)) {
             throw new LockConfigurationException("Backend kubernetes: 'namespace' '" + namespace
                     + "' is not a valid Kubernetes namespace: it must be a DNS-1123 label, at most 63 lowercase"
                     + " letters, digits and '-', starting and ending with a letter or digit (e.g. 'default' or"

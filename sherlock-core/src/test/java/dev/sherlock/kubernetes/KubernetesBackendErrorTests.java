@@ -19,6 +19,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Failures come out as LockExceptions naming the lock, the Lease, the server's answer and what to do. */
 class KubernetesBackendErrorTests {
 
+    /** Explicitly in 'default', which the messages name, even when the tests run in a pod of another namespace. */
+    private static KubernetesBackend inDefault(ApiClient client) {
+        return KubernetesBackend.builder().client(client).namespace("default").build();
+    }
+
     private static BackendLock lock(KubernetesBackend backend) {
         return new BackendLock("orders", backend, "billing", LockSettings.defaults());
     }
@@ -74,7 +79,7 @@ class KubernetesBackendErrorTests {
     @DisplayName("a verb RBAC refuses fails with the server's message and the verbs to grant")
     void forbidden() {
         try (LeaseApiServer server = LeaseApiServer.start(EnumSet.of(Verb.GET, Verb.WATCH), 100);
-                KubernetesBackend backend = KubernetesBackend.of(server.client())) {
+                KubernetesBackend backend = inDefault(server.client())) {
             assertThatThrownBy(() -> lock(backend).acquire(false)).isInstanceOf(LockBackendException.class)
                 .hasMessage("Lock 'orders' (backend kubernetes, namespace 'billing'): acquire failed: 'create' of"
                         + " lease 'sherlock.billing.orders' in Kubernetes namespace 'default' was refused with HTTP"
@@ -93,7 +98,7 @@ class KubernetesBackendErrorTests {
         LeaseApiServer server = LeaseApiServer.start();
         ApiClient client = server.client();
         server.close();
-        try (KubernetesBackend backend = KubernetesBackend.of(client)) {
+        try (KubernetesBackend backend = inDefault(client)) {
             assertThatThrownBy(() -> lock(backend).locked()).isInstanceOf(LockBackendException.class)
                 .hasMessageStartingWith("Lock 'orders' (backend kubernetes, namespace 'billing'): check failed: the"
                         + " Kubernetes API server at " + server.url() + " could not be reached to get lease"

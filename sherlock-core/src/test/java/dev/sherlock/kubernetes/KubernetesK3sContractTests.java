@@ -52,15 +52,20 @@ class KubernetesK3sContractTests extends LockBackendContractTests {
         }
     }
 
+    /** In 'default', which k3s has, even when the tests run in a pod whose namespace k3s lacks. */
+    private LockBackend inDefault() {
+        return KubernetesBackend.builder().client(client()).namespace("default").build();
+    }
+
     @Override
     protected LockBackend createBackend() {
-        return KubernetesBackend.of(client());
+        return inDefault();
     }
 
     /** Another process: its own client, and its own observations of the Leases. */
     @Override
     protected LockBackend createOtherBackend() {
-        return KubernetesBackend.of(client());
+        return inDefault();
     }
 
     /** leaseDurationSeconds is whole seconds. */

@@ -200,6 +200,13 @@ final class ApiStatus extends RuntimeException {
                 + "\" in the namespace \"" + namespace + "\"", details(name, GROUP, "leases"));
     }
 
+    /** RBAC refusing a request on a cluster-scoped resource, e.g. creating a SelfSubjectAccessReview. */
+    static ApiStatus forbiddenClusterScoped(String verb, String resource, String group) {
+        return new ApiStatus(403, "Forbidden", resource + "." + group + " is forbidden: User"
+                + " \"system:serviceaccount:default:sherlock\" cannot " + verb + " resource \"" + resource
+                + "\" in API group \"" + group + "\" at the cluster scope", details("", group, resource));
+    }
+
     static ApiStatus badRequest(String message) {
         return new ApiStatus(400, "BadRequest", message, null);
     }

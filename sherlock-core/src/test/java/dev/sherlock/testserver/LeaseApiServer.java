@@ -6,11 +6,14 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,8 +41,11 @@ import org.jspecify.annotations.Nullable;
  * Storage semantics are in {@link LeaseStore}, watches in {@link LeaseWatchStream}; the {@code LeaseApiServer*Tests}
  * pin all of it against kube-apiserver's code.
  *
- * <p>It can refuse verbs with HTTP 403, as RBAC does, so a test proves which permissions a client needs. It serves
- * plain HTTP on a free loopback port, without authentication, and counts requests per verb.
+ * <p>It can refuse verbs with HTTP 403, as RBAC does, so a test proves which permissions a client needs, everywhere
+ * ({@link #start(Set, int)}) or in one namespace ({@link #deny}). It answers
+ * {@code SelfSubjectAccessReview}s about leases by the same rules ({@link AccessReviews}), and can refuse the reviews
+ * themselves ({@link #refuseAccessReviews}). It serves plain HTTP on a free loopback port, without authentication,
+ * and counts requests per verb.
  */
 public final class LeaseApiServer implements AutoCloseable {
 
@@ -73,7 +79,7 @@ public final class LeaseApiServer implements AutoCloseable {
 
     private final LeaseStore store;
 
-    private final Set<Verb> allowed;
+    private final AccessReviews reviews;
 
     private final Duration bookmarkFrequency;
 
@@ -88,9 +94,12 @@ public final class LeaseApiServer implements AutoCloseable {
     private volatile boolean closed;
 
     private LeaseApiServer(Set<Verb> allowed, int history, Duration bookmarkFrequency) throws IOException {
-        this.allowed = Set.copyOf(allowed);
+        this.reviews = new AccessReviews(Set.copyOf(allowed));
         this.bookmarkFrequency = bookmarkFrequency;
         this.store = new LeaseStore(history, Set.of("default"));
+        // A backend built without a namespace in a pod (a CI runner on Kubernetes) uses the pod's namespace: it
+        // exists, as it does on the pod's own cluster.
+        podNamespace().ifPresent(store::addNamespace);
         for (Verb verb : Verb.values()) {
             requests.put(verb, new AtomicLong());
         }
@@ -134,6 +143,17 @@ public final class LeaseApiServer implements AutoCloseable {
         }
     }
 
+    private static Optional<String> podNamespace() {
+        Path file = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+        try {
+            String namespace = Files.isReadable(file) ? Files.readString(file).trim() : "";
+            return namespace.isEmpty() ? Optional.empty() : Optional.of(namespace);
+        }
+        catch (IOException ex) {
+            return Optional.empty();
+        }
+    }
+
     /** The base URL, e.g. {@code http://127.0.0.1:40123}. */
     public String url() {
         return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
@@ -152,6 +172,27 @@ public final class LeaseApiServer implements AutoCloseable {
     /** Makes a namespace exist ({@code default} always does). */
     public void createNamespace(String namespace) {
         store.addNamespace(namespace);
+    }
+
+    /**
+     * Refuses these verbs on leases in this namespace, as RBAC without a grant does: requests answer 403 Forbidden,
+     * and {@code SelfSubjectAccessReview}s answer {@code allowed: false}. Verbs are RBAC's, e.g. {@code "watch"}.
+     */
+    public void deny(String namespace, String... verbs) {
+        reviews.deny(namespace, verbs);
+    }
+
+    /**
+     * Answers {@code SelfSubjectAccessReview}s with this HTTP status from now on: 403 as when RBAC does not let the
+     * caller create them, 404 as a server that does not serve them; 0 answers them again.
+     */
+    public void refuseAccessReviews(int status) {
+        reviews.refuse(status);
+    }
+
+    /** How many {@code SelfSubjectAccessReview}s were requested (any status). */
+    public long accessReviews() {
+        return reviews.count();
     }
 
     /** The stored Lease as JSON, or {@code null}. */
@@ -206,6 +247,10 @@ public final class LeaseApiServer implements AutoCloseable {
     }
 
     private void route(HttpExchange exchange) throws IOException, InterruptedException {
+        if (exchange.getRequestURI().getRawPath().equals(AccessReviews.PATH)) {
+            send(exchange, 201, reviews.review(exchange.getRequestMethod(), body(exchange)), List.of());
+            return;
+        }
         Matcher path = PATH.matcher(exchange.getRequestURI().getRawPath());
         if (!path.matches()) {
             throw ApiStatus.noSuchPath();
@@ -215,7 +260,7 @@ public final class LeaseApiServer implements AutoCloseable {
         LeaseQuery query = LeaseQuery.parse(exchange.getRequestURI().getRawQuery());
         Verb verb = verb(exchange.getRequestMethod(), name, query);
         requests.get(verb).incrementAndGet();
-        if (!allowed.contains(verb)) {
+        if (reviews.denies(namespace, verb)) {
             throw ApiStatus.forbidden(verb.rbac(), name, namespace);
         }
         List<String> warnings = new ArrayList<>();
