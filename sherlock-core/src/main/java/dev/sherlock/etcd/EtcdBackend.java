@@ -265,6 +265,7 @@ public final class EtcdBackend implements LockBackend {
      * connection, so a refused handshake is reported as such; with the application's client a refused handshake
      * looks like an unreachable member.
      * @throws LockConfigurationException if etcd refuses, naming the members and what was refused
+     * @since 0.2.0
      */
     @Override
     public void checkAccess(@Nullable String namespace) {
@@ -412,6 +413,7 @@ public final class EtcdBackend implements LockBackend {
          * @param user the etcd user
          * @param password its password; it appears in no message, log or {@code toString()}
          * @return this builder
+         * @since 0.2.0
          */
         public Builder credentials(String user, String password) {
             this.user = user;
@@ -427,6 +429,7 @@ public final class EtcdBackend implements LockBackend {
          * @param keyManagers presents the client certificate etcd's {@code --client-cert-auth} asks for, or null
          *     for none
          * @return this builder
+         * @since 0.2.0
          */
         public Builder tls(@Nullable TrustManagerFactory trustManagers, @Nullable KeyManagerFactory keyManagers) {
             this.tls = true;
@@ -440,6 +443,7 @@ public final class EtcdBackend implements LockBackend {
          * when the endpoints are IP addresses but the certificate names a host.
          * @param authority the authority, e.g. {@code etcd.example.com}
          * @return this builder
+         * @since 0.2.0
          */
         public Builder authority(String authority) {
             this.authority = authority;

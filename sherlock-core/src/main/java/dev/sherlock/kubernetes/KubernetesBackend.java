@@ -140,10 +140,13 @@ public final class KubernetesBackend implements LockBackend {
      * the cluster to be up. Messages and logs name the server, never the client's credentials.
      * @throws LockConfigurationException if the API server denies {@code get}, {@code create} or {@code update}:
      *     the message names the namespace, the missing verbs and the Role to grant
+     * @param namespace the locks' namespace; it does not matter here, as RBAC grants Leases by Kubernetes namespace
+     *     and verb, not by name prefix
      * @since 0.2.0
      */
-    public void checkAccess() {
-        new LeaseAccess(new AuthorizationV1Api(client), namespace).check();
+    @Override
+    public void checkAccess(@Nullable String namespace) {
+        new LeaseAccess(new AuthorizationV1Api(client), this.namespace).check();
     }
 
     /**

@@ -176,6 +176,7 @@ public interface LockBackend extends AutoCloseable {
      * @throws dev.sherlock.LockConfigurationException if the store refuses, naming what it refused and what to
      *     change. A store that cannot be reached (down, or slow to answer) is not a refusal: the backend logs a
      *     warning and returns, since the store may come up later and the health indicator reports it
+     * @since 0.2.0
      */
     default void checkAccess(@Nullable String namespace) {
     }

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
- * {@link KubernetesBackend#checkAccess()}: one SelfSubjectAccessReview per verb the backend uses, failing on a missing
+ * {@link KubernetesBackend#checkAccess(null)}: one SelfSubjectAccessReview per verb the backend uses, failing on a missing
  * one, warning when the reviews get no answer, never showing the client's credentials.
  */
 class KubernetesBackendAccessTests {
@@ -65,7 +65,7 @@ class KubernetesBackendAccessTests {
     @Test
     void checkAccessPassesQuietlyWithOneReviewPerVerbWhenAllAreAllowed() {
         try (KubernetesBackend backend = backend(server.client())) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(server.accessReviews()).isEqualTo(LeaseAccess.VERBS.size()).isEqualTo(4);
         assertThat(warnings()).isEmpty();
@@ -81,7 +81,7 @@ class KubernetesBackendAccessTests {
         try (LeaseApiServer minimal = LeaseApiServer.start(EnumSet.of(Verb.GET, Verb.CREATE, Verb.UPDATE,
                 Verb.WATCH), 100);
                 KubernetesBackend backend = KubernetesBackend.of(minimal.client())) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(warnings()).isEmpty();
     }
@@ -90,7 +90,7 @@ class KubernetesBackendAccessTests {
     void checkAccessFailsNamingTheMissingVerbsNamespaceAndRoleToGrant() {
         server.deny("billing", "update", "get");
         try (KubernetesBackend backend = backend(server.client())) {
-            assertThatThrownBy(backend::checkAccess).isInstanceOf(LockConfigurationException.class)
+            assertThatThrownBy(() -> backend.checkAccess(null)).isInstanceOf(LockConfigurationException.class)
                 .hasMessage("Backend kubernetes (namespace 'billing'): the client may not get, update"
                         + " leases.coordination.k8s.io in namespace 'billing' (SelfSubjectAccessReview), so locks"
                         + " there would fail. Grant a Role with the verbs get, create, update, watch on leases in API"
@@ -103,7 +103,7 @@ class KubernetesBackendAccessTests {
     void aDeniedVerbFailsTheProbeWhileTheLeaseRequestsNotNeedingItStillWork() {
         server.deny("billing", "get");
         try (KubernetesBackend backend = backend(server.client())) {
-            assertThatThrownBy(backend::checkAccess).isInstanceOf(LockConfigurationException.class)
+            assertThatThrownBy(() -> backend.checkAccess(null)).isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("may not get leases.coordination.k8s.io in namespace 'billing'");
             // Acquiring a new name creates the Lease, releasing replaces it: neither reads it.
             assertThat(backend.tryAcquire("sherlock.orders", "owner", null).acquired()).isTrue();
@@ -119,7 +119,7 @@ class KubernetesBackendAccessTests {
     void deniedVerbsInAnotherNamespaceDoNotMatter() {
         server.deny("default", "get", "create", "update", "watch");
         try (KubernetesBackend backend = backend(server.client())) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(warnings()).isEmpty();
     }
@@ -128,7 +128,7 @@ class KubernetesBackendAccessTests {
     void verbsTheBackendDoesNotUseMayBeDenied() {
         server.deny("billing", "delete", "list", "patch");
         try (KubernetesBackend backend = backend(server.client())) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(warnings()).isEmpty();
     }
@@ -137,7 +137,7 @@ class KubernetesBackendAccessTests {
     void onlyWatchMissingIsAWarningBecauseWaitersThenPoll() {
         server.deny("billing", "watch");
         try (KubernetesBackend backend = backend(server.client())) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(warnings()).singleElement().asString()
             .contains("may not watch leases.coordination.k8s.io in namespace 'billing'")
@@ -149,7 +149,7 @@ class KubernetesBackendAccessTests {
     void reviewsNotServedAreOneWarningAndCheckAccessReturns() {
         server.refuseAccessReviews(404);
         try (KubernetesBackend backend = backend(server.client())) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(server.accessReviews()).as("gives up after the first").isEqualTo(1);
         assertThat(warnings()).singleElement().asString()
@@ -163,7 +163,7 @@ class KubernetesBackendAccessTests {
     void reviewsForbiddenAreOneWarningAndCheckAccessReturns() {
         server.refuseAccessReviews(403);
         try (KubernetesBackend backend = backend(server.client())) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(warnings()).singleElement().asString()
             .contains("could not be checked")
@@ -177,7 +177,7 @@ class KubernetesBackendAccessTests {
             url = "http://127.0.0.1:" + socket.getLocalPort();
         }
         try (KubernetesBackend backend = backend(Config.fromUrl(url, false))) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(warnings()).singleElement().asString()
             .startsWith("Backend kubernetes (namespace 'billing'): the permissions on leases.coordination.k8s.io"
@@ -188,20 +188,20 @@ class KubernetesBackendAccessTests {
     void theClientsTokenAppearsInNoMessageNorLog() throws IOException {
         server.deny("billing", "create");
         try (KubernetesBackend backend = backend(Config.fromToken(server.url(), TOKEN, false))) {
-            Throwable denied = catchThrowable(backend::checkAccess);
+            Throwable denied = catchThrowable(() -> backend.checkAccess(null));
             assertThat(denied).isInstanceOf(LockConfigurationException.class);
             assertThat(String.valueOf(denied)).doesNotContain(TOKEN);
             server.refuseAccessReviews(404);
-            backend.checkAccess();
+            backend.checkAccess(null);
             server.refuseAccessReviews(403);
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         String unreachable;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             unreachable = "http://127.0.0.1:" + socket.getLocalPort();
         }
         try (KubernetesBackend backend = backend(Config.fromToken(unreachable, TOKEN, false))) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(warnings()).hasSize(3);
         assertThat(events.list).allSatisfy(event -> assertThat(event.getFormattedMessage()).doesNotContain(TOKEN));
@@ -212,7 +212,7 @@ class KubernetesBackendAccessTests {
         String url = server.url().replace("http://", "http://admin:hunter2@");
         server.refuseAccessReviews(404);
         try (KubernetesBackend backend = backend(Config.fromUrl(url, false))) {
-            backend.checkAccess();
+            backend.checkAccess(null);
         }
         assertThat(warnings()).singleElement().asString().contains("the API server at " + server.url() + " ")
             .doesNotContain("hunter2");
