@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -99,6 +100,10 @@ final class MemcachedAccess {
                         + " until then");
             }
             warnIfUnreachable(List.of(addresses(servers) + " (" + ex.getCause() + ")"), timeoutMillis);
+        }
+        catch (CancellationException ex) {
+            warnIfUnreachable(List.of(addresses(servers) + " (the client cancelled the request: " + ex.getMessage()
+                    + ")"), timeoutMillis);
         }
         catch (TimeoutException ex) {
             get.cancel(true);
