@@ -1,5 +1,7 @@
 package dev.sherlock.memcached;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -162,6 +164,34 @@ class MemcachedSaslTests {
         assertThat(warnings()).singleElement().asString()
                 .startsWith("Backend memcached: cannot check access to " + nobody + " (java.net.ConnectException")
                 .endsWith("within 2500 ms; starting anyway. Locks there fail until the server answers");
+    }
+
+    @Test
+    void aServerThatAcceptsButNeverAnswersPassesTheCheckWithOneWarning() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                MemcachedBackend backend = MemcachedBackend.builder().servers("127.0.0.1:" + silent.getLocalPort())
+                        .credentials(SASL_USERNAME, SASL_PASSWORD).build()) {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> backend.checkAccess());
+            assertThat(warnings()).singleElement().asString()
+                    .startsWith("Backend memcached: cannot check access to 127.0.0.1:" + silent.getLocalPort()
+                            + " (java.net.SocketTimeoutException");
+        }
+    }
+
+    @Test
+    void anApplicationClientWithNoServerPassesTheCheckWithOneWarning() {
+        String nobody = "127.0.0.1:" + LocalServer.freePorts(1)[0];
+        MemcachedClient client = MemcachedBackend.createClient(nobody);
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> MemcachedBackend.of(client).checkAccess());
+        }
+        finally {
+            client.shutdown();
+        }
+        assertThat(warnings()).singleElement().asString()
+                .isEqualTo("Backend memcached: cannot check access to " + nobody + " (no answer; the server is down,"
+                        + " unreachable, or refused the client's own SASL authentication) within 2500 ms; starting"
+                        + " anyway. Locks there fail until the server answers");
     }
 
     @Test
