@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#credentials(String, String) credentials} are given; spymemcached has no TLS, so they cross the
  * network in clear text. {@link #checkAccess()} finds a refused authentication at startup.
  *
- * <p>It is a little over 300 lines only with its nested builder, the shape every backend shares.
+ * <p>It passes 300 lines only with its nested builder, the shape every backend shares, and the Javadoc of the
+ * startup check, whose work is in {@code MemcachedAccess}.
  *
  * @see MemcachedLock
  * @since 0.1.0
