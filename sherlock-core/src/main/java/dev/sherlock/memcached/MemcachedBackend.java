@@ -1,5 +1,6 @@
 package dev.sherlock.memcached;
 
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,9 +44,12 @@ import org.slf4j.LoggerFactory;
  * what a restart, flush or eviction does: {@code docs/memcached.md}.
  *
  * <p>Thread-safe. The backend shuts the client down on {@link #close()} only if it created it (from
- * {@link Builder#servers(String) servers}).
+ * {@link Builder#servers(String) servers}). That client authenticates with SASL PLAIN when
+ * {@link Builder#credentials(String, String) credentials} are given; spymemcached has no TLS, so they cross the
+ * network in clear text. {@link #checkAccess()} finds a refused authentication at startup.
  *
- * <p>It is a little over 300 lines only with its nested builder, the shape every backend shares.
+ * <p>It passes 300 lines only with its nested builder, the shape every backend shares, and the Javadoc of the
+ * startup check, whose work is in {@code MemcachedAccess}.
  *
  * @see MemcachedLock
  * @since 0.1.0
@@ -66,9 +70,12 @@ public final class MemcachedBackend implements LockBackend {
 
     private final boolean ownsClient;
 
+    /** The SASL user of the client this backend created, or null: none, or the application's client. */
+    private final @Nullable MemcachedCredentials credentials;
+
     private final Clock clock = Clock.systemUTC();
 
-    private MemcachedBackend(MemcachedClient client, boolean ownsClient) {
+    private MemcachedBackend(MemcachedClient client, boolean ownsClient, @Nullable MemcachedCredentials credentials) {
         if (client == null) {
             throw new LockConfigurationException("Backend memcached: 'client' must not be null");
         }
@@ -76,6 +83,7 @@ public final class MemcachedBackend implements LockBackend {
         this.client = client;
         this.calls = new MemcachedCalls(client);
         this.ownsClient = ownsClient;
+        this.credentials = credentials;
     }
 
     /**
@@ -114,6 +122,44 @@ public final class MemcachedBackend implements LockBackend {
      */
     public MemcachedClient client() {
         return client;
+    }
+
+    /**
+     * Checks once, at startup, that every server accepts this backend, so that a wrong password or a missing one
+     * fails the start instead of every lock later. spymemcached cannot tell a refused authentication from a server
+     * that is down (it retries both in the background), so for a client the backend created the check asks each
+     * server itself on a short-lived connection: it authenticates with the configured credentials, or reads a probe
+     * key without them. For an application's client it reads the probe key through that client. Each server gets
+     * one request, answered within the client's operation timeout (2.5 s by default).
+     *
+     * <p>A server that is down or does not answer in time does not fail the check: it is logged once at WARN, since
+     * the application may start before its cache.
+     * @throws LockConfigurationException if a server refuses: SASL authentication with the configured username and
+     *     password failed, the server requires SASL authentication and none is configured, or credentials are set
+     *     for a server without SASL; the message names the server and the user, never the password
+     * @since 0.1.0
+     */
+    public void checkAccess() {
+        List<InetSocketAddress> servers = MemcachedClients.servers(client);
+        if (ownsClient) {
+            MemcachedAccess.checkServers(servers, credentials, (int) Math.min(Integer.MAX_VALUE,
+                    Math.max(1, client.getOperationTimeout())));
+        }
+        else {
+            MemcachedAccess.checkClient(client, servers);
+        }
+    }
+
+    /**
+     * Does what {@link #checkAccess()} does: memcached has no permissions per key, so the namespace changes nothing.
+     * This is the signature of {@code LockBackend.checkAccess(namespace)}, the startup check the Spring Boot starter
+     * calls.
+     * @param namespace the namespace of the locks to be taken, or null for none; not used
+     * @throws LockConfigurationException as {@link #checkAccess()}
+     * @since 0.1.0
+     */
+    public void checkAccess(@Nullable String namespace) {
+        checkAccess();
     }
 
     @Override
@@ -327,7 +373,8 @@ public final class MemcachedBackend implements LockBackend {
     @Override
     public String toString() {
         return "MemcachedBackend " + client.getConnection().getLocator().getAll().stream()
-                .map(node -> String.valueOf(node.getSocketAddress())).toList();
+                .map(node -> String.valueOf(node.getSocketAddress())).toList()
+                + (credentials == null ? "" : " as " + credentials);
     }
 
     /**
@@ -342,6 +389,8 @@ public final class MemcachedBackend implements LockBackend {
         private @Nullable MemcachedClient client;
 
         private @Nullable String servers;
+
+        private @Nullable MemcachedCredentials credentials;
 
         private Builder() {
         }
@@ -367,18 +416,40 @@ public final class MemcachedBackend implements LockBackend {
         }
 
         /**
+         * Authenticates the backend's own client with SASL PLAIN (memcached started with {@code -S}) as this user,
+         * on every connection. Only with {@link #servers(String) servers}: an application's client carries its own
+         * authentication. The password appears in no message, log line or {@code toString()}; spymemcached has no
+         * TLS, so it crosses the network in clear text. See {@link MemcachedBackend#checkAccess()} to find a
+         * refused authentication at startup.
+         * @param username the SASL user, not blank
+         * @param password the user's password
+         * @return this builder
+         * @throws LockConfigurationException if the username is null or blank or the password is null
+         */
+        public Builder credentials(String username, String password) {
+            this.credentials = new MemcachedCredentials(username, password);
+            return this;
+        }
+
+        /**
          * Creates the backend, connecting if servers were given.
          * @return the backend; close it on shutdown
-         * @throws LockConfigurationException if neither or both of client and servers were given, the server list
-         *     is empty or malformed, or the client speaks the ASCII protocol
+         * @throws LockConfigurationException if neither or both of client and servers were given, credentials were
+         *     given with a client, the server list is empty or malformed, or the client speaks the ASCII protocol
          */
         public MemcachedBackend build() {
             if ((client == null) == (servers == null)) {
                 throw new LockConfigurationException("Backend memcached: give either 'client' or 'servers'"
                         + (client == null ? ", none was given" : ", not both"));
             }
-            return client != null ? new MemcachedBackend(client, false)
-                    : new MemcachedBackend(createClient(servers), true);
+            if (client != null && credentials != null) {
+                throw new LockConfigurationException("Backend memcached: 'credentials' (" + credentials + ") apply"
+                        + " only to the client the backend creates from 'servers'; the application's 'client'"
+                        + " authenticates on its own. Give its ConnectionFactoryBuilder an AuthDescriptor, or give"
+                        + " 'servers' instead of 'client'");
+            }
+            return client != null ? new MemcachedBackend(client, false, null)
+                    : new MemcachedBackend(MemcachedClients.create(servers, credentials), true, credentials);
         }
     }
 }

@@ -11,6 +11,8 @@ import net.spy.memcached.DefaultHashAlgorithm;
 import net.spy.memcached.FailureMode;
 import net.spy.memcached.MemcachedClient;
 import net.spy.memcached.MemcachedNode;
+import net.spy.memcached.auth.AuthDescriptor;
+import net.spy.memcached.auth.PlainCallbackHandler;
 import net.spy.memcached.protocol.binary.BinaryMemcachedNodeImpl;
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +24,14 @@ final class MemcachedClients {
 
     /** See {@link MemcachedBackend#createClient(String)}. */
     static MemcachedClient create(String servers) {
+        return create(servers, null);
+    }
+
+    /**
+     * See {@link MemcachedBackend#createClient(String)}; with credentials, the client authenticates with SASL PLAIN
+     * on every connection, in a background thread of spymemcached's.
+     */
+    static MemcachedClient create(String servers, @Nullable MemcachedCredentials credentials) {
         List<InetSocketAddress> addresses = addresses(servers);
         ConnectionFactoryBuilder factory = new ConnectionFactoryBuilder()
                 .setProtocol(ConnectionFactoryBuilder.Protocol.BINARY)
@@ -29,6 +39,10 @@ final class MemcachedClients {
                 .setHashAlg(DefaultHashAlgorithm.KETAMA_HASH)
                 .setFailureMode(FailureMode.Retry)
                 .setDaemon(true);
+        if (credentials != null) {
+            factory.setAuthDescriptor(new AuthDescriptor(new String[] {"PLAIN"},
+                    new PlainCallbackHandler(credentials.username(), credentials.password())));
+        }
         try {
             return new MemcachedClient(factory.build(), addresses);
         }
@@ -51,6 +65,12 @@ final class MemcachedClients {
             throw new LockConfigurationException("Backend memcached: 'servers' '" + servers + "' is not a list of"
                     + " host:port pairs (" + ex.getMessage() + "). Use e.g. cache1:11211,cache2:11211");
         }
+    }
+
+    /** The addresses of the client's servers, in the locator's order. */
+    static List<InetSocketAddress> servers(MemcachedClient client) {
+        return client.getConnection().getLocator().getAll().stream()
+                .map(node -> (InetSocketAddress) node.getSocketAddress()).toList();
     }
 
     static void requireBinary(MemcachedClient client) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -29,6 +30,9 @@ public final class LocalServer implements AutoCloseable {
     /** How to start the process again, or null for a container. */
     private final List<String> command;
 
+    /** Added to the process's environment at every start. */
+    private final Map<String, String> environment;
+
     private final Path directory;
 
     private final int[] ports;
@@ -37,10 +41,12 @@ public final class LocalServer implements AutoCloseable {
 
     private final AutoCloseable container;
 
-    private LocalServer(String name, Process process, List<String> command, Path directory, int[] ports) {
+    private LocalServer(String name, Process process, List<String> command, Map<String, String> environment,
+            Path directory, int[] ports) {
         this.name = name;
         this.process = process;
         this.command = command;
+        this.environment = environment;
         this.directory = directory;
         this.ports = ports;
         this.host = "127.0.0.1";
@@ -51,6 +57,7 @@ public final class LocalServer implements AutoCloseable {
         this.name = name;
         this.process = null;
         this.command = null;
+        this.environment = Map.of();
         this.directory = directory;
         this.ports = container.ports();
         this.host = container.host();
@@ -67,13 +74,28 @@ public final class LocalServer implements AutoCloseable {
      * @param image the Docker image to run with Testcontainers when the binary is missing, or null
      * @param containerPorts the ports the image listens on, in the order of {@link #ports()}
      * @param containerCommand the container's command, or an empty list for the image's default
+     * @param environment prepares the temporary directory before the process starts and gives the variables to add to
+     *     its environment; not used for a container
      */
     public record Spec(String name, String binary, String debianPackage, int portCount, Command command,
-            String image, List<Integer> containerPorts, List<String> containerCommand) {
+            String image, List<Integer> containerPorts, List<String> containerCommand, Environment environment) {
+
+        /** A spec whose process inherits the test JVM's environment. */
+        public Spec(String name, String binary, String debianPackage, int portCount, Command command,
+                String image, List<Integer> containerPorts, List<String> containerCommand) {
+            this(name, binary, debianPackage, portCount, command, image, containerPorts, containerCommand,
+                    directory -> Map.of());
+        }
 
         /** A spec without a Docker fallback. */
         public Spec(String name, String binary, String debianPackage, int portCount, Command command) {
             this(name, binary, debianPackage, portCount, command, null, List.of(), List.of());
+        }
+
+        /** A spec without a Docker fallback whose process needs files in its directory or environment variables. */
+        public Spec(String name, String binary, String debianPackage, int portCount, Command command,
+                Environment environment) {
+            this(name, binary, debianPackage, portCount, command, null, List.of(), List.of(), environment);
         }
     }
 
@@ -81,6 +103,15 @@ public final class LocalServer implements AutoCloseable {
     @FunctionalInterface
     public interface Command {
         List<String> build(String binary, int[] ports, Path directory);
+    }
+
+    /**
+     * Writes what the server reads from its temporary directory (configuration, password files) and returns the
+     * variables to add to its environment, e.g. one pointing at those files. Runs once, before the first start.
+     */
+    @FunctionalInterface
+    public interface Environment {
+        Map<String, String> prepare(Path directory);
     }
 
     /**
@@ -146,16 +177,20 @@ public final class LocalServer implements AutoCloseable {
     private static LocalServer startProcess(Spec spec, String binary, int[] ports) {
         Path directory = temporaryDirectory(spec);
         List<String> command = spec.command().build(binary, ports, directory);
-        Process process = launch(spec.name(), command, directory);
-        LocalServer server = new LocalServer(spec.name(), process, command, directory, ports);
+        Map<String, String> environment = Map.copyOf(spec.environment().prepare(directory));
+        Process process = launch(spec.name(), command, environment, directory);
+        LocalServer server = new LocalServer(spec.name(), process, command, environment, directory, ports);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop-" + spec.name()));
         server.awaitPort(ports[0], Duration.ofSeconds(30), command);
         return server;
     }
 
-    private static Process launch(String name, List<String> command, Path directory) {
+    private static Process launch(String name, List<String> command, Map<String, String> environment,
+            Path directory) {
         try {
-            return new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
+            builder.environment().putAll(environment);
+            return builder.redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("server.log").toFile()))
                     .start();
         }
@@ -182,7 +217,7 @@ public final class LocalServer implements AutoCloseable {
     public void restart() {
         requireProcess("be restarted");
         kill();
-        process = launch(name, command, directory);
+        process = launch(name, command, environment, directory);
         awaitPort(ports[0], Duration.ofSeconds(30), command);
     }
 

@@ -20,6 +20,21 @@ public final class TestServers {
                     "-u", System.getProperty("user.name"), "-m", "64"),
             "memcached:1.6", List.of(11211), List.of());
 
+    /** The user {@link #MEMCACHED_SASL} accepts. */
+    public static final String SASL_USERNAME = "sherlock";
+
+    /** The password of {@link #SASL_USERNAME}; distinctive, so tests can check it leaks nowhere. */
+    public static final String SASL_PASSWORD = "pw-Zq7-never-shown";
+
+    /**
+     * memcached demanding SASL PLAIN authentication ({@code -S}, binary protocol only) as {@link #SASL_USERNAME} with
+     * {@link #SASL_PASSWORD}; its SASL configuration and password database live in its temporary directory.
+     */
+    public static final LocalServer.Spec MEMCACHED_SASL = new LocalServer.Spec("memcached-sasl", "memcached",
+            "memcached", 1, (binary, ports, dir) -> List.of(binary, "-S", "-p", Integer.toString(ports[0]), "-l",
+                    "127.0.0.1", "-U", "0", "-u", System.getProperty("user.name"), "-m", "64"),
+            directory -> SaslDatabase.prepare(directory, SASL_USERNAME, SASL_PASSWORD));
+
     /** A single-member etcd with a temporary data directory; ports: client, peer. */
     public static final LocalServer.Spec ETCD = new LocalServer.Spec("etcd", "etcd", "etcd-server", 2,
             (binary, ports, dir) -> List.of(binary, "--name", "sherlock-test", "--data-dir",
@@ -35,6 +50,8 @@ public final class TestServers {
     private static LocalServer memcached;
 
     private static LocalServer etcd;
+
+    private static LocalServer memcachedSasl;
 
     private TestServers() {
     }
@@ -53,6 +70,14 @@ public final class TestServers {
             memcached = LocalServer.start(MEMCACHED);
         }
         return memcached;
+    }
+
+    /** The shared memcached that demands SASL authentication, see {@link #MEMCACHED_SASL}. */
+    public static synchronized LocalServer memcachedSasl() {
+        if (memcachedSasl == null || !memcachedSasl.isAlive()) {
+            memcachedSasl = LocalServer.start(MEMCACHED_SASL);
+        }
+        return memcachedSasl;
     }
 
     /** The shared single-member etcd. */
