@@ -12,6 +12,8 @@ command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server
 # The SASL memcached of the tests: Cyrus SASL's PLAIN plugin, and Perl's DB_File to write its password database.
 ls /usr/lib/*/sasl2/libplain.so* >/dev/null 2>&1 || missing+=(libsasl2-modules)
 perl -MDB_File -e 1 >/dev/null 2>&1 || missing+=(perl)
+# The TLS tests' certificates.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The startup check of {@link MemcachedBackend#checkAccess()}.
+ * The startup check of {@link MemcachedBackend#checkAccess(String)}.
  *
  * <p>spymemcached cannot tell it: it authenticates in a background thread after each connect, and on a refusal it
  * logs, reconnects and tries again for ever, while operations wait in its retry queue until they time out, exactly as

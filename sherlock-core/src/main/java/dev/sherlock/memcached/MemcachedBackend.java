@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. The backend shuts the client down on {@link #close()} only if it created it (from
  * {@link Builder#servers(String) servers}). That client authenticates with SASL PLAIN when
  * {@link Builder#credentials(String, String) credentials} are given; spymemcached has no TLS, so they cross the
- * network in clear text. {@link #checkAccess()} finds a refused authentication at startup.
+ * network in clear text. {@link #checkAccess(String)} finds a refused authentication at startup.
  *
  * <p>It passes 300 lines only with its nested builder, the shape every backend shares, and the Javadoc of the
  * startup check, whose work is in {@code MemcachedAccess}.
@@ -137,9 +137,11 @@ public final class MemcachedBackend implements LockBackend {
      * @throws LockConfigurationException if a server refuses: SASL authentication with the configured username and
      *     password failed, the server requires SASL authentication and none is configured, or credentials are set
      *     for a server without SASL; the message names the server and the user, never the password
-     * @since 0.1.0
+     * @param namespace the namespace of the locks to be taken; not used, memcached has no permissions per key
+     * @since 0.2.0
      */
-    public void checkAccess() {
+    @Override
+    public void checkAccess(@Nullable String namespace) {
         List<InetSocketAddress> servers = MemcachedClients.servers(client);
         if (ownsClient) {
             MemcachedAccess.checkServers(servers, credentials, (int) Math.min(Integer.MAX_VALUE,
@@ -148,18 +150,6 @@ public final class MemcachedBackend implements LockBackend {
         else {
             MemcachedAccess.checkClient(client, servers);
         }
-    }
-
-    /**
-     * Does what {@link #checkAccess()} does: memcached has no permissions per key, so the namespace changes nothing.
-     * This is the signature of {@code LockBackend.checkAccess(namespace)}, the startup check the Spring Boot starter
-     * calls.
-     * @param namespace the namespace of the locks to be taken, or null for none; not used
-     * @throws LockConfigurationException as {@link #checkAccess()}
-     * @since 0.1.0
-     */
-    public void checkAccess(@Nullable String namespace) {
-        checkAccess();
     }
 
     @Override
@@ -419,12 +409,13 @@ public final class MemcachedBackend implements LockBackend {
          * Authenticates the backend's own client with SASL PLAIN (memcached started with {@code -S}) as this user,
          * on every connection. Only with {@link #servers(String) servers}: an application's client carries its own
          * authentication. The password appears in no message, log line or {@code toString()}; spymemcached has no
-         * TLS, so it crosses the network in clear text. See {@link MemcachedBackend#checkAccess()} to find a
-         * refused authentication at startup.
+         * TLS, so it crosses the network in clear text. See {@link MemcachedBackend#checkAccess(String)} to find
+         * a refused authentication at startup.
          * @param username the SASL user, not blank
          * @param password the user's password
          * @return this builder
          * @throws LockConfigurationException if the username is null or blank or the password is null
+         * @since 0.2.0
          */
         public Builder credentials(String username, String password) {
             this.credentials = new MemcachedCredentials(username, password);

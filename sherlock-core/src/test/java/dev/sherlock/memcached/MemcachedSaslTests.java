@@ -64,7 +64,7 @@ class MemcachedSaslTests {
     void theRightCredentialsPassTheCheckAndAcquireAndReleaseALock() {
         try (MemcachedBackend backend = MemcachedBackend.builder().servers(saslServer())
                 .credentials(SASL_USERNAME, SASL_PASSWORD).build()) {
-            backend.checkAccess();
+            backend.checkAccess(null);
             String key = backend.key("sasl-tests", UUID.randomUUID().toString());
             AcquireResult first = backend.tryAcquire(key, "owner-1", MINUTE);
             assertThat(first.acquired()).isTrue();
@@ -87,7 +87,7 @@ class MemcachedSaslTests {
         try (MemcachedBackend backend = MemcachedBackend.builder().servers(saslServer())
                 .credentials(SASL_USERNAME, WRONG_PASSWORD).build()) {
             LockConfigurationException refused = catchThrowableOfType(LockConfigurationException.class,
-                    () -> backend.checkAccess());
+                    () -> backend.checkAccess(null));
             assertThat(refused).hasMessage("Backend memcached: SASL authentication as '" + SASL_USERNAME
                     + "' failed on " + saslServer() + " (the server answered 'Auth failure.'); check the username"
                     + " and password. No lock can be taken there until this is fixed");
@@ -109,7 +109,7 @@ class MemcachedSaslTests {
     void anApplicationClientThatDoesNotAuthenticateFailsTheCheck() {
         MemcachedClient client = MemcachedBackend.createClient(saslServer());
         try {
-            assertThatThrownBy(() -> MemcachedBackend.of(client).checkAccess())
+            assertThatThrownBy(() -> MemcachedBackend.of(client).checkAccess(null))
                     .isInstanceOf(LockConfigurationException.class)
                     .hasMessageStartingWith("Backend memcached: the server " + saslServer() + " requires SASL"
                             + " authentication, and the application's MemcachedClient did not authenticate");
@@ -127,7 +127,7 @@ class MemcachedSaslTests {
                         new PlainCallbackHandler(SASL_USERNAME, SASL_PASSWORD))).build(),
                 AddrUtil.getAddresses(saslServer()));
         try (MemcachedBackend backend = MemcachedBackend.of(client)) {
-            backend.checkAccess();
+            backend.checkAccess(null);
             String key = backend.key("sasl-tests", UUID.randomUUID().toString());
             AcquireResult acquired = backend.tryAcquire(key, "owner", MINUTE);
             assertThat(acquired.acquired()).isTrue();
@@ -146,7 +146,7 @@ class MemcachedSaslTests {
         String server = plain.host() + ":" + plain.port();
         try (MemcachedBackend backend = MemcachedBackend.builder().servers(server)
                 .credentials(SASL_USERNAME, SASL_PASSWORD).build()) {
-            assertThatThrownBy(() -> backend.checkAccess()).isInstanceOf(LockConfigurationException.class)
+            assertThatThrownBy(() -> backend.checkAccess(null)).isInstanceOf(LockConfigurationException.class)
                     .hasMessage("Backend memcached: the server " + server + " does not support SASL authentication"
                             + " (the server answered 'Unknown command'), yet a username and password are set; start"
                             + " memcached with -S, or remove the credentials. No lock can be taken there until this"
@@ -159,7 +159,7 @@ class MemcachedSaslTests {
         String nobody = "127.0.0.1:" + LocalServer.freePorts(1)[0];
         try (MemcachedBackend backend = MemcachedBackend.builder().servers(nobody)
                 .credentials(SASL_USERNAME, SASL_PASSWORD).build()) {
-            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> backend.checkAccess());
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> backend.checkAccess(null));
         }
         assertThat(warnings()).singleElement().asString()
                 .startsWith("Backend memcached: cannot check access to " + nobody + " (java.net.ConnectException")
@@ -171,7 +171,7 @@ class MemcachedSaslTests {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
                 MemcachedBackend backend = MemcachedBackend.builder().servers("127.0.0.1:" + silent.getLocalPort())
                         .credentials(SASL_USERNAME, SASL_PASSWORD).build()) {
-            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> backend.checkAccess());
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> backend.checkAccess(null));
             assertThat(warnings()).singleElement().asString()
                     .startsWith("Backend memcached: cannot check access to 127.0.0.1:" + silent.getLocalPort()
                             + " (java.net.SocketTimeoutException");
@@ -183,7 +183,7 @@ class MemcachedSaslTests {
         String nobody = "127.0.0.1:" + LocalServer.freePorts(1)[0];
         MemcachedClient client = MemcachedBackend.createClient(nobody);
         try {
-            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> MemcachedBackend.of(client).checkAccess());
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> MemcachedBackend.of(client).checkAccess(null));
         }
         finally {
             client.shutdown();
