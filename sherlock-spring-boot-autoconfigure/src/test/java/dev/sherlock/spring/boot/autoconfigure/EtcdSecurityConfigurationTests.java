@@ -9,6 +9,8 @@ import dev.sherlock.LockRegistry;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.SecureEtcd;
 import dev.sherlock.testserver.TestCertificates;
+import dev.sherlock.testserver.TestServers;
+import io.etcd.jetcd.Client;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,6 +70,17 @@ class EtcdSecurityConfigurationTests {
         assertThat(SherlockSanitizingAutoConfiguration.isPassword("SHERLOCK_MEMCACHED_PASSWORD")).isTrue();
         assertThat(SherlockSanitizingAutoConfiguration.isPassword("sherlock.etcd.username")).isFalse();
         assertThat(SherlockSanitizingAutoConfiguration.isPassword("spring.data.redis.password")).isFalse();
+    }
+
+    @Test
+    void credentialsBesideTheApplicationsClientFailAtStartupRatherThanBeIgnored() {
+        try (Client client = Client.builder().endpoints(SecureEtcd.httpEndpoint(TestServers.etcd())).build()) {
+            contextRunner.withBean(Client.class, () -> client, definition -> definition.setDestroyMethodName(""))
+                .withPropertyValues("sherlock.etcd.username=someone", "sherlock.etcd.password=secret")
+                .run(context -> assertRefusal(context).hasMessageContaining("the application's jetcd Client bean is"
+                        + " used, so 'sherlock.etcd.username', 'password', 'ssl.bundle' and 'authority' would be"
+                        + " ignored"));
+        }
     }
 
     @Nested

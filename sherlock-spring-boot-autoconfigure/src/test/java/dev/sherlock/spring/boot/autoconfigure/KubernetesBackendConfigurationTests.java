@@ -1,5 +1,8 @@
 package dev.sherlock.spring.boot.autoconfigure;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import dev.sherlock.Lock;
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockRegistry;
@@ -27,6 +30,8 @@ class KubernetesBackendConfigurationTests {
     static void startServer() {
         server = LeaseApiServer.start();
         server.createNamespace("locks");
+        server.createNamespace("restricted");
+        server.deny("restricted", "update");
     }
 
     @AfterAll
@@ -59,6 +64,34 @@ class KubernetesBackendConfigurationTests {
                 .rootCause()
                 .isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("Not_A_Namespace"));
+    }
+
+    @Test
+    void withoutANamespaceTheLeasesGoToThePodsOwnOrDefault() throws Exception {
+        Path serviceAccount = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+        String expected = Files.isReadable(serviceAccount) && !Files.readString(serviceAccount).isBlank()
+                ? Files.readString(serviceAccount).strip() : "default";
+        contextRunner.withBean(ApiClient.class, server::client)
+            .run(context -> assertThat(context.getBean(KubernetesBackend.class).namespace()).isEqualTo(expected));
+    }
+
+    @Test
+    void aVerbTheServiceAccountMayNotUseFailsStartupNamingItAndTheNamespace() {
+        contextRunner.withBean(ApiClient.class, server::client)
+            .withPropertyValues("sherlock.kubernetes.namespace=restricted")
+            .run(context -> assertThat(context).hasFailed()
+                .getFailure()
+                .rootCause()
+                .isInstanceOf(LockConfigurationException.class)
+                .hasMessageContaining("'restricted'")
+                .hasMessageContaining("update"));
+    }
+
+    @Test
+    void withTheCheckOffADeniedVerbFailsOnlyTheLocksThatNeedIt() {
+        contextRunner.withBean(ApiClient.class, server::client)
+            .withPropertyValues("sherlock.kubernetes.namespace=restricted", "sherlock.check-access=false")
+            .run(context -> assertThat(context).hasNotFailed().hasSingleBean(LockRegistry.class));
     }
 
     @Test
