@@ -254,6 +254,25 @@ public final class RedisBackend implements LockBackend {
         return renewed;
     }
 
+    /**
+     * Checks that Redis accepts this backend: authentication, and the ACL permissions locks need (the scripts, the
+     * lock key and its companions, the release channel), with one script that reads a probe lock's keys and
+     * publishes an empty message on the release channel, which subscribers ignore. It changes no key.
+     * @throws LockConfigurationException if Redis refuses (authentication required or failed, a permission
+     *     missing), naming the server and what was refused; a server that does not answer is logged as a warning
+     * @since 0.2.0
+     */
+    @Override
+    public void checkAccess(@Nullable String namespace) {
+        String key = key(namespace, RedisAccess.PROBE_NAME);
+        try {
+            scripts.eval("check", RedisScripts.probe, ReturnType.INTEGER, key, channel);
+        }
+        catch (RuntimeException ex) {
+            RedisAccess.failed(ex, connectionFactory, key);
+        }
+    }
+
     @Override
     public boolean isLocked(String key) {
         return StoreException.guard("redis", "exists", key, () -> {

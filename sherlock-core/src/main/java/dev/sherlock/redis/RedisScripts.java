@@ -228,6 +228,21 @@ final class RedisScripts {
             return 1
             """);
 
+    /**
+     * KEYS: lock, fence, waiting. ARGV: channel or '' for none. The startup check: reads each key as acquire and
+     * release do and publishes an empty message on the release channel (subscribers ignore it), so a missing ACL
+     * permission on the scripts, the keys or the channel shows at once; it changes no key.
+     */
+    static final RedisScript<Object> probe = RedisScript.of("""
+            redis.call('PTTL', KEYS[1])
+            redis.call('GET', KEYS[2])
+            redis.call('HMGET', KEYS[3], '#')
+            if ARGV[1] ~= '' then
+                redis.call('PUBLISH', ARGV[1], '')
+            end
+            return 1
+            """);
+
     /** KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none. */
     static final RedisScript<Object> renew = RedisScript.of("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then

@@ -9,6 +9,7 @@ import dev.sherlock.testserver.RedisCluster;
 import dev.sherlock.testserver.TestServers;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.RedisConnection;
@@ -169,6 +170,16 @@ final class RedisTestSupport {
     /** A started connection factory for one server; the caller closes it with {@code destroy()}. */
     static LettuceConnectionFactory factory(LocalServer server) {
         return started(new LettuceConnectionFactory(new RedisStandaloneConfiguration(server.host(), server.port())));
+    }
+
+    /** A started connection factory logging in as an ACL user; the caller closes it with {@code destroy()}. */
+    static LettuceConnectionFactory factory(LocalServer server, @Nullable String user, @Nullable String password) {
+        RedisStandaloneConfiguration configuration = new RedisStandaloneConfiguration(server.host(), server.port());
+        configuration.setUsername(user);
+        if (password != null) {
+            configuration.setPassword(password);
+        }
+        return started(new LettuceConnectionFactory(configuration));
     }
 
     /** A started connection factory for a server at an address (a proxy); the caller closes it with {@code destroy()}. */
