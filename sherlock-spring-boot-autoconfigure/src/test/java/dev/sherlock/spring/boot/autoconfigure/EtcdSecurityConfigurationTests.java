@@ -4,14 +4,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.Lock;
-import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.SecureEtcd;
 import dev.sherlock.testserver.TestCertificates;
 import dev.sherlock.testserver.TestServers;
 import io.etcd.jetcd.Client;
-import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -25,11 +23,12 @@ import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfi
 import org.springframework.boot.actuate.context.properties.ConfigurationPropertiesReportEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import static dev.sherlock.spring.boot.autoconfigure.StartupRefusals.assertRefusal;
+import static dev.sherlock.spring.boot.autoconfigure.StartupRefusals.failureChain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -44,17 +43,6 @@ class EtcdSecurityConfigurationTests {
     private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(SslAutoConfiguration.class, SherlockAutoConfiguration.class))
         .withPropertyValues("sherlock.backend=etcd", "sherlock.etcd.request-timeout=3s");
-
-    /** The refusal that failed startup, wherever it sits in the chain of causes. */
-    private static AbstractThrowableAssert<?, ? extends Throwable> assertRefusal(AssertableApplicationContext context) {
-        assertThat(context).hasFailed();
-        for (Throwable cause = context.getStartupFailure(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof LockConfigurationException) {
-                return assertThat(cause);
-            }
-        }
-        throw new AssertionError("no LockConfigurationException in " + context.getStartupFailure());
-    }
 
     private static void locks(LockRegistry registry) {
         try (Lock lock = registry.acquire("secured")) {
@@ -173,11 +161,7 @@ class EtcdSecurityConfigurationTests {
                 assertRefusal(context)
                     .hasMessageContaining("Backend etcd at " + SecureEtcd.httpEndpoint(server))
                     .hasMessageContaining("authentication as 'sherlock' failed");
-                StringBuilder chain = new StringBuilder();
-                for (Throwable cause = context.getStartupFailure(); cause != null; cause = cause.getCause()) {
-                    chain.append(cause).append('\n');
-                }
-                assertThat(chain).doesNotContain(password);
+                assertThat(failureChain(context)).doesNotContain(password);
             });
             assertThat(output.getAll()).doesNotContain(password);
         }

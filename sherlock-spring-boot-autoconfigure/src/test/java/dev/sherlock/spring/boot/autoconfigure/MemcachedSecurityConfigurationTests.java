@@ -3,21 +3,20 @@ package dev.sherlock.spring.boot.autoconfigure;
 import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.Lock;
-import dev.sherlock.LockConfigurationException;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.TestServers;
-import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
+import static dev.sherlock.spring.boot.autoconfigure.StartupRefusals.assertRefusal;
+import static dev.sherlock.spring.boot.autoconfigure.StartupRefusals.failureChain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,16 +34,6 @@ class MemcachedSecurityConfigurationTests {
     private static String server() {
         LocalServer memcached = TestServers.memcachedSasl();
         return memcached.host() + ":" + memcached.port();
-    }
-
-    private static AbstractThrowableAssert<?, ? extends Throwable> assertRefusal(AssertableApplicationContext context) {
-        assertThat(context).hasFailed();
-        for (Throwable cause = context.getStartupFailure(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof LockConfigurationException) {
-                return assertThat(cause);
-            }
-        }
-        throw new AssertionError("no LockConfigurationException in " + context.getStartupFailure());
     }
 
     @Test
@@ -70,11 +59,7 @@ class MemcachedSecurityConfigurationTests {
                 "sherlock.memcached.username=" + TestServers.SASL_USERNAME, "sherlock.memcached.password=" + password)
             .run(context -> {
                 assertRefusal(context).hasMessageContaining("SASL authentication as 'sherlock' failed on " + server());
-                StringBuilder chain = new StringBuilder();
-                for (Throwable cause = context.getStartupFailure(); cause != null; cause = cause.getCause()) {
-                    chain.append(cause).append('\n');
-                }
-                assertThat(chain).doesNotContain(password);
+                assertThat(failureChain(context)).doesNotContain(password);
             });
         assertThat(output.getAll()).doesNotContain(password);
     }
