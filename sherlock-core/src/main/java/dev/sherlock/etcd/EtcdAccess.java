@@ -1,7 +1,9 @@
 package dev.sherlock.etcd;
 
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -61,12 +63,27 @@ final class EtcdAccess {
             Throwable failure = ex instanceof ExecutionException && ex.getCause() != null ? ex.getCause() : ex;
             String refusal = refusal(failure, key, user, tls, clientCertificate);
             if (refusal == null) {
-                unreachable(where, String.valueOf(failure), failure);
+                unreachable(where, failure + hint(failure, tls), failure);
                 return;
             }
             throw new LockConfigurationException("Backend etcd at " + where + " refused the connection: " + refusal
                     + ". No lock can be taken until this is fixed", failure);
         }
+    }
+
+    /** A hint for the ambiguous answers of a member that speaks the other scheme. */
+    private static String hint(Throwable failure, boolean tls) {
+        String text = "";
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            text += " " + cause.getMessage();
+        }
+        if (tls && text.contains("while performing TLS negotiation")) {
+            return "; if the member serves plain HTTP, use http:// endpoints";
+        }
+        if (!tls && text.contains("Network closed for unknown reason")) {
+            return "; if the member serves TLS, use https:// endpoints";
+        }
+        return "";
     }
 
     private static void unreachable(String where, String why, Throwable ex) {
@@ -75,24 +92,46 @@ final class EtcdAccess {
         logger.debug("Backend etcd: access check failure", ex);
     }
 
+    /** TLS alerts by which a server refuses the client's certificate (or its absence). */
+    private static final List<String> CLIENT_CERTIFICATE_ALERTS = List.of("bad_certificate", "certificate_required",
+            "unknown_ca", "certificate_unknown", "certificate_expired", "certificate_revoked",
+            "unsupported_certificate");
+
+    private static boolean hasCertificateException(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertificateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** What etcd refused, or null if the failure is not a refusal (etcd down, unreachable, busy). */
     static @Nullable String refusal(Throwable failure, String key, @Nullable String user, boolean tls,
             boolean clientCertificate) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof SSLException) {
+                // Only certificates are refusals: a handshake that timed out or was cut off is a member that is
+                // busy or restarting.
                 String message = String.valueOf(cause.getMessage());
-                if (message.contains("bad_certificate") || message.contains("certificate_required")
-                        || message.contains("unknown_ca")) {
+                if (CLIENT_CERTIFICATE_ALERTS.stream().anyMatch(message::contains)) {
                     return "the TLS handshake failed because etcd did not accept the client certificate ("
                             + message + "). " + (clientCertificate ? "Check that etcd's --trusted-ca-file signed"
                             + " the client certificate in the key store" : "etcd requires one"
                             + " (--client-cert-auth): configure a key store with the client certificate and key");
                 }
-                if (message.contains("PKIX") || message.contains("certificate")) {
-                    return "the TLS handshake failed because etcd's certificate is not trusted (" + message
-                            + "). Configure a trust store with the CA that signed it";
+                if (hasCertificateException(cause)) {
+                    return "the TLS handshake failed because etcd's certificate is not trusted or does not name the"
+                            + " member (" + message + "). Configure a trust store with the CA that signed it, or the"
+                            + " authority the certificate names";
                 }
-                return "the TLS handshake failed (" + message + ")";
+            }
+            // gRPC's status, read from its text (io.grpc is jetcd's, not ours): "UNIMPLEMENTED: HTTP status code 404".
+            String status = String.valueOf(cause.getMessage());
+            if (cause.getClass().getName().equals("io.grpc.StatusRuntimeException")
+                    && (status.startsWith("UNIMPLEMENTED") || status.contains("HTTP status code"))) {
+                return "the endpoint does not serve etcd's gRPC API (" + status + "): check the endpoints' hosts"
+                        + " and client ports (2379)";
             }
             String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
             if (message.contains("user name is empty")) {

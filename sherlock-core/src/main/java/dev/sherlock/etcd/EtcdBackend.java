@@ -255,10 +255,6 @@ public final class EtcdBackend implements LockBackend {
     }
 
     /**
-     * Closes the key watches, revokes spare leases, waits up to the request timeout for revocations under way, and
-     * closes the client if this backend created it.
-     */
-    /**
      * Checks that etcd accepts this backend's client for locks in {@code namespace}: the TLS handshake, the user and
      * password, and the permission to read and write the namespace's lock keys (one transaction that writes nothing,
      * see {@code docs/etcd.md}). With its own client the check connects once more without waiting for the
@@ -280,6 +276,10 @@ public final class EtcdBackend implements LockBackend {
         }
     }
 
+    /**
+     * Closes the key watches, revokes spare leases, waits up to the request timeout for revocations under way, and
+     * closes the client if this backend created it.
+     */
     @Override
     public void close() {
         if (closed) {

@@ -141,9 +141,20 @@ final class EtcdConnection {
         return "https".equalsIgnoreCase(uri.getScheme());
     }
 
+    /** Whether the URI names this host: {@code localhost} or a loopback address, without asking DNS. */
     private static boolean isLoopback(URI uri) {
+        String host = uri.getHost();
+        if (host == null) {
+            return false;
+        }
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!host.matches("[0-9.]+|\\[[0-9a-fA-F:.]+]")) {
+            return false;
+        }
         try {
-            return InetAddress.getByName(uri.getHost()).isLoopbackAddress();
+            return InetAddress.getByName(host.replace("[", "").replace("]", "")).isLoopbackAddress();
         }
         catch (UnknownHostException | SecurityException ex) {
             return false;

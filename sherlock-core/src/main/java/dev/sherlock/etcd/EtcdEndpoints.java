@@ -38,6 +38,13 @@ final class EtcdEndpoints {
     }
 
     private static URI endpoint(String text) {
+        int at = text.indexOf('@');
+        if (at >= 0 && text.indexOf("://") >= 0 && at > text.indexOf("://")) {
+            // Never echo it: the part before '@' is probably a user and password.
+            throw new LockConfigurationException("Backend etcd: 'endpoints' contains a URL with user information"
+                    + " (user:password@host), which is neither used nor kept secret there. Give the host and port"
+                    + " only, and the credentials as username and password (sherlock.etcd.username/password)");
+        }
         try {
             URI uri = new URI(text);
             String scheme = uri.getScheme();

@@ -1,5 +1,6 @@
 package dev.sherlock.etcd;
 
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -7,6 +8,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLHandshakeException;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -72,7 +75,12 @@ class EtcdSecurityTests {
     }
 
     /** Every message and cause of a failure, and every captured log line with its exception. */
-    private static String everything(Throwable failure, List<ILoggingEvent> events) {
+    private static String everything(Throwable failure, ListAppender<ILoggingEvent> appender) {
+        List<ILoggingEvent> events;
+        // Other threads (gRPC's) may still log: copy under the appender's lock, which appends hold.
+        synchronized (appender) {
+            events = new java.util.ArrayList<>(appender.list);
+        }
         StringBuilder text = new StringBuilder();
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             text.append(cause).append('\n');
@@ -285,7 +293,7 @@ class EtcdSecurityTests {
                 Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> backend.checkAccess(null));
 
                 assertThat(failure).isInstanceOf(LockConfigurationException.class);
-                assertThat(everything(failure, all.list)).contains("authentication as 'sherlock' failed")
+                assertThat(everything(failure, all)).contains("authentication as 'sherlock' failed")
                         .doesNotContain(password);
                 assertThat(backend.toString()).contains("sherlock").doesNotContain(password);
             }
@@ -344,6 +352,36 @@ class EtcdSecurityTests {
         }
         finally {
             release(EtcdConnection.class, events);
+        }
+    }
+
+    @Test
+    void aHandshakeThatTimedOutOrWasCutOffIsNoRefusalButACertificateIs() {
+        assertThat(EtcdAccess.refusal(new SSLHandshakeException("handshake timed out after 10000ms"), "k", null, true,
+                true)).as("a busy member").isNull();
+        assertThat(EtcdAccess.refusal(new SSLHandshakeException("Remote host terminated the handshake"), "k", null,
+                true, true)).as("a restarting member").isNull();
+        SSLHandshakeException untrusted = new SSLHandshakeException("PKIX path building failed");
+        untrusted.initCause(new CertificateException("unable to find valid certification path"));
+        assertThat(EtcdAccess.refusal(untrusted, "k", null, true, true)).contains("certificate is not trusted");
+        assertThat(EtcdAccess.refusal(new SSLHandshakeException("Received fatal alert: certificate_required"), "k",
+                null, true, false)).contains("did not accept the client certificate").contains("configure a key store");
+    }
+
+    @Test
+    void anEndpointThatIsNotEtcdIsARefusal() {
+        assertThat(EtcdAccess.refusal(io.grpc.Status.UNIMPLEMENTED.withDescription("HTTP status code 404")
+                .asRuntimeException(), "k", null, false, false)).contains("does not serve etcd's gRPC API");
+        assertThat(EtcdAccess.refusal(io.grpc.Status.UNAVAILABLE.withDescription("io exception")
+                .asRuntimeException(), "k", null, false, false)).as("a member that is down").isNull();
+    }
+
+    @Test
+    void anEndpointWithAUserAndPasswordInItIsRefusedWithoutEchoingThem() {
+        for (String endpoint : new String[] {"http://bob:hunter2@127.0.0.1:2379", "https://bob:hunter2@etcd-0"}) {
+            assertThatThrownBy(() -> EtcdBackend.builder().endpoints(endpoint).build())
+                    .isInstanceOf(LockConfigurationException.class).hasMessageContaining("user information")
+                    .hasMessageNotContaining("hunter2");
         }
     }
 
