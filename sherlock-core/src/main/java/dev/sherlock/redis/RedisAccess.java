@@ -1,5 +1,11 @@
 package dev.sherlock.redis;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +21,51 @@ final class RedisAccess {
     static final String PROBE_NAME = "sherlock-access-probe";
 
     private RedisAccess() {
+    }
+
+    /**
+     * How long the check waits for Redis: Lettuce's command timeout (60 s unless configured) would hold up startup
+     * for a server that accepts connections but does not answer.
+     */
+    static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    /**
+     * Runs the probe on a thread of its own and waits for it at most {@link #TIMEOUT}; the thread ends with the
+     * client's own timeout.
+     * @throws dev.sherlock.LockConfigurationException if Redis refused
+     */
+    static void check(Runnable probe, RedisConnectionFactory factory, String key) {
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                probe.run();
+                answer.complete(null);
+            }
+            catch (Throwable ex) {
+                answer.completeExceptionally(ex);
+            }
+        }, "sherlock-redis-access-check");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            answer.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException ex) {
+            logger.warn("Backend redis: could not check access to {} (no answer within {} ms); starting anyway, locks"
+                    + " will fail until Redis answers", describe(factory), TIMEOUT.toMillis());
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new dev.sherlock.LockConfigurationException("Backend redis: interrupted while checking access to "
+                    + describe(factory), ex);
+        }
+        catch (ExecutionException ex) {
+            if (ex.getCause() instanceof Error error) {
+                throw error;
+            }
+            failed(ex.getCause() instanceof RuntimeException runtime ? runtime : new RuntimeException(ex.getCause()),
+                    factory, key);
+        }
     }
 
     /**

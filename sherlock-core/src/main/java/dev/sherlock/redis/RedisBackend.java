@@ -259,18 +259,15 @@ public final class RedisBackend implements LockBackend {
      * lock key and its companions, the release channel), with one script that reads a probe lock's keys and
      * publishes an empty message on the release channel, which subscribers ignore. It changes no key.
      * @throws LockConfigurationException if Redis refuses (authentication required or failed, a permission
-     *     missing), naming the server and what was refused; a server that does not answer is logged as a warning
+     *     missing), naming the server and what was refused; a server that does not answer within 5 s is logged as
+     *     a warning
      * @since 0.2.0
      */
     @Override
     public void checkAccess(@Nullable String namespace) {
         String key = key(namespace, RedisAccess.PROBE_NAME);
-        try {
-            scripts.eval("check", RedisScripts.probe, ReturnType.INTEGER, key, channel);
-        }
-        catch (RuntimeException ex) {
-            RedisAccess.failed(ex, connectionFactory, key);
-        }
+        RedisAccess.check(() -> scripts.eval("check", RedisScripts.probe, ReturnType.INTEGER, key, channel),
+                connectionFactory, key);
     }
 
     @Override

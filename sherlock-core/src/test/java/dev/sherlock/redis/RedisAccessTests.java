@@ -117,6 +117,31 @@ class RedisAccessTests {
     }
 
     @Test
+    void aServerThatAcceptsButNeverAnswersOnlyWarnsAfterTheChecksOwnTimeout() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(RedisAccess.class);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            LettuceConnectionFactory factory = RedisTestSupport.factory("127.0.0.1", silent.getLocalPort());
+            factories.add(factory);
+            // Without notifications: subscribing would itself wait for Lettuce's timeout (not the check's concern).
+            RedisBackend backend = RedisBackend.builder().connectionFactory(factory).notifications(false).build();
+            long started = System.nanoTime();
+            backend.checkAccess(null);
+
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("not Lettuce's 60 s command timeout")
+                    .isLessThan(Duration.ofSeconds(30));
+            assertThat(events.list).filteredOn(event -> event.getLevel() == Level.WARN).singleElement()
+                    .satisfies(event -> assertThat(event.getFormattedMessage()).contains("no answer within 5000 ms"));
+        }
+        finally {
+            logger.detachAppender(events);
+        }
+    }
+
+    @Test
     void anUnreachableServerIsNoRefusalButAWarning() {
         Logger logger = (Logger) LoggerFactory.getLogger(RedisAccess.class);
         ListAppender<ILoggingEvent> events = new ListAppender<>();
