@@ -138,8 +138,9 @@ public final class KubernetesBackend implements LockBackend {
      * API server cannot be reached, or does not answer the reviews (HTTP 403 or 404 on the review endpoint, or any
      * other failure), a warning says the permissions could not be checked and the method returns: it never requires
      * the cluster to be up. Messages and logs name the server, never the client's credentials.
-     * @throws LockConfigurationException if the API server denies {@code get}, {@code create} or {@code update}:
-     *     the message names the namespace, the missing verbs and the Role to grant
+     * @throws LockConfigurationException if the API server denies {@code get}, {@code create} or {@code update}
+     *     (the message names the namespace, the missing verbs and the Role to grant), or does not accept the
+     *     client's credentials (HTTP 401)
      * @param namespace the locks' namespace; it does not matter here, as RBAC grants Leases by Kubernetes namespace
      *     and verb, not by name prefix
      * @since 0.2.0

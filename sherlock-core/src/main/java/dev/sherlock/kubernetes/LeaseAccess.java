@@ -56,6 +56,12 @@ final class LeaseAccess {
                 status = api.createSelfSubjectAccessReview(review(verb)).execute().getStatus();
             }
             catch (ApiException ex) {
+                if (ex.getCode() == 401) {
+                    throw new LockConfigurationException("Backend kubernetes (namespace '" + namespace + "'): the API"
+                            + " server at " + server() + " does not accept the client's credentials (HTTP 401"
+                            + " Unauthorized): its token or client certificate is wrong or expired. Check the service"
+                            + " account token or the kubeconfig user. No lock can be taken until this is fixed");
+                }
                 logger.warn("Backend kubernetes (namespace '{}'): the permissions on {} could not be checked: {}."
                         + " Locks fail with the API server's answer if a verb is missing", namespace, RESOURCE,
                         unanswered(ex));

@@ -1,6 +1,7 @@
 package dev.sherlock.kubernetes;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,26 +20,36 @@ final class ServiceAccountNamespace {
     /** Where Kubernetes mounts the namespace of a pod's service account. */
     static final Path FILE = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
+    /** How much of the file is read. */
+    private static final int MAX_BYTES = 256;
+
     private static final Logger logger = LoggerFactory.getLogger(ServiceAccountNamespace.class);
 
     private ServiceAccountNamespace() {
     }
 
     /**
-     * The namespace the file names, trimmed; {@value KubernetesBackend#DEFAULT_NAMESPACE} when the file is missing,
-     * unreadable or blank.
+     * The namespace the file names, trimmed; {@value KubernetesBackend#DEFAULT_NAMESPACE} when the file is missing or
+     * blank, and (with a warning) when it cannot be read.
      * @throws LockConfigurationException if the file names something that is not a valid Kubernetes namespace
      */
     static String read(Path file) {
+        if (!Files.exists(file)) {
+            logger.debug("Backend kubernetes: no namespace configured and no {}, Leases go to namespace '{}'", file,
+                    KubernetesBackend.DEFAULT_NAMESPACE);
+            return KubernetesBackend.DEFAULT_NAMESPACE;
+        }
         String content;
-        try {
-            content = Files.isReadable(file) ? Files.readString(file, StandardCharsets.UTF_8).trim() : "";
+        try (InputStream in = Files.newInputStream(file)) {
+            // A namespace is at most 63 characters: read no more than a little beyond, whatever the file holds.
+            content = new String(in.readNBytes(MAX_BYTES), StandardCharsets.UTF_8).trim();
         }
         catch (IOException | RuntimeException ex) {
-            // Outside a pod, or a file we cannot read: the documented fallback, not a configuration error.
-            logger.debug("Backend kubernetes: cannot read the service account namespace file {}: {}", file,
-                    ex.toString());
-            content = "";
+            // In a pod whose file we cannot read, 'default' may not be the namespace meant: say so.
+            logger.warn("Backend kubernetes: no namespace is configured and the service account namespace file {}"
+                    + " cannot be read ({}), so Leases go to namespace '{}'. Configure sherlock.kubernetes.namespace",
+                    file, ex.toString(), KubernetesBackend.DEFAULT_NAMESPACE);
+            return KubernetesBackend.DEFAULT_NAMESPACE;
         }
         if (content.isEmpty()) {
             logger.debug("Backend kubernetes: no namespace configured and none in {}, Leases go to namespace '{}'",

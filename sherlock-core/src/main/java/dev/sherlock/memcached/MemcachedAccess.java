@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,23 +57,62 @@ final class MemcachedAccess {
 
     private static final int NOT_SUPPORTED = 0x83;
 
+    /** Out of memory, busy, temporary failure: the server may accept later, so no refusal. */
+    private static final Set<Integer> TRANSIENT = Set.of(0x82, 0x85, 0x86);
+
     private MemcachedAccess() {
     }
 
-    /** Checks the servers of the backend's own client, one request each, within {@code timeoutMillis} per server. */
+    /**
+     * Checks the servers of the backend's own client, one request each, all at once: connecting and the answer each
+     * take at most {@code timeoutMillis}, however many servers there are.
+     */
     static void checkServers(List<InetSocketAddress> servers, @Nullable MemcachedCredentials credentials,
             int timeoutMillis) {
         List<String> refusals = new ArrayList<>();
         List<String> unreachable = new ArrayList<>();
+        List<CompletableFuture<Answer>> answers = new ArrayList<>();
         for (InetSocketAddress server : servers) {
+            CompletableFuture<Answer> answer = new CompletableFuture<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    answer.complete(probe(server, credentials, timeoutMillis));
+                }
+                catch (Throwable ex) {
+                    answer.completeExceptionally(ex);
+                }
+            }, "sherlock-memcached-access-check");
+            thread.setDaemon(true);
+            thread.start();
+            answers.add(answer);
+        }
+        for (int i = 0; i < servers.size(); i++) {
+            InetSocketAddress server = servers.get(i);
             try {
-                String refusal = refusal(server, probe(server, credentials, timeoutMillis), credentials);
+                Answer answer = answers.get(i).get(2L * timeoutMillis + 1_000, TimeUnit.MILLISECONDS);
+                if (TRANSIENT.contains(answer.status())) {
+                    unreachable.add(address(server) + " (busy: status 0x" + Integer.toHexString(answer.status())
+                            + ", '" + answer.message() + "')");
+                    continue;
+                }
+                String refusal = refusal(server, answer, credentials);
                 if (refusal != null) {
                     refusals.add(refusal);
                 }
             }
-            catch (IOException ex) {
-                unreachable.add(address(server) + " (" + ex + ")");
+            catch (ExecutionException ex) {
+                if (ex.getCause() instanceof Error error) {
+                    throw error;
+                }
+                unreachable.add(address(server) + " (" + ex.getCause() + ")");
+            }
+            catch (TimeoutException ex) {
+                unreachable.add(address(server) + " (no answer)");
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new LockConfigurationException("Backend memcached: interrupted while checking access to "
+                        + addresses(servers), ex);
             }
         }
         if (!refusals.isEmpty()) {
@@ -81,7 +122,10 @@ final class MemcachedAccess {
         warnIfUnreachable(unreachable, timeoutMillis);
     }
 
-    /** Checks the servers of an application's client through the client itself. */
+    /**
+     * Checks an application's client through the client itself: one read of the probe key, so it reaches the server
+     * that holds that key. A client that does not authenticate at all is refused by every server alike.
+     */
     static void checkClient(MemcachedClient client, List<InetSocketAddress> servers) {
         long timeoutMillis = client.getOperationTimeout();
         GetFuture<Object> get = client.asyncGet(PROBE_KEY);

@@ -129,8 +129,9 @@ public final class MemcachedBackend implements LockBackend {
      * fails the start instead of every lock later. spymemcached cannot tell a refused authentication from a server
      * that is down (it retries both in the background), so for a client the backend created the check asks each
      * server itself on a short-lived connection: it authenticates with the configured credentials, or reads a probe
-     * key without them. For an application's client it reads the probe key through that client. Each server gets
-     * one request, answered within the client's operation timeout (2.5 s by default).
+     * key without them, all servers at once; connecting and the answer each take at most the client's operation
+     * timeout (2.5 s by default). For an application's client it reads the probe key through that client, which
+     * reaches the server holding that key. A server that answers busy or out of memory is no refusal.
      *
      * <p>A server that is down or does not answer in time does not fail the check: it is logged once at WARN, since
      * the application may start before its cache.

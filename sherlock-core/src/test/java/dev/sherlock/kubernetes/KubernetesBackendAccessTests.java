@@ -160,6 +160,18 @@ class KubernetesBackendAccessTests {
     }
 
     @Test
+    void credentialsTheServerDoesNotAcceptFailTheCheckNamingTheServerButNotTheToken() {
+        server.refuseAccessReviews(401);
+        try (KubernetesBackend backend = backend(Config.fromToken(server.url(), TOKEN, false))) {
+            assertThatThrownBy(() -> backend.checkAccess(null)).isInstanceOf(LockConfigurationException.class)
+                .hasMessageContaining("the API server at " + server.url() + " does not accept the client's"
+                        + " credentials (HTTP 401 Unauthorized)")
+                .hasMessageNotContaining(TOKEN);
+        }
+        assertThat(server.accessReviews()).as("gives up after the first").isEqualTo(1);
+    }
+
+    @Test
     void reviewsForbiddenAreOneWarningAndCheckAccessReturns() {
         server.refuseAccessReviews(403);
         try (KubernetesBackend backend = backend(server.client())) {

@@ -90,6 +90,14 @@ class KubernetesBackendNamespaceTests {
     }
 
     @Test
+    void aHugeServiceAccountFileIsReadOnlyInPartAndRefusedAsNoNamespace() throws IOException {
+        Path file = namespaceFile("a".repeat(1_000_000));
+        assertThatThrownBy(() -> builder(file).build()).isInstanceOf(LockConfigurationException.class)
+            .hasMessageContaining("which is not a valid Kubernetes namespace")
+            .satisfies(refusal -> assertThat(refusal.getMessage()).hasSizeLessThan(1_000));
+    }
+
+    @Test
     void anInvalidNamespaceInTheServiceAccountFileFailsNamingTheFileAndTheValue() throws IOException {
         Path file = namespaceFile("Billing_Locks\n");
         assertThatThrownBy(() -> builder(file).build()).isInstanceOf(LockConfigurationException.class)

@@ -52,10 +52,13 @@ final class AccessReviews {
         return !allowed.contains(verb) || denied.getOrDefault(namespace, Set.of()).contains(verb.rbac());
     }
 
-    /** Answers every review with this status instead: 403 (reviews not permitted) or 404 (not served); 0 undoes it. */
+    /**
+     * Answers every review with this status instead: 401 (credentials not accepted), 403 (reviews not permitted) or
+     * 404 (not served); 0 undoes it.
+     */
     void refuse(int status) {
-        if (status != 0 && status != 403 && status != 404) {
-            throw new IllegalArgumentException("Refuse access reviews with 403 or 404, not " + status);
+        if (status != 0 && status != 401 && status != 403 && status != 404) {
+            throw new IllegalArgumentException("Refuse access reviews with 401, 403 or 404, not " + status);
         }
         this.refusal = status;
     }
@@ -66,6 +69,9 @@ final class AccessReviews {
 
     JsonObject review(String method, byte[] body) {
         reviews.incrementAndGet();
+        if (refusal == 401) {
+            throw ApiStatus.unauthorized();
+        }
         if (refusal == 404) {
             throw ApiStatus.noSuchPath();
         }

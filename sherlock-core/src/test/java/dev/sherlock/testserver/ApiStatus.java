@@ -79,6 +79,11 @@ final class ApiStatus extends RuntimeException {
     }
 
     /** What kube-apiserver answers for a path it does not serve. */
+    /** What the authentication filter answers a request whose token or certificate it does not accept. */
+    static ApiStatus unauthorized() {
+        return new ApiStatus(401, "Unauthorized", "Unauthorized", null);
+    }
+
     static ApiStatus noSuchPath() {
         return new ApiStatus(404, "NotFound", "the server could not find the requested resource", new JsonObject());
     }
