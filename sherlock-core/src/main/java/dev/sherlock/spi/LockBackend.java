@@ -170,8 +170,9 @@ public interface LockBackend extends AutoCloseable {
 
     /**
      * Checks, once at startup, that the store accepts this backend's connection for locks in {@code namespace}: its
-     * credentials, certificates and permissions, with one cheap request that changes nothing. The Spring Boot starter
-     * calls it when the registry is created; plain Java callers may. The default checks nothing.
+     * credentials, certificates and permissions, with a few cheap requests that change no lock. The Spring Boot
+     * starter calls it when the registry is created; plain Java callers may ({@code LockRegistry.of} does not). The
+     * default checks nothing; a backend that wraps another should forward the call.
      * @param namespace the namespace of the locks to be taken, or null for none
      * @throws dev.sherlock.LockConfigurationException if the store refuses, naming what it refused and what to
      *     change. A store that cannot be reached (down, or slow to answer) is not a refusal: the backend logs a

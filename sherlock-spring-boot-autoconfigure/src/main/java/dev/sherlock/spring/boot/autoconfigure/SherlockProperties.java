@@ -59,8 +59,8 @@ public class SherlockProperties {
 
     /**
      * Whether the auto-configured registry checks at startup that the backend accepts its connection (credentials,
-     * certificates, permissions) with one request that changes nothing. A refusal fails startup; a backend that
-     * cannot be reached only logs a warning.
+     * certificates, permissions) with a few cheap requests that change no lock. A refusal fails startup; a backend
+     * that cannot be reached only logs a warning.
      */
     private boolean checkAccess = true;
 
@@ -434,8 +434,9 @@ public class SherlockProperties {
 
             /**
              * SSL bundle (spring.ssl.bundle.*) with the trust store for the members' CA and, for etcd's
-             * --client-cert-auth, a key store with the client certificate. Without it, https:// endpoints are
-             * trusted by the JVM's default trust store and no client certificate is sent.
+             * --client-cert-auth, a key store with the client certificate; the bundle's options (ciphers,
+             * protocols) and reloading are not applied. Without it, https:// endpoints are trusted by the JVM's
+             * default trust store and no client certificate is sent.
              */
             private @Nullable String bundle;
 

@@ -12,7 +12,7 @@ import org.springframework.context.annotation.Bean;
  * {@code sherlock.*password}) in the {@code configprops} and {@code env} actuator endpoints, also when they are set
  * to show values: Spring Boot no longer masks keys by name on its own.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 @AutoConfiguration
 @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")

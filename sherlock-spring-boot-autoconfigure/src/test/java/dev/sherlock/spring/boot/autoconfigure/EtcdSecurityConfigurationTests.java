@@ -20,7 +20,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.actuate.autoconfigure.context.properties.ConfigurationPropertiesReportEndpointAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
+import org.springframework.boot.actuate.autoconfigure.env.EnvironmentEndpointAutoConfiguration;
 import org.springframework.boot.actuate.context.properties.ConfigurationPropertiesReportEndpoint;
+import org.springframework.boot.actuate.env.EnvironmentEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -50,6 +52,23 @@ class EtcdSecurityConfigurationTests {
             assertThat(registry.getLock("secured").locked()).isTrue();
         }
         assertThat(registry.getLock("secured").locked()).isFalse();
+    }
+
+    @Test
+    void theEnvironmentEndpointMasksSherlocksPasswordsEvenWhenShowingValues() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class,
+                    EnvironmentEndpointAutoConfiguration.class, SherlockSanitizingAutoConfiguration.class))
+            .withPropertyValues("management.endpoint.env.show-values=always",
+                    "management.endpoints.web.exposure.include=env", "sherlock.etcd.password=" + SecureEtcd.PASSWORD,
+                    "sherlock.etcd.username=" + SecureEtcd.USER)
+            .run(context -> {
+                EnvironmentEndpoint endpoint = context.getBean(EnvironmentEndpoint.class);
+                assertThat(endpoint.environmentEntry("sherlock.etcd.password").getProperty().getValue())
+                    .isEqualTo("******");
+                assertThat(endpoint.environmentEntry("sherlock.etcd.username").getProperty().getValue())
+                    .isEqualTo(SecureEtcd.USER);
+            });
     }
 
     @Test
