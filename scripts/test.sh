@@ -30,6 +30,10 @@ fi
 
 ./mvnw -B -ntp verify "$@"
 
+# What a release would publish: sources and javadoc jars (javadoc without warnings), module names, POM metadata,
+# the BOM, the license; the sample and the benchmark never deployed.
+./scripts/check-release.sh
+
 # Virtual threads (Java 21+): a thousand virtual threads waiting on one lock leave the carriers free, the contract
 # suite's callers run as virtual threads, and Spring's virtual-thread executor runs the renewals. The build targets
 # Java 17, so this runs on a JDK 21+ found beside it.

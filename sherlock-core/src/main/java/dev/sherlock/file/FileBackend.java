@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The directory is private by default: it must belong to the user running the process and not be writable by
  * group or others (a missing one is created with mode {@code 0700}), and its parents must not let others swap it;
- * {@link #shared(Path)} accepts a sticky directory shared by several users. Files in it are opened without ever
- * following a symbolic link, and a link, FIFO, directory, hard-linked or foreign file where a lock file should be
- * is refused with a {@link LockConfigurationException}, never written through.
+ * {@link Builder#sharedDirectory(boolean) builder().sharedDirectory(true)} accepts a sticky directory shared by
+ * several users. Files in it are opened without ever following a symbolic link, and a link, FIFO, directory,
+ * hard-linked or foreign file where a lock file should be is refused with a {@link LockConfigurationException},
+ * never written through.
  *
  * <p>Waiters are woken by the file system's change notifications (inotify on Linux) as soon as a state file is
  * written, with polling at the retry interval as the fallback; notifications resume when the directory is removed
