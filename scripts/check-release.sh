@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Checks what a release would publish, without signing or uploading: builds with -Prelease-check (sources and javadoc
-# jars; javadoc fails on any warning) and verifies every published artifact's jars, manifest and POM metadata, that
-# the BOM lists exactly the published artifacts, and that the sample and the benchmark are never deployed.
+# jars; javadoc fails on any warning), checks that the library modules declare what their code uses
+# (dependency:analyze), and verifies every published artifact's jars, manifest and POM metadata, that the BOM lists
+# exactly the published artifacts, and that the sample and the benchmark are never deployed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./mvnw -B -ntp -q -Prelease-check -DskipTests verify "$@"
+
+# The library modules declare every dependency their code uses (none comes in only through another one).
+analysis=$(./mvnw -B -ntp -pl sherlock-core,sherlock-spring-boot-autoconfigure,sherlock-spring-boot-starter \
+  dependency:analyze-only "$@")
+if grep -q "Used undeclared dependencies found" <<<"$analysis"; then
+  grep -E "Building |Used undeclared|^\[WARNING\]    " <<<"$analysis" >&2
+  echo "Release check FAILED: a library module uses dependencies it does not declare (above)" >&2
+  exit 1
+fi
 
 python3 - <<'PY'
 import re, sys, zipfile, xml.etree.ElementTree as ET
@@ -86,6 +96,6 @@ except FileNotFoundError:
 if problems:
     print("Release check FAILED:", *problems, sep="\n  ", file=sys.stderr)
     sys.exit(1)
-print(f"Release check: {len(published)} artifacts with sources, javadoc and module names; BOM, POM metadata and"
+print(f"Release check: {len(published)} artifacts with sources, javadoc and module names, every used dependency declared; BOM, POM metadata and"
       " LICENSE in place; sample and benchmark not deployed")
 PY
