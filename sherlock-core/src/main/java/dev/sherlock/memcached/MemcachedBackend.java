@@ -363,8 +363,7 @@ public final class MemcachedBackend implements LockBackend {
 
     @Override
     public String toString() {
-        return "MemcachedBackend " + client.getConnection().getLocator().getAll().stream()
-                .map(node -> String.valueOf(node.getSocketAddress())).toList()
+        return "MemcachedBackend " + MemcachedClients.servers(client)
                 + (credentials == null ? "" : " as " + credentials);
     }
 
