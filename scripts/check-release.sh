@@ -2,14 +2,15 @@
 # Checks what a release would publish, without signing or uploading: builds with -Prelease-check (sources and javadoc
 # jars; javadoc fails on any warning), checks that the library modules declare what their code uses
 # (dependency:analyze), and verifies every published artifact's jars, manifest and POM metadata, that the BOM lists
-# exactly the published artifacts, and that the sample and the benchmark are never deployed.
+# exactly the published artifacts, and that the sample, the benchmark and the Boot 3.5 test modules are never deployed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./mvnw -B -ntp -q -Prelease-check -DskipTests verify "$@"
 
 # The library modules declare every dependency their code uses (none comes in only through another one).
-analysis=$(./mvnw -B -ntp -pl sherlock-core,sherlock-spring-boot-autoconfigure,sherlock-spring-boot-starter \
+analysis=$(./mvnw -B -ntp \
+  -pl sherlock-core,sherlock-spring-boot-autoconfigure,sherlock-spring-boot3-autoconfigure,sherlock-spring-boot-starter \
   dependency:analyze-only "$@")
 if grep -q "Used undeclared dependencies found" <<<"$analysis"; then
   grep -E "Building |Used undeclared|^\[WARNING\]    " <<<"$analysis" >&2
@@ -24,9 +25,11 @@ NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 published = {
     "sherlock-core": "dev.sherlock",
     "sherlock-spring-boot-autoconfigure": "dev.sherlock.spring",
+    "sherlock-spring-boot3-autoconfigure": "dev.sherlock.spring.boot3",
     "sherlock-spring-boot-starter": "dev.sherlock.spring.starter",
 }
-never_deployed = ["samples", "sherlock-benchmark"]
+never_deployed = ["samples", "sherlock-benchmark", "sherlock-spring-boot3-tests",
+                  "sherlock-spring-boot3-tests/autoconfigure", "sherlock-spring-boot3-tests/sample"]
 problems = []
 
 def pom(path):
@@ -82,7 +85,10 @@ for field in ["m:url", "m:licenses/m:license/m:name", "m:scm/m:url", "m:develope
 
 for module in never_deployed:
     root = pom(f"{module}/pom.xml")
-    if text(root, "m:properties/m:maven.deploy.skip") != "true":
+    # Set in the module's POM, or inherited from the aggregator it sits in.
+    skip = text(root, "m:properties/m:maven.deploy.skip") or (
+        "/" in module and text(pom(f"{module.rsplit('/', 1)[0]}/pom.xml"), "m:properties/m:maven.deploy.skip"))
+    if skip != "true":
         problems.append(f"{module}/pom.xml: maven.deploy.skip is not true; it must never be published")
     if text(root, "m:artifactId") not in {e.text for e in parent.iter("{http://maven.apache.org/POM/4.0.0}excludeArtifact")}:
         problems.append(f"{module}: not excluded from the Central upload in pom.xml's release profile")
@@ -97,5 +103,5 @@ if problems:
     print("Release check FAILED:", *problems, sep="\n  ", file=sys.stderr)
     sys.exit(1)
 print(f"Release check: {len(published)} artifacts with sources, javadoc and module names, every used dependency declared; BOM, POM metadata and"
-      " LICENSE in place; sample and benchmark not deployed")
+      " LICENSE in place; samples, benchmark and Boot 3.5 test modules not deployed")
 PY

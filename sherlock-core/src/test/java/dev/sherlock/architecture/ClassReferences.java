@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +26,21 @@ public final class ClassReferences {
 
     private final Map<String, TreeSet<String>> packagesByClass = new TreeMap<>();
 
-    private ClassReferences(Path root) {
+    private ClassReferences(Path location) {
+        if (Files.isRegularFile(location)) {
+            try (FileSystem jar = FileSystems.newFileSystem(location)) {
+                read(jar.getPath("/"));
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+        else {
+            read(location);
+        }
+    }
+
+    private void read(Path root) {
         try (Stream<Path> files = Files.walk(root)) {
             for (Path file : files.filter(path -> path.toString().endsWith(".class")).toList()) {
                 String name = root.relativize(file).toString().replace('\\', '/').replaceAll("\\.class$", "");

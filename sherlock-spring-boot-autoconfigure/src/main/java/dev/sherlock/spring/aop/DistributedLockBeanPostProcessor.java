@@ -42,6 +42,9 @@ public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryA
 
     private @Nullable StringValueResolver embeddedValueResolver;
 
+    /** Our own reference: the superclass's field is private on Spring Framework 6.2 (Boot 3.5), protected on 7. */
+    private @Nullable BeanFactory registries;
+
     /**
      * Creates the post-processor.
      * @param registry supplies the registry whose locks annotated methods take; called once, on the first locked call
@@ -56,6 +59,12 @@ public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryA
                 this::resolvePlaceholders);
         this.advisor = new DefaultPointcutAdvisor(new AnnotationMatchingPointcut(null, DistributedLock.class, true),
                 this.interceptor);
+    }
+
+    @Override
+    public void setBeanFactory(BeanFactory beanFactory) {
+        super.setBeanFactory(beanFactory);
+        this.registries = beanFactory;
     }
 
     @Override
@@ -82,7 +91,7 @@ public final class DistributedLockBeanPostProcessor extends AbstractBeanFactoryA
     }
 
     private LockRegistry namedRegistry(String name) {
-        BeanFactory factory = this.beanFactory;
+        BeanFactory factory = this.registries;
         if (factory == null) {
             throw new IllegalStateException("this post-processor was given no bean factory to find registries in");
         }

@@ -19,11 +19,12 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnJava;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnThreading;
 import org.springframework.boot.autoconfigure.condition.SearchStrategy;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.thread.Threading;
+import org.springframework.boot.system.JavaVersion;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -49,8 +50,10 @@ import org.springframework.core.task.VirtualThreadTaskExecutor;
  *
  * @since 0.1.0
  */
-// By name: a class reference would be resolved, and fail with a warning, where Spring Data Redis is absent.
-@AutoConfiguration(afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+// By name: a class reference would be resolved, and fail with a warning, where Spring Data Redis is absent; Boot 4's
+// Redis auto-configuration and Boot 3.5's.
+@AutoConfiguration(afterName = { "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration",
+        "org.springframework.boot.autoconfigure.data.redis.RedisAutoConfiguration" })
 @EnableConfigurationProperties(SherlockProperties.class)
 @Import({ FileBackendConfiguration.class, RedisBackendConfiguration.class, MemcachedBackendConfiguration.class,
         EtcdBackendConfiguration.class, KubernetesBackendConfiguration.class, MemoryBackendConfiguration.class })
@@ -115,7 +118,9 @@ public final class SherlockAutoConfiguration {
 
     /** With virtual threads on ({@code spring.threads.virtual.enabled}, Java 21+), renewals run on virtual threads. */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnThreading(Threading.VIRTUAL)
+    // What @ConditionalOnThreading(VIRTUAL) checks, whose Threading type has another package on Boot 3.5 and 4.
+    @ConditionalOnJava(JavaVersion.TWENTY_ONE)
+    @ConditionalOnBooleanProperty("spring.threads.virtual.enabled")
     static final class VirtualThreadsConfiguration {
 
         @Bean(name = TASK_EXECUTOR)

@@ -6,9 +6,11 @@ import dev.sherlock.spring.observation.LockLossCounter;
 import dev.sherlock.spring.observation.LockTagLimit;
 import dev.sherlock.spring.observation.ObservationLockObserver;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -16,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 
 /**
  * Micrometer observations of the auto-configured {@link LockRegistry}'s locks ({@link ObservationLockObserver}),
@@ -25,9 +28,12 @@ import org.springframework.context.annotation.Configuration;
  *
  * @since 0.2.0
  */
+// Boot 4's and Boot 3.5's names.
 @AutoConfiguration(afterName = {
         "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.actuate.autoconfigure.observation.ObservationAutoConfiguration",
+        "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass(name = "io.micrometer.observation.ObservationRegistry")
 @ConditionalOnBean(type = "io.micrometer.observation.ObservationRegistry")
 public final class SherlockObservationAutoConfiguration {
@@ -64,17 +70,37 @@ public final class SherlockObservationAutoConfiguration {
             return new LockTagLimit(properties.getObservations().getMaxLockTags());
         }
 
-        /** Boot applies only its own filters to its composite registry: bound the composite's meters too. */
-        @Configuration(proxyBeanMethods = false)
-        @ConditionalOnClass(name = "org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer")
-        static final class CompositeConfiguration {
+        /**
+         * Boot (3.5 and 4 alike) applies only its own filters to its composite registry: bound the composite's
+         * meters too. A post-processor rather than Boot's registry customizer, whose package differs between the two.
+         */
+        @Bean
+        static BeanPostProcessor sherlockLockTagLimitOnComposites(ObjectProvider<LockTagLimit> limit) {
+            return new CompositeTagLimit(limit);
+        }
+    }
 
-            @Bean
-            org.springframework.boot.micrometer.metrics.autoconfigure.MeterRegistryCustomizer<
-                    io.micrometer.core.instrument.composite.CompositeMeterRegistry> sherlockLockTagLimitOnComposite(
-                    LockTagLimit limit) {
-                return composite -> composite.config().meterFilter(limit);
+    /** Adds the lock-tag limit to every composite meter registry, before Boot's own post-processing binds meters. */
+    static final class CompositeTagLimit implements BeanPostProcessor, Ordered {
+
+        private final ObjectProvider<LockTagLimit> limit;
+
+        CompositeTagLimit(ObjectProvider<LockTagLimit> limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public Object postProcessAfterInitialization(Object bean, String beanName) {
+            LockTagLimit tagLimit;
+            if (bean instanceof CompositeMeterRegistry composite && (tagLimit = limit.getIfAvailable()) != null) {
+                composite.config().meterFilter(tagLimit);
             }
+            return bean;
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.HIGHEST_PRECEDENCE;
         }
     }
 }

@@ -12,9 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
-import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
-import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,9 +25,8 @@ class LockTagLimitCompositeTests {
     @Test
     void theLimitAlsoBoundsTheAutoConfiguredCompositeRegistry() {
         new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class, MetricsAutoConfiguration.class,
-                    CompositeMeterRegistryAutoConfiguration.class, SherlockAutoConfiguration.class,
-                    SherlockObservationAutoConfiguration.class))
+            .withConfiguration(AutoConfigurations.of(BootLine.with(BootLine.observationsAndMetrics(),
+                    SherlockAutoConfiguration.class, SherlockObservationAutoConfiguration.class)))
             .withBean("prometheusLike", MeterRegistry.class, SimpleMeterRegistry::new)
             .withBean("otlpLike", MeterRegistry.class, SimpleMeterRegistry::new)
             .withPropertyValues("sherlock.file.directory=" + directory, "sherlock.observations.max-lock-tags=2")

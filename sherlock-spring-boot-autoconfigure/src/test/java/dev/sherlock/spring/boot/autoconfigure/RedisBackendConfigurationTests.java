@@ -8,7 +8,6 @@ import dev.sherlock.testserver.TestServers;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -18,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RedisBackendConfigurationTests {
 
     private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, SherlockAutoConfiguration.class))
+        .withConfiguration(AutoConfigurations.of(BootLine.redis(), SherlockAutoConfiguration.class))
         .withPropertyValues("sherlock.backend=redis");
 
     private static String[] redisProperties() {

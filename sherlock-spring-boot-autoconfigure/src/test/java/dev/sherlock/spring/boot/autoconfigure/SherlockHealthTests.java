@@ -7,16 +7,13 @@ import dev.sherlock.file.FileBackend;
 import dev.sherlock.spi.ForwardingBackend;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.StoreException;
-import dev.sherlock.spring.health.SherlockHealthIndicator;
+import dev.sherlock.spring.boot.autoconfigure.BootLine.HealthReport;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.TestServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,20 +24,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SherlockHealthTests {
 
+    private static final String INDICATOR = "sherlockHealthIndicator";
+
     @TempDir
     Path directory;
 
     private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
-        .withConfiguration(AutoConfigurations.of(SherlockAutoConfiguration.class,
-                SherlockHealthContributorAutoConfiguration.class));
+        .withConfiguration(AutoConfigurations.of(SherlockAutoConfiguration.class, BootLine.sherlockHealth()));
 
     @Test
     void anAnsweringBackendIsUp() {
         contextRunner.withPropertyValues("sherlock.file.directory=" + directory).run(context -> {
-            Health health = context.getBean("sherlockHealthIndicator", SherlockHealthIndicator.class).health();
+            HealthReport health = BootLine.health(context.getBean(INDICATOR));
 
-            assertThat(health.getStatus()).isEqualTo(Status.UP);
-            assertThat(health.getDetails()).containsEntry("backend", "file").containsKey("responseTime");
+            assertThat(health.status()).isEqualTo("UP");
+            assertThat(health.details()).containsEntry("backend", "file").containsKey("responseTime");
         });
     }
 
@@ -57,10 +55,10 @@ class SherlockHealthTests {
                 throw new StoreException("redis exists of 'sherlock-health-probe' failed: connection refused");
             }
         }).run(context -> {
-            Health health = context.getBean(SherlockHealthIndicator.class).health();
+            HealthReport health = BootLine.health(context.getBean(INDICATOR));
 
-            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-            assertThat(health.getDetails()).containsEntry("backend", "redis").containsEntry("error",
+            assertThat(health.status()).isEqualTo("DOWN");
+            assertThat(health.details()).containsEntry("backend", "redis").containsEntry("error",
                     "dev.sherlock.spi.StoreException: redis exists of 'sherlock-health-probe' failed: connection"
                             + " refused");
         });
@@ -84,17 +82,17 @@ class SherlockHealthTests {
                 return false;
             }
         }).run(context -> {
-            SherlockHealthIndicator indicator = context.getBean(SherlockHealthIndicator.class);
+            Object indicator = context.getBean(INDICATOR);
             long started = System.nanoTime();
 
-            Health first = indicator.health();
-            Health second = indicator.health();
+            HealthReport first = BootLine.health(indicator);
+            HealthReport second = BootLine.health(indicator);
 
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
-            assertThat(first.getStatus()).isEqualTo(Status.DOWN);
-            assertThat(first.getDetails()).containsEntry("backend", "file").containsEntry("error",
+            assertThat(first.status()).isEqualTo("DOWN");
+            assertThat(first.details()).containsEntry("backend", "file").containsEntry("error",
                     "no answer within 2000 ms");
-            assertThat(second.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(second.status()).isEqualTo("DOWN");
             synchronized (probes) {
                 assertThat(probes[0]).as("the second check waits on the first probe").isEqualTo(1);
             }
@@ -105,18 +103,18 @@ class SherlockHealthTests {
     void aRedisBackendWhoseServerStopsGoesDown() {
         LocalServer redis = LocalServer.start(TestServers.REDIS);
         try {
-            contextRunner.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
+            contextRunner.withConfiguration(AutoConfigurations.of(BootLine.redis()))
                 .withPropertyValues("sherlock.backend=redis", "spring.data.redis.host=" + redis.host(),
                         "spring.data.redis.port=" + redis.port())
                 .run(context -> {
-                    SherlockHealthIndicator indicator = context.getBean(SherlockHealthIndicator.class);
-                    assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+                    Object indicator = context.getBean(INDICATOR);
+                    assertThat(BootLine.health(indicator).status()).isEqualTo("UP");
 
                     redis.close();
 
-                    Health health = indicator.health();
-                    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
-                    assertThat(health.getDetails()).containsEntry("backend", "redis").containsKey("error");
+                    HealthReport health = BootLine.health(indicator);
+                    assertThat(health.status()).isEqualTo("DOWN");
+                    assertThat(health.details()).containsEntry("backend", "redis").containsKey("error");
                 });
         }
         finally {
@@ -128,6 +126,6 @@ class SherlockHealthTests {
     void itCanBeSwitchedOff() {
         contextRunner.withPropertyValues("sherlock.file.directory=" + directory,
                 "management.health.sherlock.enabled=false")
-            .run(context -> assertThat(context).doesNotHaveBean(SherlockHealthIndicator.class));
+            .run(context -> assertThat(context).doesNotHaveBean(INDICATOR));
     }
 }

@@ -15,7 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -43,10 +42,11 @@ class SherlockIntegrationAutoConfigurationTests {
         .withPropertyValues("sherlock.backend=memory");
 
     @Test
+    @SuppressWarnings("rawtypes") // generic on Spring Integration 7 (Boot 4), not on 6.5 (Boot 3.5)
     void springIntegrationsLockRegistryHandsOutSherlocksLocks() {
         contextRunner.run(context -> {
             assertThat(context).hasSingleBean(SpringIntegrationLockRegistry.class);
-            org.springframework.integration.support.locks.LockRegistry<?> locks = context
+            org.springframework.integration.support.locks.LockRegistry locks = context
                 .getBean(org.springframework.integration.support.locks.LockRegistry.class);
             Lock lock = locks.obtain("orders");
             assertThat(lock.tryLock()).isTrue();
@@ -60,7 +60,7 @@ class SherlockIntegrationAutoConfigurationTests {
     @ValueSource(strings = { "file", "redis", "etcd" })
     void springIntegrationsLeaderInitiatorElectsOneOfThreeApplicationsAndHandsOverOnShutdown(String backend) {
         ApplicationContextRunner node = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class, SherlockAutoConfiguration.class,
+            .withConfiguration(AutoConfigurations.of(BootLine.redis(), SherlockAutoConfiguration.class,
                     SherlockIntegrationAutoConfiguration.class))
             .withPropertyValues(TestBackends.properties(backend, directory))
             .withPropertyValues("sherlock.namespace=initiators-" + UUID.randomUUID())
@@ -90,8 +90,9 @@ class SherlockIntegrationAutoConfigurationTests {
     static class InitiatorConfiguration {
 
         @Bean
+        @SuppressWarnings("rawtypes") // generic on Spring Integration 7 (Boot 4), not on 6.5 (Boot 3.5)
         LockRegistryLeaderInitiator leaderInitiator(
-                org.springframework.integration.support.locks.LockRegistry<?> locks) {
+                org.springframework.integration.support.locks.LockRegistry locks) {
             LockRegistryLeaderInitiator initiator = new LockRegistryLeaderInitiator(locks,
                     new DefaultCandidate(UUID.randomUUID().toString(), "exporter"));
             initiator.setHeartBeatMillis(100);

@@ -22,7 +22,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -56,7 +55,7 @@ class SherlockLeaderTests {
     void threeApplicationsElectOneLeaderThatHandsOverAtOnceOnShutdown(String backendName) throws Exception {
         ApplicationContextRunner onBackend = backendName.equals("memory") ? contextRunner
                 : new ApplicationContextRunner()
-                    .withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class,
+                    .withConfiguration(AutoConfigurations.of(BootLine.redis(),
                             SherlockAutoConfiguration.class, SherlockLeaderAutoConfiguration.class))
                     .withPropertyValues(TestBackends.properties(backendName, directory));
         ApplicationContextRunner node = onBackend.withUserConfiguration(ExportConfiguration.class)
