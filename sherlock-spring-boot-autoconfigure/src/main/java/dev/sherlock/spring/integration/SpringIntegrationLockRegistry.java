@@ -29,8 +29,12 @@ import org.springframework.context.SmartLifecycle;
  *
  * @since 0.2.0
  */
+// Raw: LockRegistry is generic on Spring Integration 7 (Boot 4) but not on 6.5 (Boot 3.5), where a parameterized
+// supertype in this class's signature makes every reflective look at its generic interfaces (Class.getGenericInterfaces,
+// Spring's ResolvableType) throw MalformedParameterizedTypeException. Raw, Spring still matches LockRegistry<Lock>.
+@SuppressWarnings("rawtypes")
 public final class SpringIntegrationLockRegistry
-        implements org.springframework.integration.support.locks.LockRegistry<Lock>, SmartLifecycle, AutoCloseable {
+        implements org.springframework.integration.support.locks.LockRegistry, SmartLifecycle, AutoCloseable {
 
     /**
      * The lifecycle phase in which the application's stop waits for the locks handed out to be unlocked: after

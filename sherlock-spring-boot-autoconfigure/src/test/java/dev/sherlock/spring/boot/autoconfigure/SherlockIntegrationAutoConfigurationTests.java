@@ -18,6 +18,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.ResolvableType;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.integration.leader.DefaultCandidate;
@@ -98,6 +99,22 @@ class SherlockIntegrationAutoConfigurationTests {
             initiator.setHeartBeatMillis(100);
             initiator.setBusyWaitMillis(50);
             return initiator;
+        }
+    }
+
+    @Test
+    void theBridgesGenericTypeResolvesOnThisSpringIntegrationLine() {
+        // Spring Integration 6.5's LockRegistry has no type parameter, 7's has one: the bridge's declared supertypes
+        // must resolve on both, or Spring's generic type matching throws MalformedParameterizedTypeException.
+        assertThat(SpringIntegrationLockRegistry.class.getGenericInterfaces()).hasSize(3);
+        assertThat(ResolvableType.forClass(SpringIntegrationLockRegistry.class)
+            .as(org.springframework.integration.support.locks.LockRegistry.class)
+            .toClass()).isEqualTo(org.springframework.integration.support.locks.LockRegistry.class);
+        if (BootLine.BOOT_4) {
+            // Injection by Spring Integration 7's generic type still finds the bridge.
+            contextRunner.run(context -> assertThat(context.getBeanProvider(ResolvableType.forClassWithGenerics(
+                    org.springframework.integration.support.locks.LockRegistry.class, Lock.class)).getObject())
+                .isInstanceOf(SpringIntegrationLockRegistry.class));
         }
     }
 
