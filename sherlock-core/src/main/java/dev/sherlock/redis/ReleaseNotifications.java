@@ -2,6 +2,8 @@ package dev.sherlock.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.spi.DaemonThreads;
 import dev.sherlock.spi.ReleaseSignals;
@@ -36,6 +38,9 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     /** How long to wait between attempts to subscribe when the first one failed. */
     private static final long RETRY_MILLIS = 5_000;
 
+    /** How long building the backend waits for the first attempt to subscribe before it goes on without. */
+    private static final Duration SUBSCRIBE_WAIT = Duration.ofSeconds(2);
+
     private final RedisConnectionFactory connectionFactory;
 
     private final String channel;
@@ -48,23 +53,32 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
 
     private volatile boolean closed;
 
+    /** Counted down once the first attempt to subscribe has ended, either way. */
+    private final CountDownLatch subscribed = new CountDownLatch(1);
+
     ReleaseNotifications(RedisConnectionFactory connectionFactory, String channel) {
         this.connectionFactory = connectionFactory;
         this.channel = channel;
-        RuntimeException failure = subscribe();
-        if (failure != null) {
-            logger.warn("Backend redis: cannot subscribe to release channel '{}' ({}); waiters poll at their retry"
-                    + " interval until a retry every {} s succeeds", channel, failure.getMessage(),
-                    RETRY_MILLIS / 1000);
-            Thread retry = retryThreads.newThread(this::retry);
-            this.retrying = retry;
-            retry.start();
+        // Subscribed on a thread of its own: a server that never answers would otherwise hold the backend's
+        // construction (and the application's startup) for the client's command timeout, a minute by default.
+        Thread subscriber = retryThreads.newThread(this::subscribeUntilDone);
+        this.retrying = subscriber;
+        subscriber.start();
+        try {
+            if (!subscribed.await(SUBSCRIBE_WAIT.toMillis(), TimeUnit.MILLISECONDS) && !closed) {
+                logger.warn("Backend redis: release channel '{}' not subscribed within {} ms; waiters poll at their"
+                        + " retry interval until the subscription is made", channel, SUBSCRIBE_WAIT.toMillis());
+            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /**
      * Subscribes with a new listener container; once subscribed, the client keeps the subscription across
-     * reconnections. Returns the failure, or {@code null}.
+     * reconnections. Returns the failure, or {@code null} (also when closed meanwhile: the container is dropped).
+     * Not under this object's monitor, so a subscription that hangs never holds up {@link #close()}.
      */
     private @Nullable RuntimeException subscribe() {
         RedisMessageListenerContainer created = new RedisMessageListenerContainer();
@@ -76,31 +90,46 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         created.afterPropertiesSet();
         try {
             created.start();
-            this.container = created;
-            return null;
         }
         catch (RuntimeException ex) {
             destroy(created);
             return ex;
         }
+        synchronized (this) {
+            if (!closed) {
+                this.container = created;
+                return null;
+            }
+        }
+        destroy(created);
+        return null;
     }
 
-    private void retry() {
+    /** Subscribes, and after a failure tries again every {@value #RETRY_MILLIS} ms until it succeeds or is closed. */
+    private void subscribeUntilDone() {
+        boolean failed = false;
         try {
             while (!closed) {
-                Thread.sleep(RETRY_MILLIS);
-                synchronized (this) {
-                    if (closed) {
-                        return;
-                    }
-                    RuntimeException failure = subscribe();
-                    if (failure == null) {
+                RuntimeException failure = subscribe();
+                if (failure == null) {
+                    subscribed.countDown();
+                    if (failed) {
                         logger.info("Backend redis: subscribed to release channel '{}'", channel);
-                        return;
                     }
+                    return;
+                }
+                if (!failed) {
+                    logger.warn("Backend redis: cannot subscribe to release channel '{}' ({}); waiters poll at their"
+                            + " retry interval until a retry every {} s succeeds", channel, failure.getMessage(),
+                            RETRY_MILLIS / 1000);
+                    failed = true;
+                    subscribed.countDown();
+                }
+                else {
                     logger.debug("Backend redis: subscribing to release channel '{}' failed again", channel,
                             failure);
                 }
+                Thread.sleep(RETRY_MILLIS);
             }
         }
         catch (InterruptedException ex) {
@@ -151,14 +180,15 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     @Override
     public void close() {
         Thread retry;
+        RedisMessageListenerContainer current;
         synchronized (this) {
             closed = true;
             retry = retrying;
+            current = container;
         }
         if (retry != null) {
             retry.interrupt();
         }
-        RedisMessageListenerContainer current = container;
         if (current != null) {
             destroy(current);
         }
