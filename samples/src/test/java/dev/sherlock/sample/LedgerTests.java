@@ -1,7 +1,6 @@
 package dev.sherlock.sample;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -12,12 +11,8 @@ import java.util.concurrent.TimeUnit;
 import dev.sherlock.LockRegistry;
 import dev.sherlock.sample.Ledger.Deposit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,17 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The sample application in one JVM: threads depositing into one account through {@code @DistributedLock} lose no
  * update, and every deposit's fencing token is in order.
  */
-@SpringBootTest(properties = "sample.work=0ms")
-class LedgerTests {
-
-    @TempDir
-    static Path directory;
-
-    @DynamicPropertySource
-    static void directories(DynamicPropertyRegistry properties) {
-        properties.add("sherlock.file.directory", () -> directory.resolve("locks").toString());
-        properties.add("sample.data-directory", () -> directory.resolve("accounts").toString());
-    }
+class LedgerTests extends SampleInOneJvm {
 
     @Autowired
     private Ledger ledger;

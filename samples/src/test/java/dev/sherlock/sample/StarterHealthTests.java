@@ -1,17 +1,12 @@
 package dev.sherlock.sample;
 
-import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootVersion;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ApplicationContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,17 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Spring Boot line it runs on (this sample runs on Boot 4 in {@code samples} and on Boot 3.5 in
  * {@code sherlock-spring-boot3-tests}, each with both lines' auto-configuration jars), and it reports the backend UP.
  */
-@SpringBootTest(properties = "sample.work=0ms")
-class StarterHealthTests {
-
-    @TempDir
-    static Path directory;
-
-    @DynamicPropertySource
-    static void directories(DynamicPropertyRegistry properties) {
-        properties.add("sherlock.file.directory", () -> directory.resolve("locks").toString());
-        properties.add("sample.data-directory", () -> directory.resolve("accounts").toString());
-    }
+class StarterHealthTests extends SampleInOneJvm {
 
     @Autowired
     private ApplicationContext context;
