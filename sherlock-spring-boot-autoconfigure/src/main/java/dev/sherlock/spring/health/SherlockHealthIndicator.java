@@ -18,12 +18,6 @@ import org.springframework.boot.health.contributor.Health;
  */
 public final class SherlockHealthIndicator extends AbstractHealthIndicator implements AutoCloseable {
 
-    /** How long a check waits for the backend unless configured otherwise. */
-    public static final Duration DEFAULT_TIMEOUT = BackendProbe.DEFAULT_TIMEOUT;
-
-    /** The name of the lock whose state the probe asks for; it is never taken. */
-    public static final String PROBE_LOCK = BackendProbe.PROBE_LOCK;
-
     private final BackendProbe probe;
 
     /**

@@ -1,6 +1,7 @@
 package dev.sherlock.spring.boot.autoconfigure;
 
 import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spring.health.BackendProbe;
 import dev.sherlock.spring.health.SherlockHealthIndicator;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -26,6 +27,6 @@ public final class SherlockHealthContributorAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "sherlockHealthIndicator")
     SherlockHealthIndicator sherlockHealthIndicator(LockBackend backend, SherlockProperties properties) {
-        return new SherlockHealthIndicator(backend, properties.getNamespace(), SherlockHealthIndicator.DEFAULT_TIMEOUT);
+        return new SherlockHealthIndicator(backend, properties.getNamespace(), BackendProbe.DEFAULT_TIMEOUT);
     }
 }
