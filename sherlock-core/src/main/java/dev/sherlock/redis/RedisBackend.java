@@ -21,9 +21,9 @@ import org.springframework.data.redis.connection.ReturnType;
  *
  * <p><b>Layout.</b> A lock is the key {@code <namespace>_<name>} (just {@code <name>} without a namespace) whose value
  * is the holder's owner token and whose TTL is the lock's expiry: py-sherlock 0.4.1's layout, so Python and Java
- * services sharing a Redis exclude each other. A lock that never expires has no TTL at all. The fencing counter and
- * the waiting hash live in separate keys in the same cluster slot ({@link #fenceKey(String)},
- * {@link #waitingKey(String)}).
+ * services sharing a Redis exclude each other. A lock that never expires has no TTL at all. The fencing counter,
+ * the waiting hash and the list of the last releases live in separate keys in the same cluster slot
+ * ({@link #fenceKey(String)}, {@link #waitingKey(String)}, {@link #releasedKey(String)}).
  *
  * <p><b>Atomicity.</b> Every change is one Lua script: acquire is set-if-absent with a millisecond TTL plus the
  * fencing counter update; release and renew act only if the key still holds the caller's owner token, so a holder
@@ -33,8 +33,8 @@ import org.springframework.data.redis.connection.ReturnType;
  * <p><b>Requests run twice.</b> Lettuce resends a command that was in flight when its connection closed, and the core
  * retries a failed attempt with the same owner token, so a script may run twice for one call. An acquire that finds
  * the lock holding its own owner token is acquired, with the token the first run drew and the TTL restarted; a
- * release that finds its owner among the last 8 releasers, which the fence key remembers, answers that it released.
- * Neither costs a command on the uncontended path.
+ * release that finds its owner among the last 8 releasers, which the released key remembers, answers that it
+ * released. Recognising them costs no command on the uncontended path.
  *
  * <p><b>Fencing.</b> The next token is {@code max(counter + 1, server TIME in microseconds)}: strictly increasing
  * across release and re-acquire, and even across a restart of a Redis without persistence (as long as the server
@@ -176,6 +176,16 @@ public final class RedisBackend implements LockBackend {
      */
     public String waitingKey(String key) {
         return RedisKeys.waitingKey(key);
+    }
+
+    /**
+     * The key of the list of the owner tokens of the lock's last 8 releases, newest first, by which a release run
+     * twice is recognised. It is in the same Redis Cluster slot as the lock key.
+     * @param key a lock key from {@link #key(String, String)}
+     * @return the list's key, {@code sherlock:{<tag>}:released:<key>}
+     */
+    public String releasedKey(String key) {
+        return RedisKeys.releasedKey(key);
     }
 
     @Override

@@ -12,10 +12,10 @@ import org.jspecify.annotations.Nullable;
  * Python and Java services sharing a Redis exclude each other. Redis keys are binary-safe, so every name is a valid
  * key as its UTF-8 bytes.
  *
- * <p>The fencing counter lives next to it in {@code sherlock:{<tag>}:fence:<lock key>}, and the mark that somebody
- * waits for a release in {@code sherlock:{<tag>}:waiters:<lock key>}, where {@code <tag>} is a short hash tag chosen
- * to fall into the same Redis Cluster slot as the lock key, so all three keys can be used by one script on a
- * cluster. Deriving the tag from the slot, rather than wrapping the lock key in braces, keeps this right for
+ * <p>The fencing counter lives next to it in {@code sherlock:{<tag>}:fence:<lock key>}, the callers waiting for a
+ * release in {@code sherlock:{<tag>}:waiters:<lock key>} and the owners of its last releases in
+ * {@code sherlock:{<tag>}:released:<lock key>}, where {@code <tag>} is a short hash tag chosen to fall into the same
+ * Redis Cluster slot as the lock key, so all four keys can be used by one script on a cluster. Deriving the tag from the slot, rather than wrapping the lock key in braces, keeps this right for
  * names that contain braces themselves: {@code orders{eu}}, {@code a}b} or {@code {}x} each hash differently.
  *
  * <p>Lock keys starting with <code>sherlock:&#123;</code> are refused: without that, the lock named
@@ -63,12 +63,19 @@ final class RedisKeys {
      */
     static final String WAITERS = "waiters:";
 
+    /** What follows the companion prefix in the key of the list of the last releases' owners. */
+    static final String RELEASED = "released:";
+
     static String fenceKey(String lockKey) {
         return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + FENCE + lockKey;
     }
 
     static String waitingKey(String lockKey) {
         return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + WAITERS + lockKey;
+    }
+
+    static String releasedKey(String lockKey) {
+        return companionPrefix(lockKey.getBytes(StandardCharsets.UTF_8)) + RELEASED + lockKey;
     }
 
     /** {@code sherlock:{<tag>}:}, the start of every companion key of the lock key (given as UTF-8). */

@@ -7,23 +7,25 @@ import org.springframework.data.redis.core.script.RedisScript;
  * lock key and its companion keys, all in one cluster slot ({@link RedisKeys}).
  *
  * <p>The fence key holds the fencing counter, then the reservation the last release made for a starving waiter, if
- * any, then the owner tokens of the lock's last {@value #REMEMBERED_RELEASES} releases, space-separated:
- * {@code <counter>[ !<waiter>:<until ms>][ <owner>...]}. Owner tokens contain no spaces. Reading them costs no extra
- * command: they ride on the counter's {@code GET} and {@code SET}. The waiting key is a hash of the callers waiting
+ * any: {@code <counter>[ !<waiter>:<until ms>]}. Owner tokens contain no spaces. The released key is a list of the
+ * owner tokens of the lock's last {@value #REMEMBERED_RELEASES} releases, newest first; only a release reads it, and
+ * only when the lock is not its caller's. Lua work is what an uncontended pair pays for beyond the floor's two
+ * commands (string building and parsing cost microseconds each inside Redis), so the hot paths only cut the counter
+ * off the fence and leave lists to Redis's own commands. The waiting key is a hash of the callers waiting
  * for the lock ({@code <owner> -> <first refused, ms>:<next attempt by, ms>:<releases then>}), of {@value #LISTENER},
  * the mark of callers that only listen, and of {@code #}, how many releases found somebody waiting.
  */
 final class RedisScripts {
 
-    /** How many of the last releases of a lock its fence remembers, to recognise a release run twice. */
+    /** How many of the last releases of a lock its released list remembers, to recognise a release run twice. */
     static final int REMEMBERED_RELEASES = 8;
 
     /** The waiting hash's field of callers that listen for a release but do not wait in line. */
     static final String LISTENER = "*";
 
     /**
-     * KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none,
-     * who asks: {@code ''} (nobody listens for notifications), {@value #LISTENER} (a caller that may wait for a
+     * KEYS: lock, fence, waiting, released. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for
+     * none, who asks: {@code ''} (nobody listens for notifications), {@value #LISTENER} (a caller that may wait for a
      * notification but will not come back on its own) or, for a caller that waits, the milliseconds within which it
      * tries again; and the longest a reservation lasts (ms), so a server clock stepped back cannot stretch one.
      *
@@ -42,11 +44,11 @@ final class RedisScripts {
     static final RedisScript<Object> acquire = RedisScript.of("""
             if redis.replicate_commands then redis.replicate_commands() end
             local fence = redis.call('GET', KEYS[2]) or '0'
-            local counter, rest = string.match(fence, '^(%d*)(.*)$')
-            counter = tonumber(counter) or 0
-            local reserved, released = string.match(rest, '^ !(%S+)(.*)$')
-            if not reserved then
-                released = rest
+            local space = string.find(fence, ' ', 1, true)
+            local counter = tonumber(space and string.sub(fence, 1, space - 1) or fence) or 0
+            local reserved
+            if space and string.byte(fence, space + 1) == 33 then
+                reserved = string.sub(fence, space + 2)
             end
             local now
             local function clock()
@@ -119,15 +121,15 @@ final class RedisScripts {
                     .. ' cannot count: tokens would repeat. Check the server clock and the key ' .. KEYS[2])
             end
             if ARGV[3] == '0' then
-                redis.call('SET', KEYS[2], string.format('%.0f', token) .. released)
+                redis.call('SET', KEYS[2], string.format('%.0f', token))
             else
-                redis.call('SET', KEYS[2], string.format('%.0f', token) .. released, 'PX', ARGV[3])
+                redis.call('SET', KEYS[2], string.format('%.0f', token), 'PX', ARGV[3])
             end
             return {1, token}
             """);
 
     /**
-     * KEYS: lock, fence, waiting. ARGV: owner, channel or '' for none, counter TTL in ms or '0' for none, how many
+     * KEYS: lock, fence, waiting, released. ARGV: owner, channel or '' for none, counter TTL in ms or '0' for none, how many
      * releasers to remember, how long a waiter must have waited to be served first (ms), how long a reservation
      * lasts (ms), or how many releases a waiter must have seen to be served first.
      *
@@ -136,28 +138,32 @@ final class RedisScripts {
      * try again (gone, or given up). Of the waiters still within their promise, the one first refused longest ago,
      * if that was at least the starvation time ago or that many releases ago, gets the lock reserved for the
      * reservation's length: written into the fence as {@code !<owner>:<until ms>}, and its entry's promise marked
-     * used, so a waiter that went away costs one reservation at most while one that comes late keeps its place. With nobody left waiting, the hash is deleted. Then it
+     * used, so a waiter that went away costs one reservation at most while one that comes late keeps its place. With
+     * nobody left waiting, the hash is deleted. Then it
      * publishes, if anybody was in the hash, so that every waiter tries at once. A releaser that re-acquires at once
      * therefore wins only until somebody starves, like a mutex that switches to hand-off when a waiter starves;
      * nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
      *
-     * <p>The fence remembers the owner tokens of the last releases after the counter (and the reservation), at no
-     * extra command; a release that finds the lock gone or taken but its owner among them is a resent copy of a
+     * <p>The released list remembers the owner tokens of the last releases (pushed and trimmed by Redis, with the
+     * counter's TTL); a release that finds the lock gone or taken but its owner among them is a resent copy of a
      * release already done, and changes nothing.
      */
     static final RedisScript<Object> release = RedisScript.of("""
             if redis.replicate_commands then redis.replicate_commands() end
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-                local fence = redis.call('GET', KEYS[2])
-                if fence and string.find(fence .. ' ', ' ' .. ARGV[1] .. ' ', 1, true) then
-                    return 1
+                local owners = redis.call('LRANGE', KEYS[4], 0, -1)
+                for i = 1, #owners do
+                    if owners[i] == ARGV[1] then
+                        return 1
+                    end
                 end
                 return 0
             end
             redis.call('DEL', KEYS[1])
-            local counter, rest = string.match(redis.call('GET', KEYS[2]) or '0', '^(%d*)(.*)$')
-            local released = string.match(rest, '^ !%S+(.*)$') or rest
-            local version = string.format('%.0f', (tonumber(counter) or 0) + 1)
+            local fence = redis.call('GET', KEYS[2]) or '0'
+            local space = string.find(fence, ' ', 1, true)
+            local version = string.format('%.0f', (tonumber(space and string.sub(fence, 1, space - 1) or fence) or 0)
+                + 1)
             local reservation = ''
             local publish = false
             if ARGV[2] ~= '' then
@@ -209,18 +215,14 @@ final class RedisScripts {
                     end
                 end
             end
-            local remembered, kept = version .. reservation .. ' ' .. ARGV[1], 1
-            for owner in string.gmatch(released, '%S+') do
-                if kept >= tonumber(ARGV[4]) then
-                    break
-                end
-                remembered = remembered .. ' ' .. owner
-                kept = kept + 1
-            end
+            redis.call('LPUSH', KEYS[4], ARGV[1])
+            redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
             if ARGV[3] == '0' then
-                redis.call('SET', KEYS[2], remembered)
+                redis.call('SET', KEYS[2], version .. reservation)
+                redis.call('PERSIST', KEYS[4])
             else
-                redis.call('SET', KEYS[2], remembered, 'PX', ARGV[3])
+                redis.call('SET', KEYS[2], version .. reservation, 'PX', ARGV[3])
+                redis.call('PEXPIRE', KEYS[4], ARGV[3])
             end
             if publish then
                 redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
@@ -229,7 +231,7 @@ final class RedisScripts {
             """);
 
     /**
-     * KEYS: lock, fence, waiting. ARGV: channel or '' for none. The startup check: reads each key as acquire and
+     * KEYS: lock, fence, waiting, released. ARGV: channel or '' for none. The startup check: reads each key as acquire and
      * release do and publishes an empty message on the release channel (subscribers ignore it), so a missing ACL
      * permission on the scripts, the keys or the channel shows at once; it changes no key.
      */
@@ -237,13 +239,14 @@ final class RedisScripts {
             redis.call('PTTL', KEYS[1])
             redis.call('GET', KEYS[2])
             redis.call('HMGET', KEYS[3], '#')
+            redis.call('LRANGE', KEYS[4], 0, 0)
             if ARGV[1] ~= '' then
                 redis.call('PUBLISH', ARGV[1], '')
             end
             return 1
             """);
 
-    /** KEYS: lock, fence, waiting. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none. */
+    /** KEYS: lock, fence, waiting, released. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none. */
     static final RedisScript<Object> renew = RedisScript.of("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
                 return 0

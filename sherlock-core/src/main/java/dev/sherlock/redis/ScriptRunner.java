@@ -31,7 +31,7 @@ final class ScriptRunner {
     }
 
     /**
-     * Runs the script with KEYS = lock key, fence key, waiting key and the given ARGV.
+     * Runs the script with KEYS = lock key, fence key, waiting key, released key and the given ARGV.
      * @throws StoreException if the client or the server failed
      */
     <T> T eval(String operation, RedisScript<?> script, ReturnType type, String key, byte[]... args) {
@@ -67,12 +67,12 @@ final class ScriptRunner {
         });
     }
 
-    /** KEYS of every script: the lock key, its fence key and its waiting key, in one cluster slot. */
+    /** KEYS of every script: the lock key, its fence, waiting and released keys, in one cluster slot. */
     private static byte[][] keys(String key) {
         byte[] lockKey = key.getBytes(StandardCharsets.UTF_8);
         String companion = RedisKeys.companionPrefix(lockKey);
         return new byte[][] {lockKey, bytes(companion + RedisKeys.FENCE + key),
-            bytes(companion + RedisKeys.WAITERS + key)};
+            bytes(companion + RedisKeys.WAITERS + key), bytes(companion + RedisKeys.RELEASED + key)};
     }
 
     @SuppressWarnings("unchecked")

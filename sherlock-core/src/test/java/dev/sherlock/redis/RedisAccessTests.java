@@ -79,7 +79,7 @@ class RedisAccessTests {
         String key = backend.key("billing", RedisAccess.PROBE_NAME);
         try (var connection = factories.get(0).getConnection()) {
             assertThat(connection.keyCommands().exists(key.getBytes(), backend.fenceKey(key).getBytes(),
-                    backend.waitingKey(key).getBytes())).isZero();
+                    backend.waitingKey(key).getBytes(), backend.releasedKey(key).getBytes())).isZero();
         }
         String lock = "lock-" + UUID.randomUUID();
         assertThat(backend.tryAcquire(lock, "owner", Duration.ofMinutes(1)).fencingToken()).isPositive();

@@ -49,6 +49,7 @@ class RedisClusterTests {
             long slot = keySlot(key);
             assertThat(keySlot(backend.fenceKey(key))).as("fence key of %s", key).isEqualTo(slot);
             assertThat(keySlot(backend.waitingKey(key))).as("waiting key of %s", key).isEqualTo(slot);
+            assertThat(keySlot(backend.releasedKey(key))).as("released key of %s", key).isEqualTo(slot);
             assertThat((long) RedisKeys.slot(key.getBytes(StandardCharsets.UTF_8))).isEqualTo(slot);
         }
     }

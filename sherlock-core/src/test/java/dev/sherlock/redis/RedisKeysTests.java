@@ -43,10 +43,13 @@ class RedisKeysTests {
                 "{}x", "{", "}", "{}", "日本{語}", "x".repeat(2000)}) {
             String fence = RedisKeys.fenceKey(key);
             String waiting = RedisKeys.waitingKey(key);
+            String released = RedisKeys.releasedKey(key);
             assertThat(fence).startsWith("sherlock:{").endsWith("}:fence:" + key);
             assertThat(waiting).startsWith("sherlock:{").endsWith("}:waiters:" + key);
             assertThat(slot(fence)).as("slot of %s", fence).isEqualTo(slot(key));
             assertThat(slot(waiting)).as("slot of %s", waiting).isEqualTo(slot(key));
+            assertThat(released).startsWith("sherlock:{").endsWith("}:released:" + key);
+            assertThat(slot(released)).as("slot of %s", released).isEqualTo(slot(key));
         }
     }
 
@@ -86,11 +89,13 @@ class RedisKeysTests {
     void noTwoLocksTouchTheSameKeyInternalKeysIncluded() {
         List<String> names = new ArrayList<>(List.of("orders", "Orders", "orders{eu}", "{orders}", "a}b", "{}x", "日本",
                 "fence:orders", "waiters:orders", "waiting:orders", ":fence:orders", "sherlock", "sherlock:x", "x".repeat(1024)));
+        int bases = names.size();
         for (String name : List.copyOf(names)) {
             // Names made of another lock's companion keys, minus the reserved start, and with it (refused below).
             names.add(RedisKeys.fenceKey(name).substring(1));
             names.add(RedisKeys.fenceKey(name));
             names.add(RedisKeys.waitingKey(name));
+            names.add(RedisKeys.releasedKey(name));
         }
         Map<String, String> owners = new HashMap<>();
         int accepted = 0;
@@ -106,15 +111,16 @@ class RedisKeysTests {
                 }
                 accepted++;
                 String lock = namespace + "/" + name;
-                for (String key : List.of(lockKey, RedisKeys.fenceKey(lockKey), RedisKeys.waitingKey(lockKey))) {
+                for (String key : List.of(lockKey, RedisKeys.fenceKey(lockKey), RedisKeys.waitingKey(lockKey),
+                        RedisKeys.releasedKey(lockKey))) {
                     String previous = owners.put(key, lock);
                     assertThat(previous).as("key %s of lock %s", key, lock).isNull();
                 }
             }
         }
-        // Without a namespace the two companion-key names of each base name are refused; in "billing" nothing is; in
+        // Without a namespace the three companion-key names of each base name are refused; in "billing" nothing is; in
         // a namespace that starts like a companion key everything is.
-        assertThat(accepted).isEqualTo(names.size() / 2 + names.size());
+        assertThat(accepted).isEqualTo(names.size() - 3 * bases + names.size());
     }
 
     private static int slot(String key) {
