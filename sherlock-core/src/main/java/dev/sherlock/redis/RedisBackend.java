@@ -213,11 +213,20 @@ public final class RedisBackend implements LockBackend {
         List<?> result = scripts.eval("acquire", RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner),
                 millis(expire), counterTtl(expire), caller, reservationMillis);
         if (((Number) result.get(0)).longValue() == 1) {
-            return AcquireResult.acquired(((Number) result.get(1)).longValue());
+            return AcquireResult.acquired(token(result.get(1)));
         }
         long remaining = ((Number) result.get(1)).longValue();
         return AcquireResult.held(remaining >= 0 ? Duration.ofMillis(remaining) : null,
                 ((Number) result.get(2)).longValue());
+    }
+
+    /** A fencing token as the acquire script answers it: the counter's text for a new one, a number otherwise. */
+    private static long token(Object answer) {
+        if (answer instanceof Number number) {
+            return number.longValue();
+        }
+        return Long.parseLong(answer instanceof byte[] text ? new String(text, StandardCharsets.US_ASCII)
+                : answer.toString());
     }
 
     /**

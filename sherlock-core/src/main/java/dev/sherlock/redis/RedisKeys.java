@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The fencing counter lives next to it in {@code sherlock:{<tag>}:fence:<lock key>}, the callers waiting for a
  * release in {@code sherlock:{<tag>}:waiters:<lock key>} and the owners of its last releases in
  * {@code sherlock:{<tag>}:released:<lock key>}, where {@code <tag>} is a short hash tag chosen to fall into the same
- * Redis Cluster slot as the lock key, so all four keys can be used by one script on a cluster. Deriving the tag from the slot, rather than wrapping the lock key in braces, keeps this right for
- * names that contain braces themselves: {@code orders{eu}}, {@code a}b} or {@code {}x} each hash differently.
+ * Redis Cluster slot as the lock key, so all four keys can be used by one script on a cluster. Deriving the tag
+ * from the slot, rather than wrapping the lock key in braces, keeps this right for names that contain braces
+ * themselves: {@code orders{eu}}, {@code a}b} or {@code {}x} each hash differently.
  *
  * <p>Lock keys starting with <code>sherlock:&#123;</code> are refused: without that, the lock named
  * {@code sherlock:{78f}:fence:orders} would be the fencing counter of the lock {@code orders}. Every other name keeps

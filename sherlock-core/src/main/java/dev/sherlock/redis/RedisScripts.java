@@ -9,11 +9,15 @@ import org.springframework.data.redis.core.script.RedisScript;
  * <p>The fence key holds the fencing counter, then the reservation the last release made for a starving waiter, if
  * any: {@code <counter>[ !<waiter>:<until ms>]}. Owner tokens contain no spaces. The released key is a list of the
  * owner tokens of the lock's last {@value #REMEMBERED_RELEASES} releases, newest first; only a release reads it, and
- * only when the lock is not its caller's. Lua work is what an uncontended pair pays for beyond the floor's two
- * commands (string building and parsing cost microseconds each inside Redis), so the hot paths only cut the counter
- * off the fence and leave lists to Redis's own commands. The waiting key is a hash of the callers waiting
- * for the lock ({@code <owner> -> <first refused, ms>:<next attempt by, ms>:<releases then>}), of {@value #LISTENER},
- * the mark of callers that only listen, and of {@code #}, how many releases found somebody waiting.
+ * only when the lock is not its caller's. The waiting key is a hash of the callers waiting for the lock
+ * ({@code <owner> -> <first refused, ms>:<next attempt by, ms>:<releases then>}), of {@value #LISTENER}, the mark of
+ * callers that only listen, and of {@code #}, how many releases found somebody waiting.
+ *
+ * <p>Cost: what an uncontended acquire and release pay inside Redis beyond the raw floor's {@code SET NX} and
+ * compare-and-delete is each command they call (a few thousand instructions each) and each number or string Lua
+ * converts or builds (about as much again). So the uncontended paths parse nothing but the counter, keep the token
+ * as {@code TIME}'s text, leave the list of releasers to {@code LPUSH}/{@code LTRIM}, and a release that nobody
+ * waits for leaves the counter as it is (the next token is larger anyway) and only sets its lifetime.
  */
 final class RedisScripts {
 
@@ -45,7 +49,8 @@ final class RedisScripts {
             if redis.replicate_commands then redis.replicate_commands() end
             local fence = redis.call('GET', KEYS[2]) or '0'
             local space = string.find(fence, ' ', 1, true)
-            local counter = tonumber(space and string.sub(fence, 1, space - 1) or fence) or 0
+            local counterText = space and string.sub(fence, 1, space - 1) or fence
+            local counter = tonumber(counterText) or 0
             local reserved
             if space and string.byte(fence, space + 1) == 33 then
                 reserved = string.sub(fence, space + 2)
@@ -114,37 +119,46 @@ final class RedisScripts {
                 end
                 -- The counter was lost (flushed, evicted): draw a new token below, as for a new acquisition.
             end
-            local token = math.max(counter + 1, clock())
-            if token >= 9007199254740992 then
-                redis.call('DEL', KEYS[1])
-                return redis.error_reply('fencing counter ' .. fence .. ' has reached 2^53, beyond which Lua numbers'
-                    .. ' cannot count: tokens would repeat. Check the server clock and the key ' .. KEYS[2])
+            -- The server clock in microseconds, kept as TIME's text (no number conversions on the way), unless the
+            -- counter is already there or beyond (the clock stepped back, or the text is not the counter's digits).
+            local time = redis.call('TIME')
+            local token = time[1] .. string.sub('00000' .. time[2], -6)
+            if #counterText > #token or (#counterText == #token and counterText >= token) then
+                local next = math.max(counter + 1, tonumber(token))
+                if next >= 9007199254740992 then
+                    redis.call('DEL', KEYS[1])
+                    return redis.error_reply('fencing counter ' .. fence .. ' has reached 2^53, beyond which Lua'
+                        .. ' numbers cannot count: tokens would repeat. Check the server clock and the key ' .. KEYS[2])
+                end
+                token = string.format('%.0f', next)
             end
             if ARGV[3] == '0' then
-                redis.call('SET', KEYS[2], string.format('%.0f', token))
+                redis.call('SET', KEYS[2], token)
             else
-                redis.call('SET', KEYS[2], string.format('%.0f', token), 'PX', ARGV[3])
+                redis.call('SET', KEYS[2], token, 'PX', ARGV[3])
             end
             return {1, token}
             """);
 
     /**
-     * KEYS: lock, fence, waiting, released. ARGV: owner, channel or '' for none, counter TTL in ms or '0' for none, how many
-     * releasers to remember, how long a waiter must have waited to be served first (ms), how long a reservation
-     * lasts (ms), or how many releases a waiter must have seen to be served first.
+     * KEYS: lock, fence, waiting, released. ARGV: owner, channel or '' for none, counter TTL in ms or '0' for none,
+     * how many releasers to remember, how long a waiter must have waited to be served first (ms), how long a
+     * reservation lasts (ms), or how many releases a waiter must have seen to be served first.
      *
-     * <p>With notifications, a release reads the waiting hash and counts itself in {@code #}. It drops the listener
+     * <p>A release remembers its owner in the released list and gives the list and the counter the released lifetime.
+     * With notifications, it reads the waiting hash. If anybody is in it, the release writes a new version of the
+     * counter (its version, published below) and counts itself in {@code #}. It drops the listener
      * mark, the releaser's own entry and the entries of waiters more than a second past the time they promised to
      * try again (gone, or given up). Of the waiters still within their promise, the one first refused longest ago,
      * if that was at least the starvation time ago or that many releases ago, gets the lock reserved for the
      * reservation's length: written into the fence as {@code !<owner>:<until ms>}, and its entry's promise marked
      * used, so a waiter that went away costs one reservation at most while one that comes late keeps its place. With
-     * nobody left waiting, the hash is deleted. Then it
-     * publishes, if anybody was in the hash, so that every waiter tries at once. A releaser that re-acquires at once
+     * nobody left waiting, the hash is deleted. Then it publishes, if anybody was in the hash, so that every waiter
+     * tries at once. A releaser that re-acquires at once
      * therefore wins only until somebody starves, like a mutex that switches to hand-off when a waiter starves;
      * nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
      *
-     * <p>The released list remembers the owner tokens of the last releases (pushed and trimmed by Redis, with the
+     * <p>The released list keeps the owner tokens of the last releases (pushed and trimmed by Redis, with the
      * counter's TTL); a release that finds the lock gone or taken but its owner among them is a resent copy of a
      * release already done, and changes nothing.
      */
@@ -160,63 +174,74 @@ final class RedisScripts {
                 return 0
             end
             redis.call('DEL', KEYS[1])
+            redis.call('LPUSH', KEYS[4], ARGV[1])
+            redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+            local entries = {}
+            if ARGV[2] ~= '' then
+                entries = redis.call('HGETALL', KEYS[3])
+            end
+            if #entries == 0 then
+                -- Nobody waits for a new version: the counter stays (the next token is larger anyway), and it and
+                -- the released list live on for the retention.
+                if ARGV[3] == '0' then
+                    redis.call('PERSIST', KEYS[2])
+                    redis.call('PERSIST', KEYS[4])
+                else
+                    redis.call('PEXPIRE', KEYS[2], ARGV[3])
+                    redis.call('PEXPIRE', KEYS[4], ARGV[3])
+                end
+                return 1
+            end
             local fence = redis.call('GET', KEYS[2]) or '0'
             local space = string.find(fence, ' ', 1, true)
             local version = string.format('%.0f', (tonumber(space and string.sub(fence, 1, space - 1) or fence) or 0)
                 + 1)
             local reservation = ''
             local publish = false
-            if ARGV[2] ~= '' then
-                local entries = redis.call('HGETALL', KEYS[3])
-                if #entries > 0 then
-                    local time = redis.call('TIME')
-                    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-                    local releases = 1
-                    for i = 1, #entries, 2 do
-                        if entries[i] == '#' then
-                            releases = (tonumber(entries[i + 1]) or 0) + 1
-                        end
-                    end
-                    local dropped, waiting, next, nextFirst, nextEntry = {}, 0, nil, nil, nil
-                    for i = 1, #entries, 2 do
-                        local waiter = entries[i]
-                        if waiter ~= '#' then
-                            publish = true
-                            local first, promised, firstRelease = string.match(entries[i + 1],
-                                '^(%d+):(%d+):(%d+)$')
-                            first, promised, firstRelease = tonumber(first), tonumber(promised), tonumber(firstRelease)
-                            if waiter == '*' or waiter == ARGV[1] or not promised or promised < now - 1000 then
-                                dropped[#dropped + 1] = waiter
-                            else
-                                waiting = waiting + 1
-                                if promised >= now and (now - first >= tonumber(ARGV[5])
-                                        or releases - firstRelease >= tonumber(ARGV[7]))
-                                        and (not nextFirst or first < nextFirst) then
-                                    next, nextFirst, nextEntry = waiter, first, entries[i + 1]
-                                end
-                            end
-                        end
-                    end
-                    if next then
-                        -- Its promise is used up: a waiter that went away is not chosen again, one that comes
-                        -- late keeps its place in line when its next attempt renews the promise.
-                        local first, _, firstRelease = string.match(nextEntry, '^(%d+):(%d+):(%d+)$')
-                        redis.call('HSET', KEYS[3], next, first .. ':' .. string.format('%.0f', now) .. ':'
-                            .. firstRelease)
-                        reservation = ' !' .. next .. ':' .. string.format('%.0f', now + tonumber(ARGV[6]))
-                    end
-                    if waiting == 0 then
-                        redis.call('DEL', KEYS[3])
+            local time = redis.call('TIME')
+            local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+            local releases = 1
+            for i = 1, #entries, 2 do
+                if entries[i] == '#' then
+                    releases = (tonumber(entries[i + 1]) or 0) + 1
+                end
+            end
+            local dropped, waiting, next, nextFirst, nextEntry = {}, 0, nil, nil, nil
+            for i = 1, #entries, 2 do
+                local waiter = entries[i]
+                if waiter ~= '#' then
+                    publish = true
+                    local first, promised, firstRelease = string.match(entries[i + 1],
+                        '^(%d+):(%d+):(%d+)$')
+                    first, promised, firstRelease = tonumber(first), tonumber(promised), tonumber(firstRelease)
+                    if waiter == '*' or waiter == ARGV[1] or not promised or promised < now - 1000 then
+                        dropped[#dropped + 1] = waiter
                     else
-                        for i = 1, #dropped, 1000 do
-                            redis.call('HDEL', KEYS[3], unpack(dropped, i, math.min(i + 999, #dropped)))
+                        waiting = waiting + 1
+                        if promised >= now and (now - first >= tonumber(ARGV[5])
+                                or releases - firstRelease >= tonumber(ARGV[7]))
+                                and (not nextFirst or first < nextFirst) then
+                            next, nextFirst, nextEntry = waiter, first, entries[i + 1]
                         end
-                        redis.call('HSET', KEYS[3], '#', releases)
                     end
                 end
             end
-            redis.call('LPUSH', KEYS[4], ARGV[1])
-            redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+            if next then
+                -- Its promise is used up: a waiter that went away is not chosen again, one that comes
+                -- late keeps its place in line when its next attempt renews the promise.
+                local first, _, firstRelease = string.match(nextEntry, '^(%d+):(%d+):(%d+)$')
+                redis.call('HSET', KEYS[3], next, first .. ':' .. string.format('%.0f', now) .. ':'
+                    .. firstRelease)
+                reservation = ' !' .. next .. ':' .. string.format('%.0f', now + tonumber(ARGV[6]))
+            end
+            if waiting == 0 then
+                redis.call('DEL', KEYS[3])
+            else
+                for i = 1, #dropped, 1000 do
+                    redis.call('HDEL', KEYS[3], unpack(dropped, i, math.min(i + 999, #dropped)))
+                end
+                redis.call('HSET', KEYS[3], '#', releases)
+            end
             if ARGV[3] == '0' then
                 redis.call('SET', KEYS[2], version .. reservation)
                 redis.call('PERSIST', KEYS[4])
@@ -231,8 +256,8 @@ final class RedisScripts {
             """);
 
     /**
-     * KEYS: lock, fence, waiting, released. ARGV: channel or '' for none. The startup check: reads each key as acquire and
-     * release do and publishes an empty message on the release channel (subscribers ignore it), so a missing ACL
+     * KEYS: lock, fence, waiting, released. ARGV: channel or '' for none. The startup check: reads each key as acquire
+     * and release do and publishes an empty message on the release channel (subscribers ignore it), so a missing ACL
      * permission on the scripts, the keys or the channel shows at once; it changes no key.
      */
     static final RedisScript<Object> probe = RedisScript.of("""
@@ -246,7 +271,10 @@ final class RedisScripts {
             return 1
             """);
 
-    /** KEYS: lock, fence, waiting, released. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for none. */
+    /**
+     * KEYS: lock, fence, waiting, released. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for
+     * none.
+     */
     static final RedisScript<Object> renew = RedisScript.of("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
                 return 0

@@ -83,11 +83,22 @@ class RedisFencingTests {
     }
 
     @Test
+    void aCounterThatIsNotANumberGivesWayToTheClock() {
+        StringRedisTemplate raw = new StringRedisTemplate(factory);
+        long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+        // As long as the clock's digits, and above them as text: only its number may be compared.
+        raw.opsForValue().set(backend.fenceKey(key), "z".repeat(Long.toString(now).length()));
+        long token = acquireAndRelease();
+        assertThat(token).isBetween(now - 60_000_000, now + 60_000_000);
+        assertThat(raw.opsForValue().get(backend.fenceKey(key))).isEqualTo(Long.toString(token));
+    }
+
+    @Test
     void aCounterAt2To53RefusesTheAcquisitionInsteadOfRepeatingATokenAndLeavesNoLock() {
         StringRedisTemplate raw = new StringRedisTemplate(factory);
-        raw.opsForValue().set(backend.fenceKey(key), "9007199254740989");
-        // The last token below 2^53; its release moves the counter to 2^53 - 1.
-        assertThat(acquireAndRelease()).isEqualTo(9007199254740990L);
+        raw.opsForValue().set(backend.fenceKey(key), "9007199254740990");
+        // The last token below 2^53; an uncontended release leaves the counter there.
+        assertThat(acquireAndRelease()).isEqualTo(9007199254740991L);
         assertThatThrownBy(() -> backend.tryAcquire(key, "owner-after", Duration.ofSeconds(30)))
                 .rootCause().hasMessageContaining("has reached 2^53");
         assertThat(backend.isLocked(key)).isFalse();
@@ -104,6 +115,9 @@ class RedisFencingTests {
         backend.release(key, "owner");
         assertThat(raw.getExpire(backend.fenceKey(key), TimeUnit.MILLISECONDS)).isPositive()
                 .isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
+        assertThat(raw.opsForList().range(backend.releasedKey(key), 0, -1)).containsExactly("owner");
+        assertThat(raw.getExpire(backend.releasedKey(key), TimeUnit.MILLISECONDS)).isPositive()
+                .isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
     }
 
     @Test
@@ -112,6 +126,8 @@ class RedisFencingTests {
         backend = RedisBackend.builder().connectionFactory(factory).fencingRetention(null).build();
         acquireAndRelease();
         assertThat(new StringRedisTemplate(factory).getExpire(backend.fenceKey(key), TimeUnit.MILLISECONDS))
+                .isEqualTo(-1);
+        assertThat(new StringRedisTemplate(factory).getExpire(backend.releasedKey(key), TimeUnit.MILLISECONDS))
                 .isEqualTo(-1);
     }
 

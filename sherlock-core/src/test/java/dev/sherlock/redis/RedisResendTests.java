@@ -202,7 +202,8 @@ class RedisResendTests {
 
         assertThat(backend.release(name, "first")).isFalse();
         assertThat(raw.opsForList().range(backend.releasedKey(name), 0, -1))
-                .containsExactly("other-7", "other-6", "other-5", "other-4", "other-3", "other-2", "other-1", "other-0");
+                .containsExactly("other-7", "other-6", "other-5", "other-4", "other-3", "other-2", "other-1",
+                        "other-0");
         assertThat(raw.opsForValue().get(backend.fenceKey(name))).containsOnlyDigits();
     }
 
