@@ -38,7 +38,8 @@ import org.springframework.data.redis.connection.ReturnType;
  *
  * <p><b>Fencing.</b> The next token is {@code max(counter + 1, server TIME in microseconds)}: strictly increasing
  * across release and re-acquire, and even across a restart of a Redis without persistence (as long as the server
- * clock does not go back). Release bumps the counter too, which lets waiters tell a new release from an old one.
+ * clock does not go back). A release that finds somebody waiting bumps the counter too, which lets waiters tell a new
+ * release from an old one.
  * The counter expires {@code fencingRetention} after the lock's last use; later tokens then come from the clock.
  *
  * <p><b>Hand-off.</b> A failed attempt marks the lock as awaited; the release of an awaited lock publishes a message

@@ -43,7 +43,8 @@ final class RedisScripts {
      * as {@value #LISTENER}. The hash lives a
      * minute past the holder's expiry and every failed attempt extends it. {@code redis.replicate_commands()} lets
      * Redis 3.2 to 4 write after reading TIME; later versions replicate effects anyway. Tokens stop at 2^53 (the
-     * year 2255 in microseconds), where Lua's numbers would start to repeat them: such an acquire fails instead.
+     * year 2255 in microseconds), where Lua's numbers would start to repeat them: such an acquire, whether its token
+     * comes from the counter or the clock, fails instead.
      */
     static final RedisScript<Object> acquire = RedisScript.of("""
             if redis.replicate_commands then redis.replicate_commands() end
@@ -53,7 +54,9 @@ final class RedisScripts {
             local counter = tonumber(counterText) or 0
             local reserved
             if space and string.byte(fence, space + 1) == 33 then
-                reserved = string.sub(fence, space + 2)
+                -- Up to the next space: what an earlier version kept after it were the last releasers.
+                local after = string.find(fence, ' ', space + 1, true)
+                reserved = string.sub(fence, space + 2, after and after - 1 or -1)
             end
             local now
             local function clock()
@@ -124,13 +127,13 @@ final class RedisScripts {
             local time = redis.call('TIME')
             local token = time[1] .. string.sub('00000' .. time[2], -6)
             if #counterText > #token or (#counterText == #token and counterText >= token) then
-                local next = math.max(counter + 1, tonumber(token))
-                if next >= 9007199254740992 then
-                    redis.call('DEL', KEYS[1])
-                    return redis.error_reply('fencing counter ' .. fence .. ' has reached 2^53, beyond which Lua'
-                        .. ' numbers cannot count: tokens would repeat. Check the server clock and the key ' .. KEYS[2])
-                end
-                token = string.format('%.0f', next)
+                token = string.format('%.0f', math.max(counter + 1, tonumber(token)))
+            end
+            if #token > 16 or (#token == 16 and token >= '9007199254740992') then
+                redis.call('DEL', KEYS[1])
+                return redis.error_reply('fencing token ' .. token .. ' (counter ' .. fence .. ') has reached 2^53,'
+                    .. ' beyond which Lua numbers cannot count: tokens would repeat. Check the server clock and the'
+                    .. ' key ' .. KEYS[2])
             end
             if ARGV[3] == '0' then
                 redis.call('SET', KEYS[2], token)
@@ -173,9 +176,10 @@ final class RedisScripts {
                 end
                 return 0
             end
-            redis.call('DEL', KEYS[1])
+            -- Remembered first: a command refused here (an ACL without LPUSH or LTRIM) leaves the lock as it was.
             redis.call('LPUSH', KEYS[4], ARGV[1])
             redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
+            redis.call('DEL', KEYS[1])
             local entries = {}
             if ARGV[2] ~= '' then
                 entries = redis.call('HGETALL', KEYS[3])
@@ -265,6 +269,7 @@ final class RedisScripts {
             redis.call('GET', KEYS[2])
             redis.call('HMGET', KEYS[3], '#')
             redis.call('LRANGE', KEYS[4], 0, 0)
+            redis.call('LTRIM', KEYS[4], 0, -1)
             if ARGV[1] ~= '' then
                 redis.call('PUBLISH', ARGV[1], '')
             end

@@ -11,6 +11,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.sherlock.LockConfigurationException;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.testserver.LocalServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +41,8 @@ class RedisAccessTests {
                     "--user", "default", "on", ">" + PASSWORD, "~*", "&*", "+@all",
                     "--user", "locks", "on", ">" + PASSWORD, "~*", "&*", "+@all",
                     "--user", "nochannel", "on", ">" + PASSWORD, "~*", "resetchannels", "+@all",
-                    "--user", "noscript", "on", ">" + PASSWORD, "~*", "&*", "+@all", "-@scripting"));
+                    "--user", "noscript", "on", ">" + PASSWORD, "~*", "&*", "+@all", "-@scripting",
+                    "--user", "notrim", "on", ">" + PASSWORD, "~*", "&*", "+@all", "-ltrim"));
 
     private static LocalServer server;
 
@@ -107,6 +109,18 @@ class RedisAccessTests {
         assertThatThrownBy(() -> backend.checkAccess(null)).isInstanceOf(LockConfigurationException.class)
                 .hasMessageContaining("the Redis user lacks a permission locks need")
                 .hasMessageContaining("docs/redis.md (Permissions)");
+    }
+
+    @Test
+    void aUserWithoutACommandOfTheReleasedListIsRefusedBeforeAnyReleaseCouldFailHalfway() {
+        RedisBackend backend = backend("notrim", PASSWORD);
+        assertThatThrownBy(() -> backend.checkAccess(null)).isInstanceOf(LockConfigurationException.class)
+                .hasMessageContaining("the Redis user lacks a permission locks need");
+        // Without the check, a release is refused before it deletes anything: the lock stays held.
+        String key = backend.key(null, "notrim-" + UUID.randomUUID());
+        assertThat(backend.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
+        assertThatThrownBy(() -> backend.release(key, "holder")).isInstanceOf(StoreException.class);
+        assertThat(backend.isLocked(key)).isTrue();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.sherlock.redis;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.DefaultRedisScript;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -91,6 +93,33 @@ class RedisFencingTests {
         long token = acquireAndRelease();
         assertThat(token).isBetween(now - 60_000_000, now + 60_000_000);
         assertThat(raw.opsForValue().get(backend.fenceKey(key))).isEqualTo(Long.toString(token));
+    }
+
+    @Test
+    void aClockAt2To53RefusesTheAcquisitionInsteadOfHandingOutATokenLuaCannotCount() {
+        // The acquire script as it is, with the server clock one microsecond past 2^53.
+        String script = RedisScripts.acquire.getScriptAsString()
+                .replace("redis.call('TIME')", "{'9007199254', '740993'}");
+        StringRedisTemplate raw = new StringRedisTemplate(factory);
+        assertThatThrownBy(() -> raw.execute(new DefaultRedisScript<>(script, List.class),
+                List.of(key, backend.fenceKey(key), backend.waitingKey(key), backend.releasedKey(key)),
+                "owner", "30000", "86430000", "*", "50"))
+                .rootCause().hasMessageContaining("has reached 2^53");
+        assertThat(backend.isLocked(key)).isFalse();
+        assertThat(raw.hasKey(backend.fenceKey(key))).isFalse();
+    }
+
+    @Test
+    void aReservationWrittenByAnEarlierVersionBeforeItsReleasersIsHonoured() {
+        StringRedisTemplate raw = new StringRedisTemplate(factory);
+        long until = System.currentTimeMillis() + 60_000;
+        raw.opsForValue().set(backend.fenceKey(key), "5 !starving:" + until + " released-1 released-2");
+        AcquireResult refused = backend.tryAcquire(key, "other", Duration.ofSeconds(30));
+        assertThat(refused.acquired()).isFalse();
+        // Refused for at most one reservation, however far its end lies.
+        assertThat(refused.holderRemaining()).isPositive().isLessThanOrEqualTo(RedisBackend.RESERVATION);
+        assertThat(refused.observedVersion()).isEqualTo(5);
+        assertThat(backend.tryAcquire(key, "starving", Duration.ofSeconds(30)).acquired()).isTrue();
     }
 
     @Test
