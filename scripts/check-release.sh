@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.."
 
 ./mvnw -B -ntp -q -Prelease-check -DskipTests verify "$@"
 
-# The library modules declare every dependency their code uses (none comes in only through another one).
-analysis=$(./mvnw -B -ntp \
+# The library modules declare every dependency their code uses (none comes in only through another one). The
+# package phase runs in the same invocation, so the modules find each other's jars in the reactor, not in ~/.m2.
+analysis=$(./mvnw -B -ntp -DskipTests \
   -pl sherlock-core,sherlock-spring-boot-autoconfigure,sherlock-spring-boot3-autoconfigure,sherlock-spring-boot-starter \
-  dependency:analyze-only "$@")
+  package dependency:analyze-only "$@")
 if grep -q "Used undeclared dependencies found" <<<"$analysis"; then
   grep -E "Building |Used undeclared|^\[WARNING\]    " <<<"$analysis" >&2
   echo "Release check FAILED: a library module uses dependencies it does not declare (above)" >&2
