@@ -41,12 +41,20 @@ final class Background {
 
     /** Runs {@code task} once on the lane after {@code delayNanos}, unless cancelled or closed first. */
     Renewals.Renewal schedule(Runnable task, long delayNanos) {
-        return Renewals.schedule(task, delayNanos, lane, this);
+        return schedule(task, delayNanos, Workers.STALL_NANOS);
+    }
+
+    /**
+     * As {@link #schedule(Runnable, long)}, for a task that can wait {@code patienceNanos} for a thread once due
+     * before the lane starts more threads.
+     */
+    Renewals.Renewal schedule(Runnable task, long delayNanos, long patienceNanos) {
+        return Renewals.schedule(task, delayNanos, patienceNanos, lane, this);
     }
 
     /** Runs {@code watchdog}, which calls no backend, once after {@code delayNanos} on the watchdogs' lane. */
     Renewals.Renewal watch(Runnable watchdog, long delayNanos) {
-        return Renewals.schedule(watchdog, delayNanos, Renewals.watchdogs, this);
+        return Renewals.schedule(watchdog, delayNanos, Workers.STALL_NANOS, Renewals.watchdogs, this);
     }
 
     boolean closed() {

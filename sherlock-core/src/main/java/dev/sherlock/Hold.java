@@ -143,7 +143,8 @@ final class Hold {
             return;
         }
         if (settings.autoRenew() || shortened) {
-            renewal = background.schedule(this::renewInBackground, settings.autoRenew() ? nextRenewal() : 0);
+            long delay = settings.autoRenew() ? nextRenewal() : 0;
+            renewal = background.schedule(this::renewInBackground, delay, patience(delay));
         }
         else {
             armWatchdog();
@@ -375,8 +376,18 @@ final class Hold {
 
     private synchronized void scheduleRenewal(long delayNanos) {
         if (!ended && !lost) {
-            renewal = background.schedule(this::renewInBackground, delayNanos);
+            renewal = background.schedule(this::renewInBackground, delayNanos, patience(delayNanos));
         }
+    }
+
+    /**
+     * How long a renewal due in {@code delayNanos} may wait for a thread of its lane: a tenth of what is left of the
+     * hold from then, so a burst of renewals of long-lived locks queues on one thread, while a short-lived lock's
+     * renewal gets another thread soon enough.
+     */
+    private long patience(long delayNanos) {
+        long left = deadline - System.nanoTime() - delayNanos;
+        return Math.max(Workers.STALL_NANOS, left / 10);
     }
 
     /**

@@ -89,10 +89,12 @@ final class Renewals {
 
     /**
      * Runs {@code task} once on {@code lane}, after {@code delayNanos}, unless cancelled first or its background
-     * closes first; nothing is scheduled for a closed background.
+     * closes first; nothing is scheduled for a closed background. On a lane of {@link Workers}, more threads start
+     * if the task has waited {@code patienceNanos} there without starting.
      */
-    static Renewal schedule(Runnable task, long delayNanos, Executor lane, Background background) {
-        Renewal renewal = new Renewal(task, lane, background);
+    static Renewal schedule(Runnable task, long delayNanos, long patienceNanos, Executor lane,
+            Background background) {
+        Renewal renewal = new Renewal(task, patienceNanos, lane, background);
         if (background.closed()) {
             return renewal;
         }
@@ -145,7 +147,12 @@ final class Renewals {
                 Renewal renewal = entry.getKey();
                 if (due.remove(renewal, at) && !renewal.background.closed()) {
                     try {
-                        renewal.lane.execute(renewal.task);
+                        if (renewal.lane instanceof Workers workers) {
+                            workers.execute(renewal.task, renewal.patienceNanos);
+                        }
+                        else {
+                            renewal.lane.execute(renewal.task);
+                        }
                     }
                     catch (RuntimeException ex) {
                         // A caller's executor may refuse (bounded, or shutting down): never drop a renewal or a
@@ -195,8 +202,11 @@ final class Renewals {
 
         private final Background background;
 
-        private Renewal(Runnable task, Executor lane, Background background) {
+        private final long patienceNanos;
+
+        private Renewal(Runnable task, long patienceNanos, Executor lane, Background background) {
             this.task = task;
+            this.patienceNanos = patienceNanos;
             this.lane = lane;
             this.background = background;
         }

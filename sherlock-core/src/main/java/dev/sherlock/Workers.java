@@ -14,22 +14,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Threads that run background tasks: a few, and up to twice as many whenever every thread has been stuck in one task
- * for longer than {@link #STALL_NANOS} while others wait. A call that hangs therefore holds up only its own task, while a
- * burst of quick tasks (a thousand renewals due at once) runs on a few threads, not on a thousand. Threads beyond
- * {@code keep} end after a while without work.
+ * Threads that run background tasks: one, and up to twice as many whenever a task has waited in the queue longer than
+ * it can wait (its patience: {@link #STALL_NANOS} unless given), or every thread has been stuck in one task for
+ * {@link #STALL_NANOS} while others wait. A call that hangs therefore holds up the others only briefly, while a burst
+ * of quick tasks (a thousand renewals due at once, each with seconds to spare) runs on one thread as long as it keeps
+ * up, and on a few when it does not, never on a thousand. Threads beyond {@code keep} end after a while without work.
  */
 final class Workers implements Executor {
 
     private static final Logger logger = LoggerFactory.getLogger(Workers.class);
 
-    /** How long every thread must have been busy with one task before more threads are started. */
+    /**
+     * How long every thread may be busy with one task while others wait, and by default how long a task may wait in
+     * the queue, before more threads are started.
+     */
     static final long STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /** Threads started without waiting for a stall. */
-    private static final int EAGER = 2;
+    private static final int EAGER = 1;
 
     private final ScheduledExecutorService timer;
 
@@ -42,6 +46,9 @@ final class Workers implements Executor {
     private final AtomicInteger names = new AtomicInteger();
 
     private final Deque<Runnable> queue = new ArrayDeque<>();
+
+    /** Until when each queued task can wait, in the queue's order; guarded by this. */
+    private final Deque<Long> lateAt = new ArrayDeque<>();
 
     /** Since when each busy thread runs its current task; guarded by this. */
     private final Map<Thread, Long> busy = new HashMap<>();
@@ -72,11 +79,20 @@ final class Workers implements Executor {
     }
 
     @Override
-    public synchronized void execute(Runnable task) {
+    public void execute(Runnable task) {
+        execute(task, STALL_NANOS);
+    }
+
+    /**
+     * Runs {@code task} after the tasks queued before it; more threads start if it has waited {@code patienceNanos}
+     * without starting.
+     */
+    synchronized void execute(Runnable task, long patienceNanos) {
         if (closed) {
             return;
         }
         queue.addLast(task);
+        lateAt.addLast(System.nanoTime() + Math.max(0, patienceNanos));
         if (idle > 0) {
             notify();
         }
@@ -85,7 +101,7 @@ final class Workers implements Executor {
                 start(1);
             }
             else {
-                growIfStalled();
+                growIfStalled(false);
             }
         }
     }
@@ -99,12 +115,16 @@ final class Workers implements Executor {
     synchronized void close() {
         closed = true;
         queue.clear();
+        lateAt.clear();
         notifyAll();
     }
 
-    /** When every thread is stuck, at most doubles them: a slow backend is not a hung one. */
-    private void growIfStalled() {
-        if (allStalled()) {
+    /**
+     * When every thread is stuck or, on the periodic check, a queued task has waited as long as it can, at most
+     * doubles the threads: a slow backend is not a hung one.
+     */
+    private void growIfStalled(boolean checkQueue) {
+        if (allStalled() || checkQueue && anyLate()) {
             start(Math.min(queue.size() - idle, Math.max(1, threads)));
         }
         if (!stallCheckPending && queue.size() > idle) {
@@ -116,8 +136,19 @@ final class Workers implements Executor {
     private synchronized void checkStall() {
         stallCheckPending = false;
         if (queue.size() > idle) {
-            growIfStalled();
+            growIfStalled(true);
         }
+    }
+
+    /** Whether a queued task has waited as long as it can; looked at by the stall check, not by every execute. */
+    private boolean anyLate() {
+        long now = System.nanoTime();
+        for (long late : lateAt) {
+            if (now - late >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean allStalled() {
@@ -191,6 +222,7 @@ final class Workers implements Executor {
             }
         }
         busy.put(self, System.nanoTime());
+        lateAt.pollFirst();
         return queue.pollFirst();
     }
 }

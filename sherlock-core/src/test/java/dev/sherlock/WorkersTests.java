@@ -50,6 +50,56 @@ class WorkersTests {
         assertThat(workers.threads()).isLessThanOrEqualTo(10);
     }
 
+    @Test
+    void tasksThatCanWaitQueueOnOneThreadThoughTheyWaitLongerThanAStall() throws InterruptedException {
+        // 100 tasks of 5 ms each: the last waits half a second, and each may wait a minute.
+        CountDownLatch patient = new CountDownLatch(100);
+        for (int i = 0; i < 100; i++) {
+            workers.execute(() -> {
+                sleep(5);
+                patient.countDown();
+            }, TimeUnit.MINUTES.toNanos(1));
+        }
+        assertThat(patient.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(workers.threads()).isEqualTo(1);
+    }
+
+    @Test
+    void tasksThatCanWaitLongAreNotHeldUpByAHungCall() throws InterruptedException {
+        workers.execute(this::hang);
+        CountDownLatch patient = new CountDownLatch(100);
+        for (int i = 0; i < 100; i++) {
+            workers.execute(patient::countDown, TimeUnit.MINUTES.toNanos(1));
+        }
+        // The hung call lasts a minute and so does the patience: only the stall check frees them sooner.
+        assertThat(patient.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(workers.threads()).isGreaterThan(1);
+    }
+
+    @Test
+    void tasksThatWaitInTheQueueLongerThanTheyCanGetMoreThreadsThoughNoTaskIsStuck() throws InterruptedException {
+        // Each task takes 5 ms, far less than the 50 ms that counts as stuck, but 100 of them queue for 500 ms, and
+        // by default a task can wait 50 ms.
+        CountDownLatch slow = new CountDownLatch(100);
+        for (int i = 0; i < 100; i++) {
+            workers.execute(() -> {
+                sleep(5);
+                slow.countDown();
+            });
+        }
+        assertThat(slow.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(workers.threads()).isGreaterThan(2);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void hang() {
         try {
             hung.await(Duration.ofMinutes(1).toMillis(), TimeUnit.MILLISECONDS);
