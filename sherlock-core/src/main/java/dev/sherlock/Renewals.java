@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * <p>Tasks never run on the timer thread. Each backend has its own lane of {@link Workers} for the calls it gets, and
  * watchdogs, which call no backend, have a lane of their own: a backend whose calls hang holds up only its own tasks,
  * never the renewals of another backend, nor the watchdog that declares a hold lost at its deadline; and within one
- * backend, more threads are started as soon as all of its threads are stuck.
+ * backend, more threads are started as soon as all of its threads are stuck, or a task has waited for one longer than
+ * it can (a renewal: a tenth of what is left of its hold).
  */
 final class Renewals {
 
