@@ -133,7 +133,7 @@ final class Acquisition {
                     return false;
                 }
                 if (!result.acquired()) {
-                    awaitChance(result.holderRemaining(), result.observedVersion(), deadline);
+                    awaitChance(owner, result.holderRemaining(), result.observedVersion(), deadline);
                 }
             }
         }
@@ -163,7 +163,7 @@ final class Acquisition {
         return holding;
     }
 
-    private void awaitChance(@Nullable Duration holderRemaining, long observedVersion, long deadline) {
+    private void awaitChance(String owner, @Nullable Duration holderRemaining, long observedVersion, long deadline) {
         long now = System.nanoTime();
         long retry = settings.retryInterval().toNanos();
         long until = Math.min(deadline, now + retry);
@@ -184,7 +184,7 @@ final class Acquisition {
                 }
                 until = Math.min(latest, now + retry);
             }
-            WaitOutcome outcome = awaitRelease(observed, until - now);
+            WaitOutcome outcome = awaitRelease(owner, observed, until - now);
             if (outcome.mayBeFree()) {
                 return;
             }
@@ -201,10 +201,10 @@ final class Acquisition {
         }
     }
 
-    private WaitOutcome awaitRelease(long observedVersion, long waitNanos) {
+    private WaitOutcome awaitRelease(String owner, long observedVersion, long waitNanos) {
         try {
             try {
-                WaitOutcome outcome = id.backend().awaitRelease(id.key(), observedVersion,
+                WaitOutcome outcome = id.backend().awaitRelease(id.key(), owner, observedVersion,
                         Duration.ofNanos(waitNanos));
                 return outcome != null ? outcome : WaitOutcome.tryAgain();
             }

@@ -119,8 +119,8 @@ public final class RedisBackend implements LockBackend {
         this.starvationMillis = bytes(Long.toString(builder.starvation.toMillis()));
         this.reservationMillis = bytes(Long.toString(builder.reservation.toMillis()));
         this.channel = builder.notifications ? builder.channel.getBytes(StandardCharsets.UTF_8) : NO_CHANNEL;
-        this.notifications = builder.notifications ? new ReleaseNotifications(connectionFactory, builder.channel)
-                : null;
+        this.notifications = builder.notifications
+                ? new ReleaseNotifications(connectionFactory, builder.channel, builder.reservation) : null;
     }
 
     /**
@@ -311,6 +311,26 @@ public final class RedisBackend implements LockBackend {
         // A timeout is no proof the lock is still held (a client without notifications may have released it).
         notifications.await(key, observedVersion, maxWait);
         return WaitOutcome.tryAgain();
+    }
+
+    /**
+     * As {@link #awaitRelease(String, long, Duration)}, except that a release that reserved the lock for another
+     * waiter is answered "still held" until the reservation ends ({@link #RESERVATION}, counted from when its
+     * notification came, so never before the server ends it), since the server would refuse this caller's attempt
+     * meanwhile; the next release, or the end, sends it to try again.
+     */
+    @Override
+    public WaitOutcome awaitRelease(String key, String owner, long observedVersion, Duration maxWait)
+            throws InterruptedException {
+        if (notifications == null || !notifications.await(key, observedVersion, maxWait)) {
+            return notifications == null ? awaitRelease(key, observedVersion, maxWait) : WaitOutcome.tryAgain();
+        }
+        ReleaseNotifications.Reservation reserved = notifications.reservedForAnother(key, owner, observedVersion);
+        if (reserved == null) {
+            return WaitOutcome.tryAgain();
+        }
+        return WaitOutcome.stillHeld(Duration.ofNanos(Math.max(0, reserved.until() - System.nanoTime())),
+                reserved.version());
     }
 
     /** The release notifications, or {@code null} when switched off. */

@@ -156,8 +156,10 @@ final class RedisScripts {
      * if that was at least the starvation time ago or that many releases ago, gets the lock reserved for the
      * reservation's length: written into the fence as {@code !<owner>:<until ms>}, and its entry's promise marked
      * used, so a waiter that went away costs one reservation at most while one that comes late keeps its place. With
-     * nobody left waiting, the hash is deleted. Then it publishes, if anybody was in the hash, so that every waiter
-     * tries at once. A releaser that re-acquires at once
+     * nobody left waiting, the hash is deleted. Then it publishes, if anybody was in the hash:
+     * {@code <version>:<lock key>}, on which every waiter tries at once, or {@code <version>!<owner> <lock key>} when
+     * it reserved the lock for {@code <owner>}, on which only that waiter tries (the others would be refused until the
+     * reservation ends, and wait for the next release or that end instead). A releaser that re-acquires at once
      * therefore wins only until somebody starves, like a mutex that switches to hand-off when a waiter starves;
      * nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
      *
@@ -254,7 +256,11 @@ final class RedisScripts {
                 redis.call('PEXPIRE', KEYS[4], ARGV[3])
             end
             if publish then
-                redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
+                if next then
+                    redis.call('PUBLISH', ARGV[2], version .. '!' .. next .. ' ' .. KEYS[1])
+                else
+                    redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
+                end
             end
             return 1
             """);

@@ -2,6 +2,8 @@ package dev.sherlock.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -20,9 +22,12 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
  * The one subscription of a {@link RedisBackend} to its release channel, and the local waiters it wakes.
  *
  * <p>The release script publishes {@code <version>:<lock key>}, where the version is the lock's fencing counter
- * after the release. Counters only grow, so a release whose version exceeds what a failed attempt observed happened
- * after that attempt. A release that arrives between the failed attempt and the start of the wait is found in a small
- * table of recent releases, so it is not missed; a lost message only costs the caller's bounded wait.
+ * after the release, or {@code <version>!<owner> <lock key>} when it reserved the lock for the waiter {@code <owner>}.
+ * Counters only grow, so a release whose version exceeds what a failed attempt observed happened after that attempt.
+ * A release that arrives between the failed attempt and the start of the wait is found in a small table of recent
+ * releases, so it is not missed; a lost message only costs the caller's bounded wait. The latest release of a key
+ * that made a reservation is kept while the reservation may last, so the other waiters wait on instead of sending an
+ * attempt the server would refuse.
  *
  * <p>Messages are handled on the client's own thread (they only wake waiters), so hand-off needs no thread switch
  * beyond the woken waiter.
@@ -47,6 +52,15 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
 
     private final ReleaseSignals signals = new ReleaseSignals();
 
+    /** Above this many kept reservations, the ended ones are dropped when another is kept. */
+    private static final int RESERVATIONS_PRUNED_ABOVE = 256;
+
+    /** The latest release of each key, if it made a reservation; replaced or dropped by the key's next release. */
+    private final ConcurrentMap<String, Reservation> reservations = new ConcurrentHashMap<>();
+
+    /** How long a reservation lasts, counted here from when its message arrives. */
+    private final long reservationNanos;
+
     private volatile @Nullable RedisMessageListenerContainer container;
 
     private volatile @Nullable Thread retrying;
@@ -56,9 +70,10 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     /** Counted down once the first attempt to subscribe has ended, either way. */
     private final CountDownLatch subscribed = new CountDownLatch(1);
 
-    ReleaseNotifications(RedisConnectionFactory connectionFactory, String channel) {
+    ReleaseNotifications(RedisConnectionFactory connectionFactory, String channel, Duration reservation) {
         this.connectionFactory = connectionFactory;
         this.channel = channel;
+        this.reservationNanos = reservation.toNanos();
         // Subscribed on a thread of its own: a server that never answers would otherwise hold the backend's
         // construction (and the application's startup) for the client's command timeout, a minute by default.
         Thread subscriber = retryThreads.newThread(this::subscribeUntilDone);
@@ -159,12 +174,57 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         while (i < body.length && body[i] >= '0' && body[i] <= '9' && version < Long.MAX_VALUE / 10) {
             version = version * 10 + (body[i++] - '0');
         }
-        if (i == 0 || i >= body.length || body[i] != ':') {
+        if (i == 0 || i >= body.length || (body[i] != ':' && body[i] != '!')) {
             logger.debug("Backend redis: ignoring a foreign message on release channel '{}'", channel);
             return;
         }
-        String key = new String(body, i + 1, body.length - i - 1, StandardCharsets.UTF_8);
+        if (body[i] == ':') {
+            String key = new String(body, i + 1, body.length - i - 1, StandardCharsets.UTF_8);
+            if (!reservations.isEmpty()) {
+                reservations.remove(key);
+            }
+            signals.released(key, version);
+            return;
+        }
+        int space = i + 1;
+        while (space < body.length && body[space] != ' ') {
+            space++;
+        }
+        if (space == i + 1 || space >= body.length) {
+            logger.debug("Backend redis: ignoring a foreign message on release channel '{}'", channel);
+            return;
+        }
+        String owner = new String(body, i + 1, space - i - 1, StandardCharsets.UTF_8);
+        String key = new String(body, space + 1, body.length - space - 1, StandardCharsets.UTF_8);
+        long now = System.nanoTime();
+        // Kept before the waiters are woken, so each of them finds it.
+        reservations.put(key, new Reservation(version, owner, now + reservationNanos));
+        if (reservations.size() > RESERVATIONS_PRUNED_ABOVE) {
+            reservations.values().removeIf(reservation -> reservation.until() - now <= 0);
+        }
         signals.released(key, version);
+    }
+
+    /**
+     * The reservation the latest release of the key made, if that release is newer than {@code observedVersion}, the
+     * reservation is for another owner than {@code owner} and it may still last.
+     */
+    @Nullable Reservation reservedForAnother(String key, String owner, long observedVersion) {
+        Reservation reservation = reservations.get(key);
+        if (reservation == null || reservation.version() <= observedVersion || reservation.owner().equals(owner)
+                || reservation.until() - System.nanoTime() <= 0) {
+            return null;
+        }
+        return reservation;
+    }
+
+    /**
+     * A release that reserved the lock.
+     * @param version the release's version
+     * @param owner the waiter it reserved the lock for
+     * @param until until when, in {@link System#nanoTime()}, the reservation may last
+     */
+    record Reservation(long version, String owner, long until) {
     }
 
     /** How many threads wait for a release of the key: for tests. */

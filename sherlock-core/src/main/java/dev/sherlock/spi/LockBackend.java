@@ -169,6 +169,24 @@ public interface LockBackend extends AutoCloseable {
     }
 
     /**
+     * As {@link #awaitRelease(String, long, Duration)}, for the waiting caller {@code owner}, which the core always
+     * passes. A backend that serves waiters in turn ({@link #tryAcquire(String, String, Duration, Duration)}) may
+     * answer "still held" to every caller but the one a release reserved the lock for, while that reservation lasts,
+     * as the store would refuse their attempts meanwhile. The default ignores the owner.
+     * @param key the lock's key
+     * @param owner the owner token of the waiting acquisition
+     * @param observedVersion as for {@link #awaitRelease(String, long, Duration)}
+     * @param maxWait the longest time to wait
+     * @return what the wait saw
+     * @throws InterruptedException if the waiting thread is interrupted
+     * @since 0.2.0
+     */
+    default WaitOutcome awaitRelease(String key, String owner, long observedVersion, Duration maxWait)
+            throws InterruptedException {
+        return awaitRelease(key, observedVersion, maxWait);
+    }
+
+    /**
      * Checks, once at startup, that the store accepts this backend's connection for locks in {@code namespace}: its
      * credentials, certificates and permissions, with a few cheap requests that change no lock. The Spring Boot
      * starter calls it when the registry is created; plain Java callers may ({@code LockRegistry.of} does not). The

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.LockSettings;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.WaitOutcome;
 import dev.sherlock.testserver.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -106,6 +107,55 @@ class RedisFairnessTests {
         assertThat(served.acquired()).isTrue();
         assertThat(served.fencingToken()).isGreaterThan(first);
         assertThat(raw.opsForValue().get(key)).isEqualTo("waiter");
+    }
+
+    @Test
+    void aReleaseReservedForOneWaiterLetsTheOtherWaitersWaitOnWithoutAnAttempt() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        AcquireResult starving = other.tryAcquire(key, "starving", MINUTE, SOON);
+        starve();
+        AcquireResult late = backend.tryAcquire(key, "late", MINUTE, SOON);
+        assertThat(late.acquired()).isFalse();
+
+        backend.release(key, "holder");
+
+        WaitOutcome lateWait = backend.awaitRelease(key, "late", late.observedVersion(), MINUTE);
+        assertThat(lateWait.mayBeFree()).as("reserved for another: an attempt would be refused").isFalse();
+        assertThat(lateWait.holderRemaining()).isPositive().isLessThanOrEqualTo(RESERVATION);
+        assertThat(lateWait.observedVersion()).isGreaterThan(late.observedVersion());
+        assertThat(other.awaitRelease(key, "starving", starving.observedVersion(), MINUTE).mayBeFree()).isTrue();
+        assertThat(other.tryAcquire(key, "starving", MINUTE, SOON).acquired()).isTrue();
+
+        other.release(key, "starving");
+        assertThat(backend.awaitRelease(key, "late", lateWait.observedVersion(), MINUTE).mayBeFree())
+                .as("the served waiter's release").isTrue();
+        assertThat(backend.tryAcquire(key, "late", MINUTE, SOON).acquired()).isTrue();
+    }
+
+    @Test
+    void aWaiterToldToWaitForAnothersReservationTriesAgainWhenItEnds() throws InterruptedException {
+        RedisBackend quick = RedisBackend.builder().connectionFactory(factories.get(0))
+                .handOff(STARVATION, Duration.ofMillis(300)).build();
+        try {
+            String key = uniqueKey();
+            quick.tryAcquire(key, "holder", MINUTE);
+            quick.tryAcquire(key, "gone", MINUTE, SOON);
+            starve();
+            AcquireResult late = quick.tryAcquire(key, "late", MINUTE, SOON);
+
+            quick.release(key, "holder");
+            WaitOutcome lateWait = quick.awaitRelease(key, "late", late.observedVersion(), MINUTE);
+            assertThat(lateWait.mayBeFree()).isFalse();
+            // The reserved waiter never comes: once the reservation ends, an attempt is answered, not another wait.
+            Thread.sleep(lateWait.holderRemaining().plusMillis(50).toMillis());
+            assertThat(quick.awaitRelease(key, "late", late.observedVersion(), Duration.ofMillis(1)).mayBeFree())
+                    .isTrue();
+            assertThat(quick.tryAcquire(key, "late", MINUTE, SOON).acquired()).isTrue();
+        }
+        finally {
+            quick.close();
+        }
     }
 
     @Test
