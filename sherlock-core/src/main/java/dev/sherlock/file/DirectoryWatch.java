@@ -152,7 +152,10 @@ final class DirectoryWatch {
         }
     }
 
-    /** Ends a wait from {@link #startWaiting()}; the last waiter's registration lingers, then the watch thread drops it. */
+    /**
+     * Ends a wait counted by {@link #startWaiting()} (also one whose start failed). After the last one the
+     * registration lingers, then the watch thread drops it.
+     */
     synchronized void stopWaiting() {
         waiters--;
         lastWait = System.nanoTime();

@@ -215,8 +215,9 @@ public final class FileBackend implements LockBackend {
         if (watch == null) {
             return LockBackend.super.awaitRelease(key, observedVersion, maxWait);
         }
-        watch.startWaiting();
         try {
+            // Counted before anything can fail: the finally block ends every wait it started.
+            watch.startWaiting();
             return awaitNotified(watch, key, observedVersion, maxWait);
         }
         finally {
