@@ -121,6 +121,22 @@ class FileWatchTests {
     }
 
     @Test
+    void noReleaseIsMissedWhileTheWatchIsDroppedAndRegisteredAgainBetweenWaits() throws Exception {
+        // The watch thread looks for idle registrations every millisecond: waiters come and go across drops.
+        watch().lingerFor(Duration.ofMillis(1));
+        for (int round = 0; round < 200; round++) {
+            otherProcess.tryAcquire("orders", "owner-1", Duration.ofMinutes(5));
+            AcquireResult refused = waiting.tryAcquire("orders", "owner-2", Duration.ofMinutes(5));
+            assertThat(refused.acquired()).isFalse();
+            Future<WaitOutcome> outcome = executor.submit(() -> waiting.awaitRelease("orders",
+                    refused.observedVersion(), PATIENT));
+            // Not waiting until it blocks: the release lands before, during or after the waiter registers.
+            assertThat(otherProcess.release("orders", "owner-1")).isTrue();
+            assertThat(outcome.get(20, TimeUnit.SECONDS).mayBeFree()).as("round %d", round).isTrue();
+        }
+    }
+
+    @Test
     void waitersOfSeveralBackendsOnOneDirectoryShareTheWatchAndAllAreWoken() throws Exception {
         FileBackend third = FileBackend.of(directory);
         ExecutorService second = Executors.newSingleThreadExecutor();
