@@ -52,6 +52,9 @@ final class DirectoryWatch {
     /** How long a directory stays registered after its last waiter left, unless {@link #lingerFor} says otherwise. */
     static final Duration LINGER = Duration.ofSeconds(2);
 
+    /** One factory, so a thread dump tells a restarted watch thread from the first one. */
+    private static final DaemonThreads threads = new DaemonThreads("sherlock-file-watch");
+
     private static final ConcurrentMap<Path, DirectoryWatch> watches = new ConcurrentHashMap<>();
 
     private static final ConcurrentMap<WatchKey, DirectoryWatch> byKey = new ConcurrentHashMap<>();
@@ -215,7 +218,7 @@ final class DirectoryWatch {
     private static synchronized WatchService service(FileSystem fileSystem) throws IOException {
         if (service == null) {
             WatchService created = fileSystem.newWatchService();
-            new DaemonThreads("sherlock-file-watch").start(() -> run(created));
+            threads.start(() -> run(created));
             service = created;
         }
         return service;
