@@ -10,8 +10,10 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.sherlock.spi.DaemonThreads;
@@ -23,12 +25,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Change notifications for a lock directory (inotify on Linux), so a waiter wakes as soon as a state file is
  * written instead of at its next poll. All directories of the default file system share one watch service (one
- * inotify instance) and one daemon thread per JVM, while an open backend uses one: the last
- * {@link #release()} closes the service and ends the thread.
+ * inotify instance) and one daemon thread per JVM.
+ *
+ * <p>The directory is registered only while it is waited for: from the first {@link #startWaiting()} until no
+ * thread of this JVM has waited on it for the {@linkplain #lingerFor linger} (2 s), so a lock under steady
+ * contention keeps its registration, while locks nobody waits for cost no notification (every write of a state
+ * file in a registered directory queues an event and wakes the watch threads). The watch thread drops idle
+ * registrations, and once no directory is registered it closes the service and ends; the next waiter starts them
+ * again. The last {@link #release()} of a directory drops its registration at once.
  *
  * <p>A directory that is removed loses its registration; {@link #register()} registers the directory again once it
- * exists again (the backend calls it whenever it finds the directory recreated or the registration gone), so
- * notifications survive temporary-directory cleaners. Sequence numbers go on across registrations.
+ * exists again if some thread waits (the backend calls it when it finds the directory recreated, and a waiter when
+ * it finds the registration gone), so notifications survive temporary-directory cleaners. Sequence numbers go on
+ * across registrations.
  *
  * <p>Each change gets a sequence number and is signalled to the waiters of its file through {@link ReleaseSignals},
  * which also remembers recent changes, so a waiter that read the sequence before its failed attempt also sees a change
@@ -39,6 +48,12 @@ final class DirectoryWatch {
     private static final Logger logger = LoggerFactory.getLogger(DirectoryWatch.class);
 
     private static final String ANY = "";
+
+    /** How long a directory stays registered after its last waiter left, unless {@link #lingerFor} says otherwise. */
+    static final Duration LINGER = Duration.ofSeconds(2);
+
+    /** One factory, so a thread dump tells a restarted watch thread from the first one. */
+    private static final DaemonThreads threads = new DaemonThreads("sherlock-file-watch");
 
     private static final ConcurrentMap<Path, DirectoryWatch> watches = new ConcurrentHashMap<>();
 
@@ -54,8 +69,19 @@ final class DirectoryWatch {
 
     private @Nullable WatchKey key;
 
+    /** The sequence number of the current registration's start: changes before it may not have been notified. */
+    private volatile long since;
+
     /** Open backends using this watch; guarded by the class. */
     private int users;
+
+    /** Threads of this JVM waiting in {@link #startWaiting()} .. {@link #stopWaiting()}; guarded by this. */
+    private int waiters;
+
+    /** When the last waiter left ({@link System#nanoTime()}); guarded by this. */
+    private long lastWait;
+
+    private volatile long lingerNanos = LINGER.toNanos();
 
     private DirectoryWatch(Path directory) {
         this.directory = directory;
@@ -106,15 +132,53 @@ final class DirectoryWatch {
     }
 
     /**
-     * Registers the directory if it is not registered (first use, or it was removed and made again), and wakes
-     * every waiter, since changes made while it was not registered were not seen.
+     * Whether a waiter that read {@code observed} from {@link #sequence()} before its failed attempt may have missed
+     * a change: the current registration started after that read, so a release between the two was not notified.
+     * Such a waiter checks the lock at once instead of waiting.
+     */
+    boolean registeredAfter(long observed) {
+        return since > observed;
+    }
+
+    /**
+     * Counts a thread of this JVM that is about to wait on the directory, and registers the directory if it is not
+     * registered, waking every waiter (as {@link #register()} does). The directory stays registered at least until
+     * the matching {@link #stopWaiting()}, unless it is removed or its last backend is closed.
+     * @return whether the directory is registered
+     */
+    boolean startWaiting() {
+        synchronized (DirectoryWatch.class) {
+            synchronized (this) {
+                waiters++;
+                return users > 0 && registerNow();
+            }
+        }
+    }
+
+    /**
+     * Ends a wait counted by {@link #startWaiting()} (also one whose start failed). After the last one the
+     * registration lingers, then the watch thread drops it.
+     */
+    synchronized void stopWaiting() {
+        waiters--;
+        lastWait = System.nanoTime();
+    }
+
+    /** Sets how long the directory stays registered after its last waiter left; for tests. */
+    void lingerFor(Duration linger) {
+        lingerNanos = linger.toNanos();
+    }
+
+    /**
+     * Registers the directory if it is not registered and some thread waits on it (it was removed and made again),
+     * and wakes every waiter, since changes made while it was not registered were not seen.
      * @return whether the directory is registered
      */
     boolean register() {
         // The class first, as release() takes it: the service is made and closed under it.
         synchronized (DirectoryWatch.class) {
             synchronized (this) {
-                return users > 0 && registerNow();
+                return users > 0 && waiters > 0 && registerNow();
             }
         }
     }
@@ -129,7 +193,8 @@ final class DirectoryWatch {
                     StandardWatchEventKinds.ENTRY_DELETE);
             byKey.put(registered, this);
             key = registered;
-            changed(ANY);
+            since = changed(ANY);
+            logger.debug("Backend file: watching {} while threads wait on it", directory);
             return true;
         }
         catch (IOException | UnsupportedOperationException ex) {
@@ -153,7 +218,7 @@ final class DirectoryWatch {
     private static synchronized WatchService service(FileSystem fileSystem) throws IOException {
         if (service == null) {
             WatchService created = fileSystem.newWatchService();
-            new DaemonThreads("sherlock-file-watch").start(() -> run(created));
+            threads.start(() -> run(created));
             service = created;
         }
         return service;
@@ -171,13 +236,22 @@ final class DirectoryWatch {
         return signals.await(fileName, observed, Duration.ofNanos(maxWaitNanos));
     }
 
-    private void changed(String fileName) {
+    private long changed(String fileName) {
         long version = sequence.incrementAndGet();
         if (fileName.equals(ANY)) {
             signals.releasedAll(version);
         }
         else {
             signals.released(fileName, version);
+        }
+        return version;
+    }
+
+    /** Drops the registration if nobody has waited on the directory for the linger; under the class's monitor. */
+    private synchronized void dropIfIdle(long now) {
+        if (key != null && waiters == 0 && now - lastWait >= lingerNanos) {
+            replaced();
+            logger.debug("Backend file: no longer watching {}, nobody waits on it", directory);
         }
     }
 
@@ -192,21 +266,65 @@ final class DirectoryWatch {
 
     private static void run(WatchService service) {
         try {
+            long lastSweep = System.nanoTime();
             while (true) {
-                WatchKey key = service.take();
-                DirectoryWatch watch = byKey.get(key);
-                for (WatchEvent<?> event : key.pollEvents()) {
-                    if (watch != null) {
-                        watch.changed(event.context() instanceof Path path ? path.toString() : ANY);
+                // Looked up on every turn: the directory that started the thread is registered just after.
+                long interval = sweepInterval();
+                WatchKey key = service.poll(lastSweep + interval - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (key != null) {
+                    DirectoryWatch watch = byKey.get(key);
+                    for (WatchEvent<?> event : key.pollEvents()) {
+                        if (watch != null) {
+                            watch.changed(event.context() instanceof Path path ? path.toString() : ANY);
+                        }
+                    }
+                    if (!key.reset() && watch != null) {
+                        watch.lost(key);
                     }
                 }
-                if (!key.reset() && watch != null) {
-                    watch.lost(key);
+                long now = System.nanoTime();
+                if (now - lastSweep >= interval) {
+                    if (!sweep(service, now)) {
+                        return;
+                    }
+                    lastSweep = now;
                 }
             }
         }
         catch (InterruptedException | ClosedWatchServiceException ex) {
             byKey.values().forEach(watch -> watch.changed(ANY));
         }
+    }
+
+    /**
+     * Drops the registrations nobody waited for within their linger, and closes the service once none is left.
+     * @return whether the service is still open
+     */
+    private static synchronized boolean sweep(WatchService swept, long now) {
+        // Under the class, as registrations are made: none can appear between the check and the close.
+        List.copyOf(byKey.values()).forEach(watch -> watch.dropIfIdle(now));
+        if (service != swept) {
+            return false;
+        }
+        if (!byKey.isEmpty()) {
+            return true;
+        }
+        try {
+            swept.close();
+        }
+        catch (IOException ex) {
+            logger.debug("Backend file: closing the watch service failed", ex);
+        }
+        service = null;
+        return false;
+    }
+
+    /** How often the watch thread looks for idle registrations: the shortest linger of a registered directory. */
+    private static long sweepInterval() {
+        long interval = LINGER.toNanos();
+        for (DirectoryWatch watch : byKey.values()) {
+            interval = Math.min(interval, watch.lingerNanos);
+        }
+        return Math.max(interval, TimeUnit.MILLISECONDS.toNanos(1));
     }
 }

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Waiters are woken by the file system's change notifications (inotify on Linux) as soon as a state file is
  * written, with polling at the retry interval as the fallback; notifications resume when the directory is removed
- * and made again.
+ * and made again. The directory is watched only while a thread of this JVM waits on it, and for 2 s after the last
+ * wait: locks nobody waits for cost no notifications.
  *
  * <p>Expiry deadlines use {@link System#nanoTime()}, one monotonic clock for all processes of a machine, tagged
  * with the boot they belong to ({@code /proc/sys/kernel/random/boot_id} on Linux), so a reboot frees every lock.
@@ -71,6 +72,11 @@ public final class FileBackend implements LockBackend {
     @Override
     public void close() {
         directory.close();
+    }
+
+    /** The directory's change notifications, or {@code null} where the file system has none; for tests. */
+    @Nullable DirectoryWatch watch() {
+        return watch;
     }
 
     /**
@@ -198,12 +204,29 @@ public final class FileBackend implements LockBackend {
         }
     }
 
-    /** Wakes as soon as the lock's state file changes where the file system notifies (inotify), else polls. */
+    /**
+     * Wakes as soon as the lock's state file changes where the file system notifies (inotify), else polls. The
+     * directory is registered for notifications by the first waiter and stays registered while threads of this JVM
+     * wait on it, and for a linger of 2 s after the last one. A waiter that registers it checks the lock at once, as
+     * a release between its failed attempt and the registration was not notified.
+     */
     @Override
     public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
         if (watch == null) {
             return LockBackend.super.awaitRelease(key, observedVersion, maxWait);
         }
+        try {
+            // Counted before anything can fail: the finally block ends every wait it started.
+            watch.startWaiting();
+            return awaitNotified(watch, key, observedVersion, maxWait);
+        }
+        finally {
+            watch.stopWaiting();
+        }
+    }
+
+    private WaitOutcome awaitNotified(DirectoryWatch watch, String key, long observedVersion, Duration maxWait)
+            throws InterruptedException {
         String fileName = stateFile(key).getFileName().toString();
         long deadline = System.nanoTime() + maxWait.toNanos();
         long observed = observedVersion;
@@ -216,10 +239,12 @@ public final class FileBackend implements LockBackend {
                 // The directory is gone, and its locks with it.
                 return WaitOutcome.tryAgain();
             }
-            if (!watch.registered()) {
+            if (!watch.registered() && !watch.register()) {
                 return LockBackend.super.awaitRelease(key, observed, Duration.ofNanos(remaining));
             }
-            watch.await(fileName, observed, remaining);
+            if (!watch.registeredAfter(observed)) {
+                watch.await(fileName, observed, remaining);
+            }
             // Changes also come from acquisitions: keep waiting, without the OS lock, while someone holds the lock.
             observed = watch.sequence();
             if (!isLocked(key)) {

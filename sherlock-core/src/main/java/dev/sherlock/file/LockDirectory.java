@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  * to the directory's owner, and must not be writable by others unless sticky; symbolic links on the configured
  * path are followed only when they belong to root or to this user. The directory is looked at again before every
  * operation (one {@code lstat}): one that was removed is created again (private only), one that now belongs to
- * someone else or became writable by others is refused, and change notifications are registered anew.
+ * someone else or became writable by others is refused, and change notifications are registered anew if some thread
+ * waits on it (otherwise the next waiter registers them).
  */
 final class LockDirectory {
 
@@ -139,7 +140,9 @@ final class LockDirectory {
 
     /**
      * Looks at the directory before an operation: refuses it if someone else took it over, creates it again if it was
-     * removed and {@code create} is set, and registers change notifications again if it was replaced.
+     * removed and {@code create} is set, and if it was replaced, drops the old directory's change notifications and
+     * registers the new one's if some thread waits on it. It never registers otherwise: only waiting does, so that
+     * operations nobody waits for cost no notifications.
      * @return whether the directory exists
      * @throws LockConfigurationException if the directory now belongs to someone else or is writable by others
      */
@@ -168,7 +171,7 @@ final class LockDirectory {
         catch (IOException ex) {
             throw new StoreException("'directory' " + path + " cannot be read: " + ex, ex);
         }
-        if (!current.equals(identity) || (watch != null && !watch.registered())) {
+        if (!current.equals(identity)) {
             renew(current);
         }
         return true;
