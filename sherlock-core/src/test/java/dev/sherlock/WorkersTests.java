@@ -53,14 +53,7 @@ class WorkersTests {
     @Test
     void tasksThatCanWaitQueueOnOneThreadThoughTheyWaitLongerThanAStall() throws InterruptedException {
         // 100 tasks of 5 ms each: the last waits half a second, and each may wait a minute.
-        CountDownLatch patient = new CountDownLatch(100);
-        for (int i = 0; i < 100; i++) {
-            workers.execute(() -> {
-                sleep(5);
-                patient.countDown();
-            }, TimeUnit.MINUTES.toNanos(1));
-        }
-        assertThat(patient.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(runFiveMillisTasks(100, TimeUnit.MINUTES.toNanos(1))).isTrue();
         assertThat(workers.threads()).isEqualTo(1);
     }
 
@@ -80,24 +73,25 @@ class WorkersTests {
     void tasksThatWaitInTheQueueLongerThanTheyCanGetMoreThreadsThoughNoTaskIsStuck() throws InterruptedException {
         // Each task takes 5 ms, far less than the 50 ms that counts as stuck, but 100 of them queue for 500 ms, and
         // by default a task can wait 50 ms.
-        CountDownLatch slow = new CountDownLatch(100);
-        for (int i = 0; i < 100; i++) {
-            workers.execute(() -> {
-                sleep(5);
-                slow.countDown();
-            });
-        }
-        assertThat(slow.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(runFiveMillisTasks(100, Workers.STALL_NANOS)).isTrue();
         assertThat(workers.threads()).isGreaterThan(2);
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
+    /** Runs {@code count} tasks of 5 ms, each able to wait {@code patienceNanos}; whether all ended within 30 s. */
+    private boolean runFiveMillisTasks(int count, long patienceNanos) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(count);
+        for (int i = 0; i < count; i++) {
+            workers.execute(() -> {
+                try {
+                    Thread.sleep(5);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                done.countDown();
+            }, patienceNanos);
         }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
+        return done.await(30, TimeUnit.SECONDS);
     }
 
     private void hang() {
