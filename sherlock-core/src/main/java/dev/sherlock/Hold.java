@@ -383,11 +383,11 @@ final class Hold {
     /**
      * How long a renewal due in {@code delayNanos} may wait for a thread of its lane: a tenth of what is left of the
      * hold from then, so a burst of renewals of long-lived locks queues on one thread, while a short-lived lock's
-     * renewal gets another thread soon enough.
+     * renewal gets another thread soon enough: below {@link Workers#STALL_NANOS}, at once if every thread is busy.
      */
     private long patience(long delayNanos) {
         long left = deadline - System.nanoTime() - delayNanos;
-        return Math.max(Workers.STALL_NANOS, left / 10);
+        return Math.max(0, left / 10);
     }
 
     /**

@@ -1,9 +1,8 @@
 package dev.sherlock;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,10 +44,14 @@ final class Workers implements Executor {
 
     private final AtomicInteger names = new AtomicInteger();
 
-    private final Deque<Runnable> queue = new ArrayDeque<>();
+    /**
+     * The waiting tasks, the one that can wait least first (in the order they came among equals), so a task that
+     * cannot wait does not wait behind a backlog of tasks that can; guarded by this.
+     */
+    private final PriorityQueue<Queued> queue = new PriorityQueue<>(Workers::compare);
 
-    /** Until when each queued task can wait, in the queue's order; guarded by this. */
-    private final Deque<Long> lateAt = new ArrayDeque<>();
+    /** Orders the tasks that came with the same patience at the same time; guarded by this. */
+    private long arrivals;
 
     /** Since when each busy thread runs its current task; guarded by this. */
     private final Map<Thread, Long> busy = new HashMap<>();
@@ -84,15 +87,14 @@ final class Workers implements Executor {
     }
 
     /**
-     * Runs {@code task} after the tasks queued before it; more threads start if it has waited {@code patienceNanos}
-     * without starting.
+     * Runs {@code task} after the tasks queued before it that cannot wait longer than it; more threads start if it
+     * has waited {@code patienceNanos} without starting.
      */
     synchronized void execute(Runnable task, long patienceNanos) {
         if (closed) {
             return;
         }
-        queue.addLast(task);
-        lateAt.addLast(System.nanoTime() + Math.max(0, patienceNanos));
+        queue.add(new Queued(task, System.nanoTime() + Math.max(0, patienceNanos), arrivals++));
         if (idle > 0) {
             notify();
         }
@@ -101,6 +103,11 @@ final class Workers implements Executor {
                 start(1);
             }
             else {
+                if (patienceNanos < STALL_NANOS && queue.size() > threads - busy.size()) {
+                    // The stall check comes every STALL_NANOS: a task that cannot wait that long, with every thread
+                    // in a task, gets one now (and the check still comes, should the thread not start).
+                    start(1);
+                }
                 growIfStalled(false);
             }
         }
@@ -115,7 +122,6 @@ final class Workers implements Executor {
     synchronized void close() {
         closed = true;
         queue.clear();
-        lateAt.clear();
         notifyAll();
     }
 
@@ -142,13 +148,17 @@ final class Workers implements Executor {
 
     /** Whether a queued task has waited as long as it can; looked at by the stall check, not by every execute. */
     private boolean anyLate() {
-        long now = System.nanoTime();
-        for (long late : lateAt) {
-            if (now - late >= 0) {
-                return true;
-            }
-        }
-        return false;
+        Queued first = queue.peek();
+        return first != null && System.nanoTime() - first.lateAt() >= 0;
+    }
+
+    private static int compare(Queued a, Queued b) {
+        long late = a.lateAt() - b.lateAt();
+        return late != 0 ? Long.signum(late) : Long.compare(a.arrival(), b.arrival());
+    }
+
+    /** A waiting task, and until when it can wait. */
+    private record Queued(Runnable task, long lateAt, long arrival) {
     }
 
     private boolean allStalled() {
@@ -222,7 +232,6 @@ final class Workers implements Executor {
             }
         }
         busy.put(self, System.nanoTime());
-        lateAt.pollFirst();
-        return queue.pollFirst();
+        return queue.remove().task();
     }
 }

@@ -76,6 +76,41 @@ class LockRenewalTests {
     }
 
     @Test
+    void shortLivedLocksRenewedTogetherOnASlowBackendAreNotLost() throws InterruptedException {
+        // Each renewal takes 240 ms, of the 386 ms a 600 ms lock's renewal has from its due time to its deadline: the
+        // second lock's renewal cannot wait for the first one's call to end.
+        LockBackend slow = new ForwardingBackend(backend) {
+            @Override
+            public boolean renew(String key, String owner, @Nullable Duration expire) {
+                try {
+                    Thread.sleep(240);
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.renew(key, owner, expire);
+            }
+        };
+        List<BackendLock> locks = new ArrayList<>();
+        for (String name : List.of("slow-a", "slow-b")) {
+            BackendLock lock = new BackendLock(name, slow, null, LockSettings.defaults()
+                    .withExpire(Duration.ofMillis(600)).withRetryInterval(Duration.ofMillis(20)));
+            lock.addListener(new LockListener() {
+                @Override
+                public void lost(String lockName, LockLostException cause) {
+                    lost.add(cause.getMessage());
+                }
+            });
+            locks.add(lock);
+        }
+        locks.forEach(BackendLock::acquire);
+        Thread.sleep(2000);
+        assertThat(lost).isEmpty();
+        assertThat(locks).allMatch(BackendLock::isHeldByCurrentThread);
+        locks.forEach(BackendLock::release);
+    }
+
+    @Test
     void renewalsDueTogetherLoseOnlyTheLocksTheBackendNoLongerHolds() {
         List<BackendLock> locks = new ArrayList<>();
         for (int i = 0; i < 10; i++) {

@@ -1,6 +1,8 @@
 package dev.sherlock;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -10,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class WorkersTests {
 
@@ -75,6 +78,50 @@ class WorkersTests {
         // by default a task can wait 50 ms.
         assertThat(runFiveMillisTasks(100, Workers.STALL_NANOS)).isTrue();
         assertThat(workers.threads()).isGreaterThan(2);
+    }
+
+    @Test
+    void aTaskThatCannotWaitForTheStallCheckGetsAThreadAtOnceWhileEveryThreadIsBusy() throws InterruptedException {
+        // A renewal with 60 ms left before its hold's deadline (a 100 ms lock) cannot wait for the stall check, 50 ms
+        // away, while the lane's one thread is in another call.
+        CountDownLatch busy = new CountDownLatch(1);
+        workers.execute(() -> {
+            busy.countDown();
+            hang();
+        });
+        assertThat(busy.await(30, TimeUnit.SECONDS)).isTrue();
+        CountDownLatch urgent = new CountDownLatch(1);
+        workers.execute(urgent::countDown, TimeUnit.MILLISECONDS.toNanos(6));
+        assertThat(workers.threads()).as("started by the execute itself").isEqualTo(2);
+        assertThat(urgent.await(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void aTaskThatCanWaitLeastRunsBeforeTasksQueuedEarlierThatCanWaitLonger() throws InterruptedException {
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch busy = new CountDownLatch(1);
+        workers.execute(() -> {
+            busy.countDown();
+            waitFor(gate);
+        }, TimeUnit.MINUTES.toNanos(10));
+        assertThat(busy.await(30, TimeUnit.SECONDS)).isTrue();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            workers.execute(() -> ran.add("patient"), TimeUnit.MINUTES.toNanos(10));
+        }
+        workers.execute(() -> ran.add("urgent"), TimeUnit.MINUTES.toNanos(1));
+        gate.countDown();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ran.size() == 201);
+        assertThat(ran.get(0)).isEqualTo("urgent");
+    }
+
+    private static void waitFor(CountDownLatch latch) {
+        try {
+            latch.await(1, TimeUnit.MINUTES);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Runs {@code count} tasks of 5 ms, each able to wait {@code patienceNanos}; whether all ended within 30 s. */
