@@ -206,6 +206,10 @@ final class Workers implements Executor {
             catch (RuntimeException | Error ex) {
                 self.getUncaughtExceptionHandler().uncaughtException(self, ex);
             }
+            finally {
+                // A task that left the thread interrupted must not fail the next task's backend calls.
+                Thread.interrupted();
+            }
         }
     }
 

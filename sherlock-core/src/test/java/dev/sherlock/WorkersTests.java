@@ -115,6 +115,24 @@ class WorkersTests {
         assertThat(ran.get(0)).isEqualTo("urgent");
     }
 
+    @Test
+    void aTaskThatLeavesItsThreadInterruptedDoesNotInterruptTheNextTask() throws InterruptedException {
+        // Both queued behind a first task, so the one thread runs them one after the other.
+        CountDownLatch gate = new CountDownLatch(1);
+        workers.execute(() -> waitFor(gate), TimeUnit.MINUTES.toNanos(1));
+        CountDownLatch done = new CountDownLatch(1);
+        List<Boolean> interrupted = new CopyOnWriteArrayList<>();
+        workers.execute(() -> Thread.currentThread().interrupt(), TimeUnit.MINUTES.toNanos(1));
+        workers.execute(() -> {
+            interrupted.add(Thread.currentThread().isInterrupted());
+            done.countDown();
+        }, TimeUnit.MINUTES.toNanos(1));
+        gate.countDown();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(workers.threads()).isEqualTo(1);
+        assertThat(interrupted).containsExactly(false);
+    }
+
     private static void waitFor(CountDownLatch latch) {
         try {
             latch.await(1, TimeUnit.MINUTES);
