@@ -15,9 +15,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Threads that run background tasks: one, and up to twice as many whenever a task has waited in the queue longer than
  * it can wait (its patience: {@link #STALL_NANOS} unless given), or every thread has been stuck in one task for
- * {@link #STALL_NANOS} while others wait. A call that hangs therefore holds up the others only briefly, while a burst
- * of quick tasks (a thousand renewals due at once, each with seconds to spare) runs on one thread as long as it keeps
- * up, and on a few when it does not, never on a thousand. Threads beyond {@code keep} end after a while without work.
+ * {@link #STALL_NANOS} while others wait; a task that cannot wait that long gets a thread at once when every thread
+ * is busy. The queue serves the task that can wait least first. A call that hangs therefore holds up the others only
+ * briefly, while a burst of quick tasks (a thousand renewals due at once, each with seconds to spare) runs on one
+ * thread as long as it keeps up, and on a few when it does not, never on a thousand. Threads beyond {@code keep} end
+ * after a while without work.
  */
 final class Workers implements Executor {
 
