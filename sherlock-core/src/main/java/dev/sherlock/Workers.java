@@ -110,7 +110,7 @@ final class Workers implements Executor {
                     // in a task, gets one now (and the check still comes, should the thread not start).
                     start(1);
                 }
-                growIfStalled(false);
+                growIfStalled();
             }
         }
     }
@@ -128,11 +128,11 @@ final class Workers implements Executor {
     }
 
     /**
-     * When every thread is stuck or, on the periodic check, a queued task has waited as long as it can, at most
-     * doubles the threads: a slow backend is not a hung one.
+     * When every thread is stuck or the first queued task has waited as long as it can, at most doubles the threads:
+     * a slow backend is not a hung one.
      */
-    private void growIfStalled(boolean checkQueue) {
-        if (allStalled() || checkQueue && anyLate()) {
+    private void growIfStalled() {
+        if (allStalled() || firstLate()) {
             start(Math.min(queue.size() - idle, Math.max(1, threads)));
         }
         if (!stallCheckPending && queue.size() > idle) {
@@ -144,12 +144,12 @@ final class Workers implements Executor {
     private synchronized void checkStall() {
         stallCheckPending = false;
         if (queue.size() > idle) {
-            growIfStalled(true);
+            growIfStalled();
         }
     }
 
-    /** Whether a queued task has waited as long as it can; looked at by the stall check, not by every execute. */
-    private boolean anyLate() {
+    /** Whether the queued task that can wait least has waited as long as it can. */
+    private boolean firstLate() {
         Queued first = queue.peek();
         return first != null && System.nanoTime() - first.lateAt() >= 0;
     }

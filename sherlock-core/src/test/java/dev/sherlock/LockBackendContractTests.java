@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -989,10 +990,32 @@ public abstract class LockBackendContractTests {
             assertThat(backend.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
             AcquireResult refused = otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1));
             assertThat(refused.acquired()).isFalse();
+            assertWaitSeesTheRelease(key, () -> otherBackend().awaitRelease(key, refused.observedVersion(),
+                    Duration.ofSeconds(3)));
+        }
+
+        @Test
+        @DisplayName("a waiter in line, waiting as itself, is told to try again after the release, which may serve it")
+        void aWaiterInLineSeesTheRelease() throws Exception {
+            LockBackend backend = backend();
+            String key = backend.key(NAMESPACE, uniqueName());
+            assertThat(backend.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
+            AcquireResult refused = otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1),
+                    Duration.ofSeconds(3));
+            assertThat(refused.acquired()).isFalse();
+            // Long enough in line to starve where the backend serves waiters in turn: the release may reserve for it.
+            Thread.sleep(50);
+            assertWaitSeesTheRelease(key, () -> otherBackend().awaitRelease(key, "waiter",
+                    refused.observedVersion(), Duration.ofSeconds(3)));
+        }
+
+        /** Releases the holder's lock while {@code wait} waits, and checks the wait saw it and the waiter gets in. */
+        private void assertWaitSeesTheRelease(String key, Callable<WaitOutcome> wait) throws Exception {
+            LockBackend backend = backend();
             CountDownLatch waiting = new CountDownLatch(1);
             Future<WaitOutcome> outcome = executor.submit(() -> {
                 waiting.countDown();
-                return otherBackend().awaitRelease(key, refused.observedVersion(), Duration.ofSeconds(3));
+                return wait.call();
             });
             waiting.await();
             assertThat(backend.release(key, "holder")).isTrue();

@@ -143,14 +143,16 @@ final class DirectoryWatch {
     /**
      * Counts a thread of this JVM that is about to wait on the directory, and registers the directory if it is not
      * registered, waking every waiter (as {@link #register()} does). The directory stays registered at least until
-     * the matching {@link #stopWaiting()}, unless it is removed or its last backend is closed.
-     * @return whether the directory is registered
+     * the matching {@link #stopWaiting()}, unless it is removed or its last backend is closed; whether it is, the
+     * waiter asks {@link #registered()}.
      */
-    boolean startWaiting() {
+    void startWaiting() {
         synchronized (DirectoryWatch.class) {
             synchronized (this) {
                 waiters++;
-                return users > 0 && registerNow();
+                if (users > 0) {
+                    registerNow();
+                }
             }
         }
     }

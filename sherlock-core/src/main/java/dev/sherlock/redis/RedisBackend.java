@@ -322,8 +322,11 @@ public final class RedisBackend implements LockBackend {
     @Override
     public WaitOutcome awaitRelease(String key, String owner, long observedVersion, Duration maxWait)
             throws InterruptedException {
-        if (notifications == null || !notifications.await(key, observedVersion, maxWait)) {
-            return notifications == null ? awaitRelease(key, observedVersion, maxWait) : WaitOutcome.tryAgain();
+        if (notifications == null) {
+            return awaitRelease(key, observedVersion, maxWait);
+        }
+        if (!notifications.await(key, observedVersion, maxWait)) {
+            return WaitOutcome.tryAgain();
         }
         ReleaseNotifications.Reservation reserved = notifications.reservedForAnother(key, owner, observedVersion);
         if (reserved == null) {
