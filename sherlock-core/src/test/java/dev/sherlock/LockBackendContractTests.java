@@ -8,7 +8,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -985,37 +984,36 @@ public abstract class LockBackendContractTests {
         @Test
         @DisplayName("a wait answers 'try again' after a release: 'still held' never hides one")
         void aWaitSeesTheRelease() throws Exception {
-            LockBackend backend = backend();
-            String key = backend.key(NAMESPACE, uniqueName());
-            assertThat(backend.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
-            AcquireResult refused = otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1));
-            assertThat(refused.acquired()).isFalse();
-            assertWaitSeesTheRelease(key, () -> otherBackend().awaitRelease(key, refused.observedVersion(),
-                    Duration.ofSeconds(3)));
+            assertWaitSeesTheRelease(false);
         }
 
         @Test
         @DisplayName("a waiter in line, waiting as itself, is told to try again after the release, which may serve it")
         void aWaiterInLineSeesTheRelease() throws Exception {
+            assertWaitSeesTheRelease(true);
+        }
+
+        /**
+         * Releases a held lock while another backend waits for it, and checks the wait saw it and the waiter gets in;
+         * {@code inLine}: the waiter attempts and waits as the core does (in line, waiting as itself).
+         */
+        private void assertWaitSeesTheRelease(boolean inLine) throws Exception {
             LockBackend backend = backend();
             String key = backend.key(NAMESPACE, uniqueName());
             assertThat(backend.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
-            AcquireResult refused = otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1),
-                    Duration.ofSeconds(3));
+            Duration wait = Duration.ofSeconds(3);
+            AcquireResult refused = inLine ? otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1), wait)
+                    : otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1));
             assertThat(refused.acquired()).isFalse();
-            // Long enough in line to starve where the backend serves waiters in turn: the release may reserve for it.
-            Thread.sleep(50);
-            assertWaitSeesTheRelease(key, () -> otherBackend().awaitRelease(key, "waiter",
-                    refused.observedVersion(), Duration.ofSeconds(3)));
-        }
-
-        /** Releases the holder's lock while {@code wait} waits, and checks the wait saw it and the waiter gets in. */
-        private void assertWaitSeesTheRelease(String key, Callable<WaitOutcome> wait) throws Exception {
-            LockBackend backend = backend();
+            if (inLine) {
+                // Long enough to starve where a backend serves waiters in turn: the release may reserve for it.
+                Thread.sleep(50);
+            }
             CountDownLatch waiting = new CountDownLatch(1);
             Future<WaitOutcome> outcome = executor.submit(() -> {
                 waiting.countDown();
-                return wait.call();
+                return inLine ? otherBackend().awaitRelease(key, "waiter", refused.observedVersion(), wait)
+                        : otherBackend().awaitRelease(key, refused.observedVersion(), wait);
             });
             waiting.await();
             assertThat(backend.release(key, "holder")).isTrue();
