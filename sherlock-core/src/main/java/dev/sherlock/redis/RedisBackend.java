@@ -50,8 +50,9 @@ import org.springframework.data.redis.connection.ReturnType;
  * <p><b>Fairness.</b> A waiter that has been refused for 10 ms, or while 4 others took the lock, is served first: the
  * release reserves the lock for the longest waiting one for 50 ms (everyone else is refused as if
  * it were held), so a holder that releases and re-acquires in a loop cannot starve the others, yet takes the lock
- * again at once while nobody starves. Only callers that wait and promised to try again soon are served, so a lock is
- * reserved at most once for a waiter that went away. Details in {@link RedisScripts}.
+ * again at once while nobody starves. The release's answer names the chosen waiter, so this backend refuses its own
+ * waiting callers' attempts meanwhile without sending them. Only callers that wait and promised to try again soon
+ * are served, so a lock is reserved at most once for a waiter that went away. Details in {@link RedisScripts}.
  *
  * <p>Create one backend per application and {@link #close()} it on shutdown (it closes its subscription; the
  * connection factory belongs to the application and stays open). Instances are thread-safe.
@@ -111,6 +112,8 @@ public final class RedisBackend implements LockBackend {
 
     private final byte[] reservationMillis;
 
+    private final long reservationNanos;
+
     private RedisBackend(Builder builder, RedisConnectionFactory connectionFactory) {
         this.connectionFactory = connectionFactory;
         this.scripts = new ScriptRunner(connectionFactory);
@@ -118,6 +121,7 @@ public final class RedisBackend implements LockBackend {
         this.releasedCounterTtl = millis(fencingRetention);
         this.starvationMillis = bytes(Long.toString(builder.starvation.toMillis()));
         this.reservationMillis = bytes(Long.toString(builder.reservation.toMillis()));
+        this.reservationNanos = builder.reservation.toNanos();
         this.channel = builder.notifications ? builder.channel.getBytes(StandardCharsets.UTF_8) : NO_CHANNEL;
         this.notifications = builder.notifications
                 ? new ReleaseNotifications(connectionFactory, builder.channel, builder.reservation) : null;
@@ -206,6 +210,12 @@ public final class RedisBackend implements LockBackend {
         if (notifications == null) {
             return tryAcquire(key, owner, expire);
         }
+        checkOwner(owner);
+        ReleaseNotifications.Reservation reserved = notifications.ownReservationForAnother(key, owner);
+        if (reserved != null) {
+            // This backend's release reserved the lock for another waiter a moment ago: the server would refuse too.
+            return AcquireResult.held(Duration.ofNanos(reserved.until() - System.nanoTime()), reserved.version());
+        }
         return acquire(key, owner, expire, bytes(Long.toString(toMillis(nextAttemptWithin.plus(PROMISE_SLACK)))));
     }
 
@@ -219,6 +229,10 @@ public final class RedisBackend implements LockBackend {
         long remaining = ((Number) result.get(1)).longValue();
         return AcquireResult.held(remaining >= 0 ? Duration.ofMillis(remaining) : null,
                 ((Number) result.get(2)).longValue());
+    }
+
+    private static String text(Object answer) {
+        return answer instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(answer);
     }
 
     /** A fencing token as the acquire script answers it: the counter's text for a new one, a number otherwise. */
@@ -242,12 +256,25 @@ public final class RedisBackend implements LockBackend {
         }
     }
 
+    /**
+     * Deletes the lock if {@code owner} holds it; a release that reserves it for a starving waiter also tells this
+     * backend, whose waiting callers' attempts are then refused here, without a request, until that waiter's turn
+     * is over ({@link ReleaseNotifications#ownReservationForAnother}).
+     */
     @Override
     public boolean release(String key, String owner) {
-        Long released = scripts.eval("release", RedisScripts.release, ReturnType.INTEGER, key, bytes(owner), channel,
-                releasedCounterTtl, REMEMBERED_RELEASES, starvationMillis, reservationMillis,
-                STARVATION_RELEASES);
-        return released != null && released == 1;
+        long sent = System.nanoTime();
+        List<?> answer = scripts.eval("release", RedisScripts.release, ReturnType.MULTI, key, bytes(owner), channel,
+                releasedCounterTtl, REMEMBERED_RELEASES, starvationMillis, reservationMillis, STARVATION_RELEASES);
+        if (answer == null || answer.isEmpty() || !(answer.get(0) instanceof Number released)
+                || released.longValue() != 1) {
+            return false;
+        }
+        if (answer.size() == 3 && notifications != null) {
+            // Counted from when the release was sent: the server's reservation, which began later, outlasts it.
+            notifications.reservedByOwnRelease(key, token(answer.get(1)), text(answer.get(2)), sent + reservationNanos);
+        }
+        return true;
     }
 
     @Override

@@ -162,6 +162,9 @@ final class RedisScripts {
      * reservation ends, and wait for the next release or that end instead). A releaser that re-acquires at once
      * therefore wins only until somebody starves, like a mutex that switches to hand-off when a waiter starves;
      * nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
+     * It answers {@code {1}} when it released, {@code {1, <version>, <owner>}} when it also reserved the lock for
+     * {@code <owner>} (so the releasing backend refuses its own callers' attempts meanwhile without asking), and
+     * {@code {0}} when the lock was not the caller's.
      *
      * <p>The released list keeps the owner tokens of the last releases (pushed and trimmed by Redis, with the
      * counter's TTL); a release that finds the lock gone or taken but its owner among them is a resent copy of a
@@ -173,10 +176,10 @@ final class RedisScripts {
                 local owners = redis.call('LRANGE', KEYS[4], 0, -1)
                 for i = 1, #owners do
                     if owners[i] == ARGV[1] then
-                        return 1
+                        return {1}
                     end
                 end
-                return 0
+                return {0}
             end
             -- Remembered first: a command refused here (an ACL without LPUSH or LTRIM) leaves the lock as it was.
             redis.call('LPUSH', KEYS[4], ARGV[1])
@@ -196,7 +199,7 @@ final class RedisScripts {
                     redis.call('PEXPIRE', KEYS[2], ARGV[3])
                     redis.call('PEXPIRE', KEYS[4], ARGV[3])
                 end
-                return 1
+                return {1}
             end
             local fence = redis.call('GET', KEYS[2]) or '0'
             local space = string.find(fence, ' ', 1, true)
@@ -262,7 +265,10 @@ final class RedisScripts {
                     redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
                 end
             end
-            return 1
+            if next then
+                return {1, version, next}
+            end
+            return {1}
             """);
 
     /**

@@ -58,6 +58,9 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     /** The latest release of each key, if it made a reservation; replaced or dropped by the key's next release. */
     private final ConcurrentMap<String, Reservation> reservations = new ConcurrentHashMap<>();
 
+    /** The reservations this backend's own releases made, while they may last; see {@link #reservedByOwnRelease}. */
+    private final ConcurrentMap<String, Reservation> ownReservations = new ConcurrentHashMap<>();
+
     /** How long a reservation lasts, counted here from when its message arrives. */
     private final long reservationNanos;
 
@@ -216,6 +219,38 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
             return null;
         }
         return reservation;
+    }
+
+    /**
+     * Records that a release by this backend reserved the lock for the waiter {@code owner} until {@code until}, as
+     * its answer said, unless a later release of the key was already seen. Unlike a message on the channel, which
+     * anybody allowed to publish there could send, the answer comes from the script itself.
+     */
+    void reservedByOwnRelease(String key, long version, String owner, long until) {
+        if (signals.recentRelease(key) > version) {
+            return;
+        }
+        ownReservations.put(key, new Reservation(version, owner, until));
+        if (ownReservations.size() > RESERVATIONS_PRUNED_ABOVE) {
+            long now = System.nanoTime();
+            ownReservations.values().removeIf(reservation -> reservation.until() - now <= 0);
+        }
+    }
+
+    /**
+     * The reservation a release by this backend made for another waiter than {@code owner}, while it lasts and no
+     * later release of the key was seen: the server would refuse {@code owner}'s attempt meanwhile.
+     */
+    @Nullable Reservation ownReservationForAnother(String key, String owner) {
+        Reservation reservation = ownReservations.get(key);
+        if (reservation == null) {
+            return null;
+        }
+        if (reservation.until() - System.nanoTime() <= 0 || signals.recentRelease(key) > reservation.version()) {
+            ownReservations.remove(key, reservation);
+            return null;
+        }
+        return reservation.owner().equals(owner) ? null : reservation;
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
 
+import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.HeldKey;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.TestServers;
@@ -91,6 +92,42 @@ class RedisCommandCountTests {
 
         assertThat(callsPerPair()).isEqualTo(Map.of("evalsha", 1L, "get", 2L, "set", 1L, "pttl", 1L, "time", 1L,
                 "hmget", 1L, "hset", 1L, "pexpire", 1L));
+    }
+
+    @Test
+    void aBackendWhoseReleaseReservedTheLockForAnotherWaiterRefusesItsCallersWaitingAttemptsWithoutAsking() {
+        String key = "count-" + UUID.randomUUID();
+        // Every waiter starves at once, and the reservation outlasts any pause of this test.
+        RedisBackend releaser = RedisBackend.builder().connectionFactory(factory)
+                .handOff(Duration.ZERO, Duration.ofSeconds(30)).build();
+        LettuceConnectionFactory otherFactory = RedisTestSupport.factory(server);
+        RedisBackend other = RedisBackend.builder().connectionFactory(otherFactory)
+                .handOff(Duration.ZERO, Duration.ofSeconds(30)).build();
+        try {
+            assertThat(releaser.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
+            assertThat(other.tryAcquire(key, "waiter", Duration.ofMinutes(1), Duration.ofSeconds(30)).acquired())
+                    .isFalse();
+            assertThat(releaser.release(key, "holder")).isTrue();
+            resetStats();
+
+            for (int i = 0; i < PAIRS; i++) {
+                AcquireResult refused = releaser.tryAcquire(key, "again-" + i, Duration.ofMinutes(1),
+                        Duration.ofMillis(100));
+                assertThat(refused.acquired()).isFalse();
+                assertThat(refused.holderRemaining()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(30));
+            }
+
+            assertThat(callsPerPair()).as("no request").isEmpty();
+            assertThat(releaser.tryAcquire(key, "once", Duration.ofMinutes(1)).acquired())
+                    .as("a caller that does not wait still asks the server, which refuses it too").isFalse();
+            assertThat(other.tryAcquire(key, "waiter", Duration.ofMinutes(1), Duration.ofSeconds(30)).acquired())
+                    .as("the waiter it was reserved for").isTrue();
+        }
+        finally {
+            releaser.close();
+            other.close();
+            otherFactory.destroy();
+        }
     }
 
     @Test

@@ -175,7 +175,71 @@ class RedisFairnessTests {
         starve();
         other.release(key, "first");
         assertThat(other.tryAcquire(key, "third", MINUTE, SOON).acquired()).isFalse();
+        // Until it has seen that release, the backend would refuse "second" itself: its own release reserved the
+        // lock for "first" two seconds long (as the server would, had "first" not been served already).
+        seesLatestRelease(backend, key);
         assertThat(backend.tryAcquire(key, "second", MINUTE, SOON).acquired()).isTrue();
+    }
+
+    @Test
+    void aReleaserRefusesItsOwnWaitingAttemptsWhileItsReleaseReservedTheLockForAnother() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+        starve();
+        backend.release(key, "holder");
+
+        AcquireResult refused = backend.tryAcquire(key, "again", MINUTE, SOON);
+
+        assertThat(refused.acquired()).isFalse();
+        assertThat(refused.holderRemaining()).isPositive().isLessThanOrEqualTo(RESERVATION);
+        assertThat(raw.opsForHash().hasKey(backend.waitingKey(key), "again")).as("refused without a request")
+                .isFalse();
+        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isTrue();
+    }
+
+    @Test
+    void aReleaseReservedForAWaiterOfTheSameBackendLetsThatWaiterIn() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(backend.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+        starve();
+
+        backend.release(key, "holder");
+
+        assertThat(backend.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isTrue();
+    }
+
+    @Test
+    void aReleaserAsksTheServerAgainOnceItHasSeenTheServedWaitersRelease() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+        starve();
+        backend.release(key, "holder");
+        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isTrue();
+
+        other.release(key, "waiter");
+        seesLatestRelease(backend, key);
+
+        assertThat(backend.tryAcquire(key, "again", MINUTE, SOON).acquired())
+                .as("within the two seconds its own release reserved, but served and released since").isTrue();
+    }
+
+    @Test
+    void aReservationPublishedOnTheChannelNeverRefusesAnAttemptWithoutAsking() {
+        String key = uniqueKey();
+        // Anybody allowed to publish on the channel could send this; only the script's own answer is trusted.
+        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, "99999999999!someone " + key);
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.notifications().recentRelease(key) > 0);
+
+        assertThat(backend.tryAcquire(key, "caller", MINUTE, SOON).acquired()).isTrue();
+    }
+
+    /** Waits until {@code target} has been told of the key's latest release (the fence counter's version). */
+    private void seesLatestRelease(RedisBackend target, String key) {
+        long version = Long.parseLong(raw.opsForValue().get(target.fenceKey(key)).replaceFirst("\\D.*$", ""));
+        await().atMost(Duration.ofSeconds(10)).until(() -> target.notifications().recentRelease(key) >= version);
     }
 
     @Test
