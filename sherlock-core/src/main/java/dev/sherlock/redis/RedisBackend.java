@@ -72,6 +72,8 @@ public final class RedisBackend implements LockBackend {
     /** Longest accepted fencing retention: beyond it millisecond TTLs would overflow. */
     private static final Duration MAX_RETENTION = Duration.ofDays(365L * 100);
 
+    private static final long MILLI_NANOS = Duration.ofMillis(1).toNanos();
+
     private static final byte[] NEVER = {'0'};
 
     private static final byte[] NO_CHANNEL = {};
@@ -271,8 +273,10 @@ public final class RedisBackend implements LockBackend {
             return false;
         }
         if (answer.size() == 3 && notifications != null) {
-            // Counted from when the release was sent: the server's reservation, which began later, outlasts it.
-            notifications.reservedByOwnRelease(key, token(answer.get(1)), text(answer.get(2)), sent + reservationNanos);
+            // Counted from when the release was sent, less the millisecond the server's clock rounds away: the
+            // server's reservation, which began later, outlasts it.
+            notifications.reservedByOwnRelease(key, token(answer.get(1)), text(answer.get(2)),
+                    sent + reservationNanos - MILLI_NANOS);
         }
         return true;
     }

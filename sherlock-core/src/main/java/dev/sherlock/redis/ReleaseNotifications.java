@@ -186,6 +186,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
             if (!reservations.isEmpty()) {
                 reservations.remove(key);
             }
+            releasedSinceOwn(key, version);
             signals.released(key, version);
             return;
         }
@@ -202,6 +203,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         long now = System.nanoTime();
         // Kept before the waiters are woken, so each of them finds it.
         reservations.put(key, new Reservation(version, owner, now + reservationNanos));
+        releasedSinceOwn(key, version);
         if (reservations.size() > RESERVATIONS_PRUNED_ABOVE) {
             reservations.values().removeIf(reservation -> reservation.until() - now <= 0);
         }
@@ -228,9 +230,11 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
      */
     void reservedByOwnRelease(String key, long version, String owner, long until) {
         if (signals.recentRelease(key) > version) {
+            // Its message came, and a later release after it, before this answer: it is over already.
             return;
         }
-        ownReservations.put(key, new Reservation(version, owner, until));
+        ownReservations.merge(key, new Reservation(version, owner, until),
+                (kept, made) -> kept.version() > made.version() ? kept : made);
         if (ownReservations.size() > RESERVATIONS_PRUNED_ABOVE) {
             long now = System.nanoTime();
             ownReservations.values().removeIf(reservation -> reservation.until() - now <= 0);
@@ -246,11 +250,21 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         if (reservation == null) {
             return null;
         }
-        if (reservation.until() - System.nanoTime() <= 0 || signals.recentRelease(key) > reservation.version()) {
+        if (reservation.until() - System.nanoTime() <= 0) {
             ownReservations.remove(key, reservation);
             return null;
         }
         return reservation.owner().equals(owner) ? null : reservation;
+    }
+
+    /**
+     * Ends this backend's own reservation of the key on the message of a later release (a message with a forged
+     * larger version can only end it early: the attempt then goes to the server).
+     */
+    private void releasedSinceOwn(String key, long version) {
+        if (!ownReservations.isEmpty()) {
+            ownReservations.computeIfPresent(key, (k, own) -> version > own.version() ? null : own);
+        }
     }
 
     /**

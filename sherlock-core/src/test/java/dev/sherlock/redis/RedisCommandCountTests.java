@@ -120,6 +120,8 @@ class RedisCommandCountTests {
             assertThat(callsPerPair()).as("no request").isEmpty();
             assertThat(releaser.tryAcquire(key, "once", Duration.ofMinutes(1)).acquired())
                     .as("a caller that does not wait still asks the server, which refuses it too").isFalse();
+            assertThat(raw.opsForHash().hasKey(releaser.waitingKey(key), "*")).as("its attempt's listener mark")
+                    .isTrue();
             assertThat(other.tryAcquire(key, "waiter", Duration.ofMinutes(1), Duration.ofSeconds(30)).acquired())
                     .as("the waiter it was reserved for").isTrue();
         }

@@ -221,6 +221,10 @@ class RedisFairnessTests {
 
         other.release(key, "waiter");
         seesLatestRelease(backend, key);
+        // A later message of an older version (another key in the same slot of the recent releases, or forged)
+        // does not bring the reservation back.
+        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, "5:" + key);
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.notifications().recentRelease(key) == 5);
 
         assertThat(backend.tryAcquire(key, "again", MINUTE, SOON).acquired())
                 .as("within the two seconds its own release reserved, but served and released since").isTrue();
