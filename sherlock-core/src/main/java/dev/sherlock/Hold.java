@@ -1,8 +1,13 @@
 package dev.sherlock;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.sherlock.spi.HeldKey;
+import dev.sherlock.spi.LockBackend;
+import dev.sherlock.spi.StoreException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +32,9 @@ final class Hold {
     private static final Logger logger = LoggerFactory.getLogger(Hold.class);
 
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** Most renewals sent in one {@link LockBackend#renewAll} call. */
+    static final int BATCH = 64;
 
     /** Fixed part of the margin, for the granularity of clocks and timers (Redlock's 2 ms). */
     private static final long MARGIN_FIXED_NANOS = 2 * MILLI;
@@ -144,7 +152,7 @@ final class Hold {
         }
         if (settings.autoRenew() || shortened) {
             long delay = settings.autoRenew() ? nextRenewal() : 0;
-            renewal = background.schedule(this::renewInBackground, delay, patience(delay));
+            renewal = background.schedule(new RenewalTask(this), delay, patience(delay));
         }
         else {
             armWatchdog();
@@ -296,61 +304,157 @@ final class Hold {
                 : "renewal kept failing until its deadline (" + error.getMessage() + ")";
     }
 
+    /**
+     * Renews this hold; on a backend that {@linkplain LockBackend#renewsInBatches() renews in batches}, together with
+     * the renewals of other holds that wait in the lane's queue meanwhile (up to {@link #BATCH} in one call).
+     */
     private void renewInBackground() {
-        LockLostException abandoned;
-        synchronized (this) {
-            if (ended || lost) {
+        LockBackend backend = state.id().backend();
+        if (backend.renewsInBatches() && background.lane instanceof Workers workers) {
+            List<Runnable> queued = workers.takeQueued(task -> task instanceof RenewalTask other
+                    && other.hold.state.id().backend() == backend, BATCH - 1);
+            if (!queued.isEmpty()) {
+                List<Hold> batch = new ArrayList<>(queued.size() + 1);
+                batch.add(this);
+                queued.forEach(task -> batch.add(((RenewalTask) task).hold));
+                renewTogether(backend, batch);
                 return;
             }
-            if (thread.isAlive()) {
-                armWatchdog();
-                renewing = true;
-                abandoned = null;
-            }
-            else {
-                abandoned = markLost("its thread " + thread.getName() + " ended without releasing it");
-            }
         }
-        if (abandoned != null) {
-            // Nobody can release it any more: let it go rather than keep it for nobody.
-            Orphans.release(background, state.id(), owner);
-            announce(abandoned);
+        if (!startRenewal()) {
             return;
         }
         long renewSent = System.nanoTime();
         LockObserver.Renewing observed = observation.renewStarted();
         boolean renewed;
         try {
-            renewed = state.id().backend().renew(state.id().key(), owner, settings.expire());
+            renewed = backend.renew(state.id().key(), owner, settings.expire());
         }
         catch (RuntimeException ex) {
-            observed.failed(ex);
-            renewalDone();
-            renewalError = ex;
-            retryRenewal(ex);
+            renewalFailed(ex, observed);
             return;
         }
         catch (Error ex) {
-            // A JVM error from the client (a missing class, no memory): no renewal can be counted on, so the hold
-            // is lost now rather than at its deadline.
-            observed.failed(state.failure("renew", ex));
-            renewalDone();
-            LockLostException loss;
-            synchronized (this) {
-                loss = ended ? null : markLost("renewal failed with " + ex);
-            }
-            announce(loss);
+            renewalBroke(ex, observed);
             if (ex instanceof VirtualMachineError) {
                 throw ex;
             }
-            logger.error("{}: renewal failed with an error of the JVM; the hold is lost", state.id(), ex);
             return;
         }
+        renewalAnswered(renewed, renewSent, observed);
+    }
+
+    /**
+     * Renews the holds in one {@link LockBackend#renewAll} call; each takes its answer, or the call's failure, as
+     * from a renewal of its own.
+     */
+    private static void renewTogether(LockBackend backend, List<Hold> candidates) {
+        List<Hold> holds = new ArrayList<>(candidates.size());
+        for (Hold hold : candidates) {
+            if (hold.startRenewal()) {
+                holds.add(hold);
+            }
+        }
+        if (holds.isEmpty()) {
+            return;
+        }
+        List<LockObserver.Renewing> observed = new ArrayList<>(holds.size());
+        List<HeldKey> keys = new ArrayList<>(holds.size());
+        long renewSent = System.nanoTime();
+        for (Hold hold : holds) {
+            observed.add(hold.observation.renewStarted());
+            keys.add(new HeldKey(hold.state.id().key(), hold.owner, hold.settings.expire()));
+        }
+        List<Boolean> renewed;
+        try {
+            renewed = backend.renewAll(keys);
+            if (renewed == null || renewed.size() != keys.size()) {
+                throw new StoreException("backend " + backend.name() + " answered " + (renewed == null ? "nothing"
+                        : renewed.size() + " times") + " to renewing " + keys.size() + " locks at once");
+            }
+        }
+        catch (RuntimeException ex) {
+            for (int i = 0; i < holds.size(); i++) {
+                holds.get(i).renewalFailed(ex, observed.get(i));
+            }
+            return;
+        }
+        catch (Error ex) {
+            for (int i = 0; i < holds.size(); i++) {
+                holds.get(i).renewalBroke(ex, observed.get(i));
+            }
+            if (ex instanceof VirtualMachineError) {
+                throw ex;
+            }
+            return;
+        }
+        for (int i = 0; i < holds.size(); i++) {
+            holds.get(i).renewalAnswered(Boolean.TRUE.equals(renewed.get(i)), renewSent, observed.get(i));
+        }
+    }
+
+    /**
+     * Starts a renewal: arms the watchdog and marks the call under way. {@code false} if there is nothing to renew:
+     * the hold ended or was lost, or its thread ended without releasing it (then it is let go and declared lost).
+     */
+    private boolean startRenewal() {
+        LockLostException abandoned;
+        synchronized (this) {
+            if (ended || lost) {
+                return false;
+            }
+            if (thread.isAlive()) {
+                armWatchdog();
+                renewing = true;
+                return true;
+            }
+            abandoned = markLost("its thread " + thread.getName() + " ended without releasing it");
+        }
+        // Nobody can release it any more: let it go rather than keep it for nobody.
+        Orphans.release(background, state.id(), owner);
+        announce(abandoned);
+        return false;
+    }
+
+    private void renewalAnswered(boolean renewed, long renewSent, LockObserver.Renewing observed) {
         renewalDone();
         renewalError = null;
         if (renewed(renewed, renewSent, "renewal found it expired or taken over", observed)
                 && settings.autoRenew()) {
             scheduleRenewal(nextRenewal());
+        }
+    }
+
+    private void renewalFailed(RuntimeException ex, LockObserver.Renewing observed) {
+        observed.failed(ex);
+        renewalDone();
+        renewalError = ex;
+        retryRenewal(ex);
+    }
+
+    /**
+     * A JVM error from the client (a missing class, no memory): no renewal can be counted on, so the hold is lost now
+     * rather than at its deadline. The caller rethrows a {@link VirtualMachineError}.
+     */
+    private void renewalBroke(Error ex, LockObserver.Renewing observed) {
+        observed.failed(state.failure("renew", ex));
+        renewalDone();
+        LockLostException loss;
+        synchronized (this) {
+            loss = ended ? null : markLost("renewal failed with " + ex);
+        }
+        announce(loss);
+        if (!(ex instanceof VirtualMachineError)) {
+            logger.error("{}: renewal failed with an error of the JVM; the hold is lost", state.id(), ex);
+        }
+    }
+
+    /** The scheduled renewal of a hold, recognisable in the lane's queue so that due renewals can go together. */
+    private record RenewalTask(Hold hold) implements Runnable {
+
+        @Override
+        public void run() {
+            hold.renewInBackground();
         }
     }
 
@@ -376,7 +480,7 @@ final class Hold {
 
     private synchronized void scheduleRenewal(long delayNanos) {
         if (!ended && !lost) {
-            renewal = background.schedule(this::renewInBackground, delayNanos, patience(delayNanos));
+            renewal = background.schedule(new RenewalTask(this), delayNanos, patience(delayNanos));
         }
     }
 

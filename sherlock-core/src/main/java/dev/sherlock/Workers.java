@@ -1,12 +1,16 @@
 package dev.sherlock;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -113,6 +117,22 @@ final class Workers implements Executor {
                 growIfStalled();
             }
         }
+    }
+
+    /**
+     * Takes up to {@code max} waiting tasks that {@code which} selects out of the queue, for a caller that runs them
+     * itself (several renewals in one backend call). Which ones, of more than {@code max}, is not defined.
+     */
+    synchronized List<Runnable> takeQueued(Predicate<Runnable> which, int max) {
+        List<Runnable> taken = new ArrayList<>();
+        for (Iterator<Queued> waiting = queue.iterator(); waiting.hasNext() && taken.size() < max;) {
+            Runnable task = waiting.next().task();
+            if (which.test(task)) {
+                waiting.remove();
+                taken.add(task);
+            }
+        }
+        return taken;
     }
 
     /** Number of threads, for tests. */

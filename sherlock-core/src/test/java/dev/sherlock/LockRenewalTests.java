@@ -3,10 +3,14 @@ package dev.sherlock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.ForwardingBackend;
+import dev.sherlock.spi.HeldKey;
 import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.StoreException;
 import org.jspecify.annotations.Nullable;
@@ -108,6 +112,138 @@ class LockRenewalTests {
         assertThat(lost).isEmpty();
         assertThat(locks).allMatch(BackendLock::isHeldByCurrentThread);
         locks.forEach(BackendLock::release);
+    }
+
+    @Test
+    void renewalsDueWhileOthersWaitGoInOneCallToABackendThatBatchesAndLoseOnlyTheLocksItNoLongerHolds() {
+        Batching batching = new Batching(backend, true);
+        List<BackendLock> locks = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            BackendLock lock = new BackendLock("batched-" + i, batching, null, LockSettings.defaults()
+                    .withExpire(Duration.ofSeconds(3)).withRetryInterval(Duration.ofMillis(20)));
+            lock.addListener(new LockListener() {
+                @Override
+                public void lost(String lockName, LockLostException cause) {
+                    lost.add(cause.getMessage());
+                }
+            });
+            lock.acquire();
+            locks.add(lock);
+        }
+        backend.evict("batched-7");
+
+        // Renewals fall due a second after each acquire: the first one's call takes 200 ms, and the others, due
+        // meanwhile, wait for it and go together.
+        await().atMost(Duration.ofSeconds(10)).until(() -> batching.renewedKeys.size() == 20);
+
+        assertThat(batching.batchSizes).anyMatch(size -> size > 1).allMatch(size -> size <= Hold.BATCH);
+        assertThat(batching.batchSizes.size() + batching.singleCalls.get()).isLessThan(20);
+        assertThat(lost).singleElement().asString().contains("Lock 'batched-7'")
+                .contains("renewal found it expired or taken over");
+        for (BackendLock lock : locks) {
+            assertThat(lock.isHeldByCurrentThread()).isEqualTo(lock != locks.get(7));
+            if (lock != locks.get(7)) {
+                lock.release();
+            }
+        }
+    }
+
+    @Test
+    void aBatchOfRenewalsThatFailsIsRetriedForEachLockAndLosesNone() {
+        Batching batching = new Batching(backend, true);
+        batching.failures.set(1);
+        List<BackendLock> locks = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            BackendLock lock = new BackendLock("retried-" + i, batching, null, LockSettings.defaults()
+                    .withExpire(Duration.ofSeconds(3)).withRetryInterval(Duration.ofMillis(20)));
+            lock.acquire();
+            locks.add(lock);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> batching.renewedKeys.size() == 10);
+
+        assertThat(batching.failures).hasValue(0);
+        assertThat(lost).isEmpty();
+        assertThat(locks).allMatch(BackendLock::isHeldByCurrentThread);
+        locks.forEach(BackendLock::release);
+    }
+
+    @Test
+    void aBackendThatDoesNotBatchRenewsEachLockOnItsOwn() {
+        Batching single = new Batching(backend, false);
+        List<BackendLock> locks = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            BackendLock lock = new BackendLock("alone-" + i, single, null, LockSettings.defaults()
+                    .withExpire(Duration.ofSeconds(3)).withRetryInterval(Duration.ofMillis(20)));
+            lock.acquire();
+            locks.add(lock);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> single.renewedKeys.size() == 10);
+
+        assertThat(single.batchSizes).isEmpty();
+        assertThat(single.singleCalls).hasValueGreaterThanOrEqualTo(10);
+        locks.forEach(BackendLock::release);
+    }
+
+    /**
+     * A backend that says whether it renews in batches, records each batch and each single renewal, and takes
+     * 200 ms for each call (so renewals due meanwhile wait); it can be told to fail its next batches.
+     */
+    private static final class Batching extends ForwardingBackend {
+
+        private final boolean batches;
+
+        final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+
+        final AtomicInteger singleCalls = new AtomicInteger();
+
+        final Set<String> renewedKeys = ConcurrentHashMap.newKeySet();
+
+        final AtomicInteger failures = new AtomicInteger();
+
+        Batching(LockBackend delegate, boolean batches) {
+            super(delegate);
+            this.batches = batches;
+        }
+
+        @Override
+        public boolean renewsInBatches() {
+            return batches;
+        }
+
+        @Override
+        public boolean renew(String key, String owner, @Nullable Duration expire) {
+            singleCalls.incrementAndGet();
+            pause();
+            boolean renewed = super.renew(key, owner, expire);
+            renewedKeys.add(key);
+            return renewed;
+        }
+
+        @Override
+        public List<Boolean> renewAll(List<HeldKey> held) {
+            batchSizes.add(held.size());
+            pause();
+            if (failures.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                throw new StoreException("batch of " + held.size() + " failed, as told");
+            }
+            List<Boolean> renewed = new ArrayList<>();
+            for (HeldKey lock : held) {
+                renewed.add(super.renew(lock.key(), lock.owner(), lock.expire()));
+                renewedKeys.add(lock.key());
+            }
+            return renewed;
+        }
+
+        private static void pause() {
+            try {
+                Thread.sleep(200);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Test

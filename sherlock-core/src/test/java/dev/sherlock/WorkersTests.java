@@ -1,6 +1,7 @@
 package dev.sherlock;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -131,6 +132,49 @@ class WorkersTests {
         assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
         assertThat(workers.threads()).isEqualTo(1);
         assertThat(interrupted).containsExactly(false);
+    }
+
+    @Test
+    void queuedTasksTakenByACallerAreRunByItAndNoLongerByTheWorkers() throws InterruptedException {
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch busy = new CountDownLatch(1);
+        workers.execute(() -> {
+            busy.countDown();
+            waitFor(gate);
+        }, TimeUnit.MINUTES.toNanos(1));
+        assertThat(busy.await(30, TimeUnit.SECONDS)).isTrue();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        List<Runnable> renewals = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Runnable renewal = new Named("renewal-" + i, ran);
+            renewals.add(renewal);
+            workers.execute(renewal, TimeUnit.MINUTES.toNanos(1));
+            workers.execute(new Named("other-" + i, ran), TimeUnit.MINUTES.toNanos(1));
+        }
+
+        List<Runnable> taken = workers.takeQueued(task -> task.toString().startsWith("renewal"), 3);
+        List<Runnable> rest = workers.takeQueued(task -> task.toString().startsWith("renewal"), 10);
+        gate.countDown();
+
+        assertThat(taken).hasSize(3).isSubsetOf(renewals);
+        assertThat(rest).hasSize(2).isSubsetOf(renewals).doesNotContainAnyElementsOf(taken);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ran.size() == 5);
+        Thread.sleep(100);
+        assertThat(ran).containsExactlyInAnyOrder("other-0", "other-1", "other-2", "other-3", "other-4");
+    }
+
+    /** A task that records its name when it runs, and shows it in {@code toString()}. */
+    private record Named(String name, List<String> ran) implements Runnable {
+
+        @Override
+        public void run() {
+            ran.add(name);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
     private static void waitFor(CountDownLatch latch) {

@@ -282,6 +282,15 @@ public final class MemcachedBackend implements LockBackend {
     }
 
     /**
+     * {@code true} when the client has a single server: the batch's requests are pipelined on its one connection. With
+     * several, a batch would wait for the slowest server, so each lock is renewed on its own.
+     */
+    @Override
+    public boolean renewsInBatches() {
+        return client.getNodeLocator().getAll().size() == 1;
+    }
+
+    /**
      * Renews the locks with their requests in flight together (spymemcached pipelines them on its connection): every
      * {@code gets}, then every {@code cas}, each answered as {@link #renew} answers it.
      */

@@ -31,9 +31,17 @@ final class LettuceScripts {
 
     private final long timeoutNanos;
 
+    /** Whether the factory connects to a single server (standalone, or the master Sentinel names), not a cluster. */
+    private final boolean oneServer;
+
     private LettuceScripts(LettuceConnectionFactory connectionFactory) {
         this.connectionFactory = connectionFactory;
         this.timeoutNanos = connectionFactory.getClientConfiguration().getCommandTimeout().toNanos();
+        this.oneServer = !connectionFactory.isClusterAware();
+    }
+
+    boolean oneServer() {
+        return oneServer;
     }
 
     static @Nullable LettuceScripts forFactory(RedisConnectionFactory connectionFactory) {

@@ -306,6 +306,16 @@ public final class RedisBackend implements LockBackend {
     }
 
     /**
+     * {@code true} with Lettuce on a standalone or Sentinel-managed server: the batch is pipelined on one connection
+     * to the one server that answers in order anyway. {@code false} on a cluster (a batch spans nodes, one slow node
+     * would hold up the others) and with other clients, which send the scripts one after the other.
+     */
+    @Override
+    public boolean renewsInBatches() {
+        return scripts.pipelinesToOneServer();
+    }
+
+    /**
      * Checks that Redis accepts this backend: authentication, and the ACL permissions locks need (the scripts, the
      * lock key and its companions, the release channel), with one script that reads a probe lock's keys and
      * publishes an empty message on the release channel, which subscribers ignore. It changes no key.

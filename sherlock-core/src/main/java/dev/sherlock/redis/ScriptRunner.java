@@ -30,6 +30,11 @@ final class ScriptRunner {
         this.lettuce = lettucePresent ? LettuceScripts.forFactory(connectionFactory) : null;
     }
 
+    /** Whether {@link #evalAll} pipelines the scripts on one connection to a single server (Lettuce, no cluster). */
+    boolean pipelinesToOneServer() {
+        return lettuce != null && lettuce.oneServer();
+    }
+
     /**
      * Runs the script with KEYS = lock key, fence key, waiting key, released key and the given ARGV.
      * @throws StoreException if the client or the server failed

@@ -110,8 +110,8 @@ public interface LockBackend extends AutoCloseable {
     /**
      * Renews many held locks at once, each exactly as {@link #renew} would, for callers that renew many locks
      * together; a store that can batch (pipelined commands, concurrent requests) does it without a round trip each.
-     * The default calls {@link #renew} for one after the other. The core renews each hold on its own (a batch
-     * shares its failures and delays between locks), so it does not call this yet.
+     * The default calls {@link #renew} for one after the other. The core calls it only if
+     * {@link #renewsInBatches()}, for renewals that are due while others wait for a thread.
      * @param held the locks to renew, at least one
      * @return for each lock, in the same order, {@code true} if renewed and {@code false} if it had expired or
      *     belongs to someone else
@@ -124,6 +124,20 @@ public interface LockBackend extends AutoCloseable {
             renewed.add(renew(lock.key(), lock.owner(), lock.expire()));
         }
         return renewed;
+    }
+
+    /**
+     * Whether {@link #renewAll} renews a batch in about one round trip, and no lock in a batch can wait longer for its
+     * answer than it would for a {@link #renew} of its own: requests pipelined to a single server, which answers them
+     * in order anyway. Then the core renews the holds whose renewals are due while others still wait for a thread in
+     * one call, so a burst of renewals costs a few round trips, not one each. A store whose batch spans servers (a
+     * cluster, a pool) answers {@code false}: one slow server would hold up the renewals of locks on the others,
+     * which the core rescues with more threads when each renews alone. The default is {@code false}.
+     * @return whether renewals may be batched
+     * @since 0.2.0
+     */
+    default boolean renewsInBatches() {
+        return false;
     }
 
     /**

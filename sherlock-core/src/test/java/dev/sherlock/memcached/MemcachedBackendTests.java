@@ -140,6 +140,20 @@ class MemcachedBackendTests {
     }
 
     @Test
+    void renewalsAreBatchedOnlyOnASingleServer() {
+        assertThat(backend.renewsInBatches()).as("pipelined on its one connection").isTrue();
+        // The second server need not be up: the client knows two nodes either way.
+        MemcachedClient twoNodes = MemcachedBackend.createClient(servers() + " 127.0.0.2:1");
+        try {
+            assertThat(MemcachedBackend.of(twoNodes).renewsInBatches())
+                    .as("a batch would wait for the slowest server").isFalse();
+        }
+        finally {
+            twoNodes.shutdown();
+        }
+    }
+
+    @Test
     void aClientThatRefusesTheCallFailsAsTheStoreWithTheOperationAndTheKey() {
         MemcachedClient closed = MemcachedBackend.createClient(servers());
         closed.shutdown();

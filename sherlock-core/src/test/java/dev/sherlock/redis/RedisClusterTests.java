@@ -43,6 +43,13 @@ class RedisClusterTests {
     }
 
     @Test
+    void renewalsAreNotBatchedAcrossNodes() {
+        assertThat(backend.renewsInBatches()).as("one slow master would hold up the renewals on the others")
+                .isFalse();
+        assertThat(RedisTestSupport.standalone().renewsInBatches()).as("pipelined to one server").isTrue();
+    }
+
+    @Test
     void companionKeysAreInTheLockKeysSlotOnTheRealCluster() {
         for (String name : AWKWARD) {
             String key = backend.key("ns", name + "-" + UUID.randomUUID());

@@ -21,6 +21,12 @@ class RedisJedisTests {
             .withTimeout(Duration.ofHours(1)).withRetryInterval(Duration.ofHours(1));
 
     @Test
+    void renewalsThroughJedisAreNotBatched() {
+        // Jedis sends the scripts of a batch one after the other: nothing to gain from waiting for a batch.
+        assertThat(RedisTestSupport.jedis().renewsInBatches()).isFalse();
+    }
+
+    @Test
     void releaseThroughLettuceWakesAWaiterSubscribedThroughJedis() throws Exception {
         handOff(RedisTestSupport.standalone(), RedisTestSupport.jedis());
     }
