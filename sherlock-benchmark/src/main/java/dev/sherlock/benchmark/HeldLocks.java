@@ -27,11 +27,13 @@ final class HeldLocks {
      * @param renewalThreads of those, the threads of Sherlock's lane for the backend ({@code sherlock-<backend>-*}),
      *     which renew the locks, or -1 for a peer
      * @param requestsPerSecondPer1000 server requests per second per 1 000 held locks while holding them
+     * @param readsPerSecondPer1000 the server's socket reads (round trips) per second per 1 000 held locks, or
+     *     {@code NaN} where the server does not count them
      * @param usage CPU while holding them
      * @param lost how many of them were lost (not renewed in time) before their release
      */
     record Result(int locks, double acquireSeconds, double heapBytesPerLock, int threadsAdded, int renewalThreads,
-            double requestsPerSecondPer1000, Usage usage, int lost) {
+            double requestsPerSecondPer1000, double readsPerSecondPer1000, Usage usage, int lost) {
     }
 
     /**
@@ -62,6 +64,7 @@ final class HeldLocks {
             Usage usage = holding.end(1);
             double seconds = (System.nanoTime() - began) / 1e9;
             double perSecondPer1000 = usage.requestsPerOperation() / seconds / (count / 1000.0);
+            double readsPerSecondPer1000 = usage.readsPerOperation() / seconds / (count / 1000.0);
             int threadsAdded = ManagementFactory.getThreadMXBean().getThreadCount() - threadsBefore;
             int renewalThreads = contender.kind() != Contender.Kind.SHERLOCK ? -1 : threadsNamed(lane) - laneBefore;
             double heapPerLock = (usedHeapAfterGc() - heapBefore) / (double) count;
@@ -76,7 +79,7 @@ final class HeldLocks {
                 }
             }
             return new Result(count, acquireSeconds, heapPerLock, threadsAdded, renewalThreads, perSecondPer1000,
-                    usage, lost);
+                    readsPerSecondPer1000, usage, lost);
         }
     }
 

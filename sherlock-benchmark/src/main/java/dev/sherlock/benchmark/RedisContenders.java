@@ -182,11 +182,24 @@ final class RedisContenders {
                 return Server.cpuNanosOf(redis.pid());
             }
 
+            /** The INFO calls of these counters so far, each one read of the server's. */
+            private long infoCalls;
+
             @Override
             public synchronized long requests() {
                 // Every command but the INFO calls of this counter.
+                infoCalls++;
                 return commands.info("commandstats").lines().filter(line -> line.startsWith("cmdstat_")
                         && !line.startsWith("cmdstat_info:")).mapToLong(RedisContenders::calls).sum();
+            }
+
+            @Override
+            public synchronized long reads() {
+                infoCalls++;
+                long reads = commands.info("stats").lines().filter(line -> line.startsWith("total_reads_processed:"))
+                        .mapToLong(line -> Long.parseLong(line.substring("total_reads_processed:".length()).trim()))
+                        .findFirst().orElse(-1);
+                return reads < 0 ? -1 : reads - infoCalls;
             }
 
             @Override

@@ -123,17 +123,19 @@ final class Report {
         md.append("Heap per lock is retained heap after a full GC, divided by the locks; it includes the benchmark's")
                 .append(" own handle and lock name (about 150 bytes). Threads: what the JVM gained while holding")
                 .append(" them, and of those Sherlock's renewal threads (its backend's lane). Requests: the server's")
-                .append(" count over two renewal periods of holding. Lost: locks not renewed in")
-                .append(" time, found lost at their release.\n\n");
+                .append(" count over two renewal periods of holding; reads: the socket reads it handled meanwhile")
+                .append(" (Redis `total_reads_processed`), one per round trip, so requests pipelined together count")
+                .append(" once. Lost: locks not renewed in time, found lost at their release.\n\n");
         md.append("| backend | contender | acquire all, s | heap per lock, bytes | threads added (renewal) | ")
-                .append("requests/s per 1 000 locks | CPU client / server % | lost |\n");
-        md.append("|---|---|---|---|---|---|---|---|\n");
+                .append("requests/s per 1 000 locks | reads/s per 1 000 locks | CPU client / server % | lost |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|\n");
         for (BackendRun run : runs.values()) {
             run.held.forEach((contender, result) -> md.append(String.format(Locale.ROOT,
-                    "| %s | %s | %.1f | %.0f | %d%s | %s | %.0f / %s | %d |%n", run.backend, contender.name(),
+                    "| %s | %s | %.1f | %.0f | %d%s | %s | %s | %.0f / %s | %d |%n", run.backend, contender.name(),
                     result.acquireSeconds(), result.heapBytesPerLock(), result.threadsAdded(),
                     result.renewalThreads() < 0 ? "" : " (" + result.renewalThreads() + ")",
-                    format("%.1f", result.requestsPerSecondPer1000()), result.usage().clientCpu(),
+                    format("%.1f", result.requestsPerSecondPer1000()),
+                    format("%.1f", result.readsPerSecondPer1000()), result.usage().clientCpu(),
                     format("%.0f", result.usage().serverCpu()), result.lost())));
         }
         md.append('\n');
@@ -182,9 +184,12 @@ final class Report {
             run.held.forEach((contender, result) -> {
                 if (contender.kind() == Kind.SHERLOCK) {
                     rows.add(row("P4 " + run.backend + ": ≤ 1 KiB heap per held lock, one renewal thread, none lost",
-                            String.format(Locale.ROOT, "%.0f bytes, %d renewal threads, %s requests/s per 1 000,"
+                            String.format(Locale.ROOT, "%.0f bytes, %d renewal threads, %s requests/s per 1 000%s,"
                                     + " %d lost", result.heapBytesPerLock(), result.renewalThreads(),
-                                    format("%.1f", result.requestsPerSecondPer1000()), result.lost()),
+                                    format("%.1f", result.requestsPerSecondPer1000()),
+                                    Double.isNaN(result.readsPerSecondPer1000()) ? ""
+                                            : " in " + format("%.1f", result.readsPerSecondPer1000()) + " reads",
+                                    result.lost()),
                             result.heapBytesPerLock() <= 1024 && result.renewalThreads() <= 1
                                     && result.lost() == 0));
                 }

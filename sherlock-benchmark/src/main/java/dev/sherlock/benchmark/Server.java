@@ -31,6 +31,15 @@ interface Server extends AutoCloseable {
      */
     long requests();
 
+    /**
+     * The socket reads the server has handled so far, which counts round trips (requests pipelined together arrive in
+     * one read), without the ones of these counters; {@code -1} if the server does not count them.
+     * @return the count, or -1
+     */
+    default long reads() {
+        return -1;
+    }
+
     @Override
     void close();
 

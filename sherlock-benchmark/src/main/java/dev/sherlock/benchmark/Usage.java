@@ -9,8 +9,9 @@ import java.lang.management.ManagementFactory;
  * @param clientCpu the JVM's CPU use, percent of one core
  * @param serverCpu the server's CPU use, percent of one core, or {@code NaN} without a server
  * @param requestsPerOperation server requests per lock operation (an acquire + release pair), or {@code NaN}
+ * @param readsPerOperation server socket reads (round trips) per lock operation, or {@code NaN} where not counted
  */
-record Usage(double clientCpu, double serverCpu, double requestsPerOperation) {
+record Usage(double clientCpu, double serverCpu, double requestsPerOperation, double readsPerOperation) {
 
     /** The counters at the start of a measurement. */
     static final class Start {
@@ -25,10 +26,13 @@ record Usage(double clientCpu, double serverCpu, double requestsPerOperation) {
 
         private final long requests;
 
+        private final long reads;
+
         Start(Server server) {
             this.server = server;
             this.serverCpu = server.cpuNanos();
             this.requests = server.requests();
+            this.reads = server.reads();
         }
 
         /** The usage from the start until now, for {@code operations} operations. */
@@ -36,10 +40,14 @@ record Usage(double clientCpu, double serverCpu, double requestsPerOperation) {
             long elapsed = System.nanoTime() - wall;
             long serverNow = server.cpuNanos();
             long requestsNow = server.requests();
+            long readsNow = server.reads();
             return new Usage(100.0 * (clientCpuNanos() - client) / elapsed,
                     serverCpu < 0 || serverNow < 0 ? Double.NaN : 100.0 * (serverNow - serverCpu) / elapsed,
-                    requests < 0 || requestsNow < 0 || operations == 0 ? Double.NaN
-                            : (double) (requestsNow - requests) / operations);
+                    perOperation(requests, requestsNow, operations), perOperation(reads, readsNow, operations));
+        }
+
+        private static double perOperation(long before, long now, long operations) {
+            return before < 0 || now < 0 || operations == 0 ? Double.NaN : (double) (now - before) / operations;
         }
     }
 
