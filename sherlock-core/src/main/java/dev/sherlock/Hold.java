@@ -217,6 +217,18 @@ final class Hold {
      * @return whether the hold is renewed
      */
     boolean renewed(boolean renewed, long renewSent, String lossReason, LockObserver.Renewing observed) {
+        List<Runnable> later = new ArrayList<>(0);
+        boolean extended = settle(renewed, renewSent, lossReason, observed, later);
+        later.forEach(Runnable::run);
+        return extended;
+    }
+
+    /**
+     * As {@link #renewed}, but the announcement of a loss it finds is added to {@code later}, for the caller to run
+     * once nothing else waits for it (the rest of a batch).
+     */
+    private boolean settle(boolean renewed, long renewSent, String lossReason, LockObserver.Renewing observed,
+            List<Runnable> later) {
         LockLostException loss = null;
         boolean extended = false;
         boolean endedMeanwhile = false;
@@ -259,7 +271,10 @@ final class Hold {
         else {
             observed.lost();
         }
-        announce(loss);
+        if (loss != null) {
+            LockLostException found = loss;
+            later.add(() -> announce(found));
+        }
         return extended;
     }
 
@@ -321,37 +336,54 @@ final class Hold {
                 return;
             }
         }
-        if (!startRenewal()) {
-            return;
-        }
-        long renewSent = System.nanoTime();
-        LockObserver.Renewing observed = observation.renewStarted();
-        boolean renewed;
+        List<Runnable> later = new ArrayList<>(0);
         try {
-            renewed = backend.renew(state.id().key(), owner, settings.expire());
-        }
-        catch (RuntimeException ex) {
-            renewalFailed(ex, observed);
-            return;
-        }
-        catch (Error ex) {
-            renewalBroke(ex, observed);
-            if (ex instanceof VirtualMachineError) {
-                throw ex;
+            if (!startRenewal(later)) {
+                return;
             }
-            return;
+            long renewSent = System.nanoTime();
+            LockObserver.Renewing observed = observation.renewStarted();
+            boolean renewed;
+            try {
+                renewed = backend.renew(state.id().key(), owner, settings.expire());
+            }
+            catch (RuntimeException ex) {
+                renewalFailed(ex, observed, later);
+                return;
+            }
+            catch (Error ex) {
+                renewalBroke(ex, observed, later);
+                if (ex instanceof VirtualMachineError) {
+                    throw ex;
+                }
+                return;
+            }
+            renewalAnswered(renewed, renewSent, observed, later);
         }
-        renewalAnswered(renewed, renewSent, observed);
+        finally {
+            later.forEach(Runnable::run);
+        }
     }
 
     /**
      * Renews the holds in one {@link LockBackend#renewAll} call; each takes its answer, or the call's failure, as
-     * from a renewal of its own.
+     * from a renewal of its own. Losses are announced once every hold of the batch is settled, so a listener that
+     * takes its time delays no other hold's renewal.
      */
     private static void renewTogether(LockBackend backend, List<Hold> candidates) {
+        List<Runnable> later = new ArrayList<>(0);
+        try {
+            renewTogether(backend, candidates, later);
+        }
+        finally {
+            later.forEach(Runnable::run);
+        }
+    }
+
+    private static void renewTogether(LockBackend backend, List<Hold> candidates, List<Runnable> later) {
         List<Hold> holds = new ArrayList<>(candidates.size());
         for (Hold hold : candidates) {
-            if (hold.startRenewal()) {
+            if (hold.startRenewal(later)) {
                 holds.add(hold);
             }
         }
@@ -375,13 +407,13 @@ final class Hold {
         }
         catch (RuntimeException ex) {
             for (int i = 0; i < holds.size(); i++) {
-                holds.get(i).renewalFailed(ex, observed.get(i));
+                holds.get(i).renewalFailed(ex, observed.get(i), later);
             }
             return;
         }
         catch (Error ex) {
             for (int i = 0; i < holds.size(); i++) {
-                holds.get(i).renewalBroke(ex, observed.get(i));
+                holds.get(i).renewalBroke(ex, observed.get(i), later);
             }
             if (ex instanceof VirtualMachineError) {
                 throw ex;
@@ -389,7 +421,7 @@ final class Hold {
             return;
         }
         for (int i = 0; i < holds.size(); i++) {
-            holds.get(i).renewalAnswered(Boolean.TRUE.equals(renewed.get(i)), renewSent, observed.get(i));
+            holds.get(i).renewalAnswered(Boolean.TRUE.equals(renewed.get(i)), renewSent, observed.get(i), later);
         }
     }
 
@@ -397,7 +429,7 @@ final class Hold {
      * Starts a renewal: arms the watchdog and marks the call under way. {@code false} if there is nothing to renew:
      * the hold ended or was lost, or its thread ended without releasing it (then it is let go and declared lost).
      */
-    private boolean startRenewal() {
+    private boolean startRenewal(List<Runnable> later) {
         LockLostException abandoned;
         synchronized (this) {
             if (ended || lost) {
@@ -412,38 +444,43 @@ final class Hold {
         }
         // Nobody can release it any more: let it go rather than keep it for nobody.
         Orphans.release(background, state.id(), owner);
-        announce(abandoned);
+        if (abandoned != null) {
+            later.add(() -> announce(abandoned));
+        }
         return false;
     }
 
-    private void renewalAnswered(boolean renewed, long renewSent, LockObserver.Renewing observed) {
+    private void renewalAnswered(boolean renewed, long renewSent, LockObserver.Renewing observed,
+            List<Runnable> later) {
         renewalDone();
         renewalError = null;
-        if (renewed(renewed, renewSent, "renewal found it expired or taken over", observed)
+        if (settle(renewed, renewSent, "renewal found it expired or taken over", observed, later)
                 && settings.autoRenew()) {
             scheduleRenewal(nextRenewal());
         }
     }
 
-    private void renewalFailed(RuntimeException ex, LockObserver.Renewing observed) {
+    private void renewalFailed(RuntimeException ex, LockObserver.Renewing observed, List<Runnable> later) {
         observed.failed(ex);
         renewalDone();
         renewalError = ex;
-        retryRenewal(ex);
+        retryRenewal(ex, later);
     }
 
     /**
      * A JVM error from the client (a missing class, no memory): no renewal can be counted on, so the hold is lost now
      * rather than at its deadline. The caller rethrows a {@link VirtualMachineError}.
      */
-    private void renewalBroke(Error ex, LockObserver.Renewing observed) {
+    private void renewalBroke(Error ex, LockObserver.Renewing observed, List<Runnable> later) {
         observed.failed(state.failure("renew", ex));
         renewalDone();
         LockLostException loss;
         synchronized (this) {
             loss = ended ? null : markLost("renewal failed with " + ex);
         }
-        announce(loss);
+        if (loss != null) {
+            later.add(() -> announce(loss));
+        }
         if (!(ex instanceof VirtualMachineError)) {
             logger.error("{}: renewal failed with an error of the JVM; the hold is lost", state.id(), ex);
         }
@@ -463,14 +500,16 @@ final class Hold {
     }
 
     /** A failed renewal is not a lost lock: retry until the deadline, where the watchdog declares the loss. */
-    private void retryRenewal(RuntimeException ex) {
+    private void retryRenewal(RuntimeException ex, List<Runnable> later) {
         long left = deadline - System.nanoTime();
         if (left <= 0 || LockState.isPermanent(ex)) {
             LockLostException loss;
             synchronized (this) {
                 loss = ended ? null : markLost(lossAtDeadline());
             }
-            announce(loss);
+            if (loss != null) {
+                later.add(() -> announce(loss));
+            }
             return;
         }
         logger.debug("{}: renewal failed, retrying", state.id(), ex);

@@ -149,6 +149,45 @@ class LockRenewalTests {
     }
 
     @Test
+    void aSlowLostListenerOfOneLockInABatchDelaysNoOtherLocksRenewal() {
+        Batching batching = new Batching(backend, true);
+        List<BackendLock> locks = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            BackendLock lock = new BackendLock("listened-" + i, batching, null, LockSettings.defaults()
+                    .withExpire(Duration.ofSeconds(3)).withRetryInterval(Duration.ofMillis(20)));
+            lock.addListener(new LockListener() {
+                @Override
+                public void lost(String lockName, LockLostException cause) {
+                    lost.add(lockName);
+                    try {
+                        // A synchronous alert: 15 of them take three seconds, past every lock's deadline.
+                        Thread.sleep(200);
+                    }
+                    catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            lock.acquire();
+            locks.add(lock);
+        }
+        for (int i = 0; i < 30; i += 2) {
+            backend.evict("listened-" + i);
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> lost.size() >= 15);
+
+        assertThat(batching.batchSizes).anyMatch(size -> size > 1);
+        for (int i = 0; i < 30; i++) {
+            assertThat(locks.get(i).isHeldByCurrentThread()).as("listened-%d", i).isEqualTo(i % 2 == 1);
+        }
+        assertThat(lost).hasSize(15).allMatch(name -> Integer.parseInt(name.substring("listened-".length())) % 2 == 0);
+        for (int i = 1; i < 30; i += 2) {
+            locks.get(i).release();
+        }
+    }
+
+    @Test
     void aBatchOfRenewalsThatFailsIsRetriedForEachLockAndLosesNone() {
         Batching batching = new Batching(backend, true);
         batching.failures.set(1);

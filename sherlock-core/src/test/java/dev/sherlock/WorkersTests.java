@@ -136,6 +136,8 @@ class WorkersTests {
 
     @Test
     void queuedTasksTakenByACallerAreRunByItAndNoLongerByTheWorkers() throws InterruptedException {
+        // One thread at most: however slow this machine, the queued tasks stay queued until the gate opens.
+        Workers workers = new Workers(timer, "workers-test-one", 0, 1);
         CountDownLatch gate = new CountDownLatch(1);
         CountDownLatch busy = new CountDownLatch(1);
         workers.execute(() -> {
@@ -161,6 +163,7 @@ class WorkersTests {
         await().atMost(Duration.ofSeconds(30)).until(() -> ran.size() == 5);
         Thread.sleep(100);
         assertThat(ran).containsExactlyInAnyOrder("other-0", "other-1", "other-2", "other-3", "other-4");
+        workers.close();
     }
 
     /** A task that records its name when it runs, and shows it in {@code toString()}. */

@@ -66,6 +66,9 @@ public final class MemcachedBackend implements LockBackend {
 
     private final MemcachedClient client;
 
+    /** Whether the client has a single server, so renewals may be pipelined in batches. */
+    private final boolean oneServer;
+
     private final MemcachedCalls calls;
 
     private final boolean ownsClient;
@@ -82,6 +85,8 @@ public final class MemcachedBackend implements LockBackend {
         MemcachedClients.requireBinary(client);
         this.client = client;
         this.calls = new MemcachedCalls(client);
+        // A client's servers are fixed when it is made; the locator's copy is costly, so it is asked once.
+        this.oneServer = client.getNodeLocator().getAll().size() == 1;
         this.ownsClient = ownsClient;
         this.credentials = credentials;
     }
@@ -287,7 +292,7 @@ public final class MemcachedBackend implements LockBackend {
      */
     @Override
     public boolean renewsInBatches() {
-        return client.getNodeLocator().getAll().size() == 1;
+        return oneServer;
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.sherlock.redis;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -31,13 +33,16 @@ final class LettuceScripts {
 
     private final long timeoutNanos;
 
-    /** Whether the factory connects to a single server (standalone, or the master Sentinel names), not a cluster. */
+    /**
+     * Whether the scripts go on one shared connection to a single server (standalone, or the master Sentinel names):
+     * not a cluster, and not a connection of their own from a pool for each call.
+     */
     private final boolean oneServer;
 
     private LettuceScripts(LettuceConnectionFactory connectionFactory) {
         this.connectionFactory = connectionFactory;
         this.timeoutNanos = connectionFactory.getClientConfiguration().getCommandTimeout().toNanos();
-        this.oneServer = !connectionFactory.isClusterAware();
+        this.oneServer = !connectionFactory.isClusterAware() && connectionFactory.getShareNativeConnection();
     }
 
     boolean oneServer() {
@@ -77,26 +82,28 @@ final class LettuceScripts {
 
     /**
      * Sends the script for every key set at once (Lettuce pipelines them on the connection), then collects the
-     * answers in order; a script the server lost is sent again with EVAL.
+     * answers in order. If the server lost the script (a restart, a failover, {@code SCRIPT FLUSH}), it is loaded
+     * once and the rest are sent again together, so a batch never waits for one script after the other.
      */
     List<@Nullable Object> evalAll(RedisScriptingAsyncCommands<byte[], byte[]> commands, RedisScript<?> script,
             ReturnType type, List<byte[][]> keys, List<byte[][]> args) {
         ScriptOutputType output = type == ReturnType.MULTI ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
         try {
-            List<RedisFuture<Object>> sent = new ArrayList<>(keys.size());
-            for (int i = 0; i < keys.size(); i++) {
-                sent.add(commands.evalsha(script.getSha1(), output, keys.get(i), args.get(i)));
-            }
+            List<@Nullable RedisFuture<Object>> sent = sendAll(commands, script, output, keys, args, 0);
             List<@Nullable Object> answers = new ArrayList<>(keys.size());
+            boolean loaded = false;
             for (int i = 0; i < keys.size(); i++) {
                 try {
                     answers.add(await(sent.get(i)));
                 }
                 catch (RuntimeException ex) {
-                    if (!ScriptRunner.isNoScript(ex)) {
+                    if (loaded || !ScriptRunner.isNoScript(ex)) {
                         throw ex;
                     }
-                    answers.add(await(commands.eval(script.getScriptAsString(), output, keys.get(i), args.get(i))));
+                    await(commands.scriptLoad(script.getScriptAsString().getBytes(StandardCharsets.UTF_8)));
+                    loaded = true;
+                    sent = sendAll(commands, script, output, keys, args, i);
+                    answers.add(await(sent.get(i)));
                 }
             }
             return answers;
@@ -105,6 +112,16 @@ final class LettuceScripts {
             DataAccessException translated = connectionFactory.translateExceptionIfPossible(ex);
             throw translated != null ? translated : ex;
         }
+    }
+
+    /** Sends the scripts of key sets {@code from} on, pipelined; the list has a place for every key set. */
+    private static List<@Nullable RedisFuture<Object>> sendAll(RedisScriptingAsyncCommands<byte[], byte[]> commands,
+            RedisScript<?> script, ScriptOutputType output, List<byte[][]> keys, List<byte[][]> args, int from) {
+        List<@Nullable RedisFuture<Object>> sent = new ArrayList<>(Collections.nCopies(keys.size(), null));
+        for (int i = from; i < keys.size(); i++) {
+            sent.set(i, commands.evalsha(script.getSha1(), output, keys.get(i), args.get(i)));
+        }
+        return sent;
     }
 
     private <T> T await(RedisFuture<T> future) {

@@ -306,9 +306,10 @@ public final class RedisBackend implements LockBackend {
     }
 
     /**
-     * {@code true} with Lettuce on a standalone or Sentinel-managed server: the batch is pipelined on one connection
-     * to the one server that answers in order anyway. {@code false} on a cluster (a batch spans nodes, one slow node
-     * would hold up the others) and with other clients, which send the scripts one after the other.
+     * {@code true} with Lettuce's shared connection to a standalone or Sentinel-managed server: the batch is pipelined
+     * on that connection to the one server that answers in order anyway. {@code false} on a cluster (a batch spans
+     * nodes, one slow node would hold up the others), with a connection of its own for each call (one stalled
+     * connection would hold up the whole batch), and with other clients, which send the scripts one by one.
      */
     @Override
     public boolean renewsInBatches() {

@@ -12,10 +12,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.LockSettings;
+import dev.sherlock.testserver.TestServers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
@@ -47,6 +49,14 @@ class RedisClusterTests {
         assertThat(backend.renewsInBatches()).as("one slow master would hold up the renewals on the others")
                 .isFalse();
         assertThat(RedisTestSupport.standalone().renewsInBatches()).as("pipelined to one server").isTrue();
+        LettuceConnectionFactory dedicated = RedisTestSupport.factory(TestServers.redis());
+        dedicated.setShareNativeConnection(false);
+        try (RedisBackend pooled = RedisBackend.builder().connectionFactory(dedicated).notifications(false).build()) {
+            assertThat(pooled.renewsInBatches()).as("a connection of its own for each call").isFalse();
+        }
+        finally {
+            dedicated.destroy();
+        }
     }
 
     @Test

@@ -151,10 +151,15 @@ class RedisCommandCountTests {
             connection.scriptingCommands().scriptFlush();
             return null;
         });
+        resetStats();
         assertThat(backend.renewAll(held)).hasSize(PAIRS).containsOnly(true);
         for (HeldKey lock : held) {
             assertThat(raw.getExpire(lock.key())).isGreaterThan(30);
         }
+        // The script is loaded once and the rest sent again together, not one EVAL after the other.
+        Map<String, Long> calls = calls();
+        assertThat(calls).doesNotContainKey("eval").containsEntry("script|load", 1L);
+        assertThat(calls.get("evalsha")).isBetween(PAIRS + 1L, 2L * PAIRS);
     }
 
     private void pair(String key, String owner) {
@@ -167,6 +172,20 @@ class RedisCommandCountTests {
             connection.serverCommands().resetConfigStats();
             return null;
         });
+    }
+
+    /** Calls of each command since the stats were reset, without the commands this test itself sends. */
+    private Map<String, Long> calls() {
+        Properties stats = raw.execute((RedisCallback<Properties>) connection -> connection.serverCommands()
+                .info("commandstats"));
+        Map<String, Long> calls = new TreeMap<>();
+        for (String name : stats.stringPropertyNames()) {
+            String command = name.replaceFirst("^cmdstat_", "");
+            if (!command.equals("info") && !command.equals("config|resetstat") && !command.equals("config")) {
+                calls.put(command, Long.parseLong(stats.getProperty(name).replaceFirst("^calls=(\\d+),.*$", "$1")));
+            }
+        }
+        return calls;
     }
 
     /** Calls per iteration of each command, without the commands this test itself sends. */
