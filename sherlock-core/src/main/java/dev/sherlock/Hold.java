@@ -7,7 +7,6 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.spi.HeldKey;
 import dev.sherlock.spi.LockBackend;
-import dev.sherlock.spi.StoreException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,17 +23,14 @@ import org.slf4j.LoggerFactory;
  * watchdog of a renewed hold is armed while a renewal is under way, so a renewal call that hangs cannot keep the hold
  * alive past its deadline.
  *
- * <p>Kept whole (a little over 300 lines): the deadline, the renewals and the watchdog of one acquisition share one
- * monitor, and the argument that they never let two holders believe at once reads best in one place.
+ * <p>Kept whole: the deadline, the renewals and the watchdog of one acquisition share one monitor, and the argument
+ * that they never let two holders believe at once reads best in one place ({@link RenewalBatch} only groups calls).
  */
 final class Hold {
 
     private static final Logger logger = LoggerFactory.getLogger(Hold.class);
 
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);
-
-    /** Most renewals sent in one {@link LockBackend#renewAll} call. */
-    static final int BATCH = 64;
 
     /** Fixed part of the margin, for the granularity of clocks and timers (Redlock's 2 ms). */
     private static final long MARGIN_FIXED_NANOS = 2 * MILLI;
@@ -321,20 +317,13 @@ final class Hold {
 
     /**
      * Renews this hold; on a backend that {@linkplain LockBackend#renewsInBatches() renews in batches}, together with
-     * the renewals of other holds that wait in the lane's queue meanwhile (up to {@link #BATCH} in one call).
+     * the renewals of other holds that wait in the lane's queue meanwhile ({@link RenewalBatch}).
      */
     private void renewInBackground() {
-        LockBackend backend = state.id().backend();
-        if (backend.renewsInBatches() && background.lane instanceof Workers workers) {
-            List<Runnable> queued = workers.takeQueued(task -> task instanceof RenewalTask other
-                    && other.hold.state.id().backend() == backend, BATCH - 1);
-            if (!queued.isEmpty()) {
-                List<Hold> batch = new ArrayList<>(queued.size() + 1);
-                batch.add(this);
-                queued.forEach(task -> batch.add(((RenewalTask) task).hold));
-                renewTogether(backend, batch);
-                return;
-            }
+        LockBackend backend = backend();
+        if (backend.renewsInBatches() && background.lane instanceof Workers workers
+                && RenewalBatch.renewWithQueued(this, backend, workers)) {
+            return;
         }
         List<Runnable> later = new ArrayList<>(0);
         try {
@@ -366,70 +355,10 @@ final class Hold {
     }
 
     /**
-     * Renews the holds in one {@link LockBackend#renewAll} call; each takes its answer, or the call's failure, as
-     * from a renewal of its own. Losses are announced once every hold of the batch is settled, so a listener that
-     * takes its time delays no other hold's renewal.
-     */
-    private static void renewTogether(LockBackend backend, List<Hold> candidates) {
-        List<Runnable> later = new ArrayList<>(0);
-        try {
-            renewTogether(backend, candidates, later);
-        }
-        finally {
-            later.forEach(Runnable::run);
-        }
-    }
-
-    private static void renewTogether(LockBackend backend, List<Hold> candidates, List<Runnable> later) {
-        List<Hold> holds = new ArrayList<>(candidates.size());
-        for (Hold hold : candidates) {
-            if (hold.startRenewal(later)) {
-                holds.add(hold);
-            }
-        }
-        if (holds.isEmpty()) {
-            return;
-        }
-        List<LockObserver.Renewing> observed = new ArrayList<>(holds.size());
-        List<HeldKey> keys = new ArrayList<>(holds.size());
-        long renewSent = System.nanoTime();
-        for (Hold hold : holds) {
-            observed.add(hold.observation.renewStarted());
-            keys.add(new HeldKey(hold.state.id().key(), hold.owner, hold.settings.expire()));
-        }
-        List<Boolean> renewed;
-        try {
-            renewed = backend.renewAll(keys);
-            if (renewed == null || renewed.size() != keys.size()) {
-                throw new StoreException("backend " + backend.name() + " answered " + (renewed == null ? "nothing"
-                        : renewed.size() + " times") + " to renewing " + keys.size() + " locks at once");
-            }
-        }
-        catch (RuntimeException ex) {
-            for (int i = 0; i < holds.size(); i++) {
-                holds.get(i).renewalFailed(ex, observed.get(i), later);
-            }
-            return;
-        }
-        catch (Error ex) {
-            for (int i = 0; i < holds.size(); i++) {
-                holds.get(i).renewalBroke(ex, observed.get(i), later);
-            }
-            if (ex instanceof VirtualMachineError) {
-                throw ex;
-            }
-            return;
-        }
-        for (int i = 0; i < holds.size(); i++) {
-            holds.get(i).renewalAnswered(Boolean.TRUE.equals(renewed.get(i)), renewSent, observed.get(i), later);
-        }
-    }
-
-    /**
      * Starts a renewal: arms the watchdog and marks the call under way. {@code false} if there is nothing to renew:
      * the hold ended or was lost, or its thread ended without releasing it (then it is let go and declared lost).
      */
-    private boolean startRenewal(List<Runnable> later) {
+    boolean startRenewal(List<Runnable> later) {
         LockLostException abandoned;
         synchronized (this) {
             if (ended || lost) {
@@ -450,7 +379,7 @@ final class Hold {
         return false;
     }
 
-    private void renewalAnswered(boolean renewed, long renewSent, LockObserver.Renewing observed,
+    void renewalAnswered(boolean renewed, long renewSent, LockObserver.Renewing observed,
             List<Runnable> later) {
         renewalDone();
         renewalError = null;
@@ -460,7 +389,7 @@ final class Hold {
         }
     }
 
-    private void renewalFailed(RuntimeException ex, LockObserver.Renewing observed, List<Runnable> later) {
+    void renewalFailed(RuntimeException ex, LockObserver.Renewing observed, List<Runnable> later) {
         observed.failed(ex);
         renewalDone();
         renewalError = ex;
@@ -471,7 +400,7 @@ final class Hold {
      * A JVM error from the client (a missing class, no memory): no renewal can be counted on, so the hold is lost now
      * rather than at its deadline. The caller rethrows a {@link VirtualMachineError}.
      */
-    private void renewalBroke(Error ex, LockObserver.Renewing observed, List<Runnable> later) {
+    void renewalBroke(Error ex, LockObserver.Renewing observed, List<Runnable> later) {
         observed.failed(state.failure("renew", ex));
         renewalDone();
         LockLostException loss;
@@ -486,8 +415,18 @@ final class Hold {
         }
     }
 
+    /** The backend of this hold's lock. */
+    LockBackend backend() {
+        return state.id().backend();
+    }
+
+    /** What {@link LockBackend#renewAll} needs to renew this hold. */
+    HeldKey heldKey() {
+        return new HeldKey(state.id().key(), owner, settings.expire());
+    }
+
     /** The scheduled renewal of a hold, recognisable in the lane's queue so that due renewals can go together. */
-    private record RenewalTask(Hold hold) implements Runnable {
+    record RenewalTask(Hold hold) implements Runnable {
 
         @Override
         public void run() {

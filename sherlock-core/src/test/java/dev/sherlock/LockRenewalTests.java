@@ -136,7 +136,7 @@ class LockRenewalTests {
         // meanwhile, wait for it and go together.
         await().atMost(Duration.ofSeconds(10)).until(() -> batching.renewedKeys.size() == 20);
 
-        assertThat(batching.batchSizes).anyMatch(size -> size > 1).allMatch(size -> size <= Hold.BATCH);
+        assertThat(batching.batchSizes).anyMatch(size -> size > 1).allMatch(size -> size <= RenewalBatch.MAX);
         assertThat(batching.batchSizes.size() + batching.singleCalls.get()).isLessThan(20);
         assertThat(lost).singleElement().asString().contains("Lock 'batched-7'")
                 .contains("renewal found it expired or taken over");
