@@ -190,19 +190,11 @@ class RedisCommandCountTests {
 
     /** Calls per iteration of each command, without the commands this test itself sends. */
     private Map<String, Long> callsPerPair() {
-        Properties stats = raw.execute((RedisCallback<Properties>) connection -> connection.serverCommands()
-                .info("commandstats"));
-        Map<String, Long> calls = new TreeMap<>();
-        for (String name : stats.stringPropertyNames()) {
-            String command = name.replaceFirst("^cmdstat_", "");
-            if (command.equals("info") || command.equals("config|resetstat") || command.equals("config")) {
-                continue;
-            }
-            String value = stats.getProperty(name);
-            long count = Long.parseLong(value.replaceFirst("^calls=(\\d+),.*$", "$1"));
-            calls.put(command, count / PAIRS);
-            assertThat(count % PAIRS).as("calls of %s: %s", command, value).isZero();
-        }
-        return calls;
+        Map<String, Long> perPair = new TreeMap<>();
+        calls().forEach((command, count) -> {
+            assertThat(count % PAIRS).as("calls of %s: %d", command, count).isZero();
+            perPair.put(command, count / PAIRS);
+        });
+        return perPair;
     }
 }
