@@ -184,10 +184,7 @@ class RedisFairnessTests {
     @Test
     void aReleaserRefusesItsOwnWaitingAttemptsWhileItsReleaseReservedTheLockForAnother() throws InterruptedException {
         String key = uniqueKey();
-        backend.tryAcquire(key, "holder", MINUTE);
-        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
-        starve();
-        backend.release(key, "holder");
+        releaseReservingFor(other, key);
 
         AcquireResult refused = backend.tryAcquire(key, "again", MINUTE, SOON);
 
@@ -201,11 +198,7 @@ class RedisFairnessTests {
     @Test
     void aReleaseReservedForAWaiterOfTheSameBackendLetsThatWaiterIn() throws InterruptedException {
         String key = uniqueKey();
-        backend.tryAcquire(key, "holder", MINUTE);
-        assertThat(backend.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
-        starve();
-
-        backend.release(key, "holder");
+        releaseReservingFor(backend, key);
 
         assertThat(backend.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isTrue();
     }
@@ -213,10 +206,7 @@ class RedisFairnessTests {
     @Test
     void aReleaserAsksTheServerAgainOnceItHasSeenTheServedWaitersRelease() throws InterruptedException {
         String key = uniqueKey();
-        backend.tryAcquire(key, "holder", MINUTE);
-        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
-        starve();
-        backend.release(key, "holder");
+        releaseReservingFor(other, key);
         assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isTrue();
 
         other.release(key, "waiter");
@@ -238,6 +228,17 @@ class RedisFairnessTests {
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.notifications().recentRelease(key) > 0);
 
         assertThat(backend.tryAcquire(key, "caller", MINUTE, SOON).acquired()).isTrue();
+    }
+
+    /**
+     * {@code backend} takes the lock and releases it once {@code waiters}' caller "waiter", refused meanwhile, has
+     * starved: the release reserves the lock for "waiter".
+     */
+    private static void releaseReservingFor(RedisBackend waiters, String key) throws InterruptedException {
+        assertThat(backend.tryAcquire(key, "holder", MINUTE).acquired()).isTrue();
+        assertThat(waiters.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+        starve();
+        assertThat(backend.release(key, "holder")).isTrue();
     }
 
     /** Waits until {@code target} has been told of the key's latest release (the fence counter's version). */
