@@ -321,37 +321,8 @@ final class Hold {
      */
     private void renewInBackground() {
         LockBackend backend = backend();
-        if (backend.renewsInBatches() && background.lane instanceof Workers workers
-                && RenewalBatch.renewWithQueued(this, backend, workers)) {
-            return;
-        }
-        List<Runnable> later = new ArrayList<>(0);
-        try {
-            if (!startRenewal(later)) {
-                return;
-            }
-            long renewSent = System.nanoTime();
-            LockObserver.Renewing observed = observation.renewStarted();
-            boolean renewed;
-            try {
-                renewed = backend.renew(state.id().key(), owner, settings.expire());
-            }
-            catch (RuntimeException ex) {
-                renewalFailed(ex, observed, later);
-                return;
-            }
-            catch (Error ex) {
-                renewalBroke(ex, observed, later);
-                if (ex instanceof VirtualMachineError) {
-                    throw ex;
-                }
-                return;
-            }
-            renewalAnswered(renewed, renewSent, observed, later);
-        }
-        finally {
-            later.forEach(Runnable::run);
-        }
+        RenewalBatch.renew(backend, backend.renewsInBatches() && background.lane instanceof Workers workers
+                ? RenewalBatch.withQueued(this, backend, workers) : List.of(this));
     }
 
     /**

@@ -8,10 +8,10 @@ import dev.sherlock.spi.LockBackend;
 import dev.sherlock.spi.StoreException;
 
 /**
- * Renewals of several holds in one {@link LockBackend#renewAll} call, on a backend that
- * {@linkplain LockBackend#renewsInBatches() renews in batches}: a renewal that a lane's thread takes brings along the
+ * The renewal calls of holds: one hold's, or, on a backend that {@linkplain LockBackend#renewsInBatches() renews in
+ * batches}, several in one {@link LockBackend#renewAll} call. A renewal that a lane's thread takes brings along the
  * renewals of the same backend still waiting in the lane's queue (never one that is not yet due), so a burst of
- * renewals costs a few round trips, and a lone renewal is sent at once as before.
+ * renewals costs a few round trips, and a lone renewal is sent at once.
  */
 final class RenewalBatch {
 
@@ -22,28 +22,26 @@ final class RenewalBatch {
     }
 
     /**
-     * Renews {@code first} together with the renewals of {@code backend} waiting in {@code lane}'s queue, if any.
-     * @return {@code false} if none was waiting: {@code first} is then still to be renewed on its own
+     * {@code first} and the renewals of {@code backend} waiting in {@code lane}'s queue, which are taken out of it.
      */
-    static boolean renewWithQueued(Hold first, LockBackend backend, Workers lane) {
+    static List<Hold> withQueued(Hold first, LockBackend backend, Workers lane) {
         List<Runnable> queued = lane.takeQueued(task -> task instanceof Hold.RenewalTask other
                 && other.hold().backend() == backend, MAX - 1);
         if (queued.isEmpty()) {
-            return false;
+            return List.of(first);
         }
         List<Hold> batch = new ArrayList<>(queued.size() + 1);
         batch.add(first);
         queued.forEach(task -> batch.add(((Hold.RenewalTask) task).hold()));
-        renew(backend, batch);
-        return true;
+        return batch;
     }
 
     /**
-     * Renews the holds in one {@link LockBackend#renewAll} call; each takes its answer, or the call's failure, as
-     * from a renewal of its own. Losses are announced once every hold of the batch is settled, so a listener that
-     * takes its time delays no other hold's renewal.
+     * Renews the holds, one with {@link LockBackend#renew}, several in one {@link LockBackend#renewAll} call; each
+     * takes its answer, or the call's failure, as from a renewal of its own. Losses are announced once every hold is
+     * settled, so a listener that takes its time delays no other hold's renewal.
      */
-    private static void renew(LockBackend backend, List<Hold> candidates) {
+    static void renew(LockBackend backend, List<Hold> candidates) {
         List<Runnable> later = new ArrayList<>(0);
         try {
             renew(backend, candidates, later);
@@ -72,7 +70,9 @@ final class RenewalBatch {
         }
         List<Boolean> renewed;
         try {
-            renewed = backend.renewAll(keys);
+            HeldKey only = keys.get(0);
+            renewed = keys.size() == 1 ? List.of(backend.renew(only.key(), only.owner(), only.expire()))
+                    : backend.renewAll(keys);
             if (renewed == null || renewed.size() != keys.size()) {
                 throw new StoreException("backend " + backend.name() + " answered " + (renewed == null ? "nothing"
                         : renewed.size() + " times") + " to renewing " + keys.size() + " locks at once");
