@@ -200,13 +200,10 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         }
         String owner = new String(body, i + 1, space - i - 1, StandardCharsets.UTF_8);
         String key = new String(body, space + 1, body.length - space - 1, StandardCharsets.UTF_8);
-        long now = System.nanoTime();
         // Kept before the waiters are woken, so each of them finds it.
-        reservations.put(key, new Reservation(version, owner, now + reservationNanos));
+        reservations.put(key, new Reservation(version, owner, System.nanoTime() + reservationNanos));
         releasedSinceOwn(key, version);
-        if (reservations.size() > RESERVATIONS_PRUNED_ABOVE) {
-            reservations.values().removeIf(reservation -> reservation.until() - now <= 0);
-        }
+        pruneEnded(reservations);
         signals.released(key, version);
     }
 
@@ -235,9 +232,14 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         }
         ownReservations.merge(key, new Reservation(version, owner, until),
                 (kept, made) -> kept.version() > made.version() ? kept : made);
-        if (ownReservations.size() > RESERVATIONS_PRUNED_ABOVE) {
+        pruneEnded(ownReservations);
+    }
+
+    /** Drops the ended reservations of a table that holds more than {@value #RESERVATIONS_PRUNED_ABOVE}. */
+    private static void pruneEnded(ConcurrentMap<String, Reservation> kept) {
+        if (kept.size() > RESERVATIONS_PRUNED_ABOVE) {
             long now = System.nanoTime();
-            ownReservations.values().removeIf(reservation -> reservation.until() - now <= 0);
+            kept.values().removeIf(reservation -> reservation.until() - now <= 0);
         }
     }
 
