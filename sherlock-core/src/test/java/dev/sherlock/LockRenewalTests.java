@@ -27,7 +27,12 @@ class LockRenewalTests {
     private final List<String> lost = new CopyOnWriteArrayList<>();
 
     private BackendLock lock(String name, Duration expire) {
-        BackendLock lock = new BackendLock(name, backend, null, LockSettings.defaults().withExpire(expire)
+        return lock(name, backend, expire);
+    }
+
+    /** A lock on {@code on} whose losses are recorded in {@link #lost}. */
+    private BackendLock lock(String name, LockBackend on, Duration expire) {
+        BackendLock lock = new BackendLock(name, on, null, LockSettings.defaults().withExpire(expire)
                 .withRetryInterval(Duration.ofMillis(20)));
         lock.addListener(new LockListener() {
             @Override
@@ -97,14 +102,7 @@ class LockRenewalTests {
         };
         List<BackendLock> locks = new ArrayList<>();
         for (String name : List.of("slow-a", "slow-b")) {
-            BackendLock lock = new BackendLock(name, slow, null, LockSettings.defaults()
-                    .withExpire(Duration.ofMillis(600)).withRetryInterval(Duration.ofMillis(20)));
-            lock.addListener(new LockListener() {
-                @Override
-                public void lost(String lockName, LockLostException cause) {
-                    lost.add(cause.getMessage());
-                }
-            });
+            BackendLock lock = lock(name, slow, Duration.ofMillis(600));
             locks.add(lock);
         }
         locks.forEach(BackendLock::acquire);
@@ -119,14 +117,7 @@ class LockRenewalTests {
         Batching batching = new Batching(backend, true);
         List<BackendLock> locks = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            BackendLock lock = new BackendLock("batched-" + i, batching, null, LockSettings.defaults()
-                    .withExpire(Duration.ofSeconds(3)).withRetryInterval(Duration.ofMillis(20)));
-            lock.addListener(new LockListener() {
-                @Override
-                public void lost(String lockName, LockLostException cause) {
-                    lost.add(cause.getMessage());
-                }
-            });
+            BackendLock lock = lock("batched-" + i, batching, Duration.ofSeconds(3));
             lock.acquire();
             locks.add(lock);
         }
@@ -193,8 +184,7 @@ class LockRenewalTests {
         batching.failures.set(1);
         List<BackendLock> locks = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            BackendLock lock = new BackendLock("retried-" + i, batching, null, LockSettings.defaults()
-                    .withExpire(Duration.ofSeconds(3)).withRetryInterval(Duration.ofMillis(20)));
+            BackendLock lock = lock("retried-" + i, batching, Duration.ofSeconds(3));
             lock.acquire();
             locks.add(lock);
         }
@@ -212,8 +202,7 @@ class LockRenewalTests {
         Batching single = new Batching(backend, false);
         List<BackendLock> locks = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            BackendLock lock = new BackendLock("alone-" + i, single, null, LockSettings.defaults()
-                    .withExpire(Duration.ofSeconds(3)).withRetryInterval(Duration.ofMillis(20)));
+            BackendLock lock = lock("alone-" + i, single, Duration.ofSeconds(3));
             lock.acquire();
             locks.add(lock);
         }
