@@ -70,6 +70,8 @@ final class Acquisition {
         boolean uncertain = false;
         long uncertainSince = 0;
         long backoff = LockState.FIRST_BACKOFF_NANOS;
+        // Whether an attempt of this owner put it in line, so a release may hand it the lock until it gives up.
+        boolean inLine = false;
         boolean acquired = false;
         try {
             while (true) {
@@ -107,33 +109,49 @@ final class Acquisition {
                 }
                 backoff = LockState.FIRST_BACKOFF_NANOS;
                 long base = uncertain ? uncertainSince : sent;
-                if (result.acquired() && (expire == null
-                        || System.nanoTime() - Hold.deadline(base, expire, result.validFor()) < 0)) {
-                    granted = true;
-                    toldAcquired = true;
-                    holding = observing.acquired(result.fencingToken());
-                    state.held(new Hold(state, owner, result.fencingToken(), settings, base, result.validFor(),
-                            uncertain, holding));
-                    acquired = true;
-                    return true;
-                }
+                boolean lateAnswer = false;
                 if (result.acquired()) {
-                    // Redlock's validity check: the lock may already have expired on the backend.
+                    if (hold(owner, result.fencingToken(), base, result.validFor(), uncertain)) {
+                        acquired = true;
+                        return true;
+                    }
+                    lateAnswer = true;
                     logger.warn("{}", id.describe("the backend's answer to acquire came after the lock could have"
                             + " expired (expire " + expire + "); not counted as acquired, releasing it"));
                 }
-                if (result.acquired() || uncertain) {
+                else {
+                    inLine |= result.inLine();
+                }
+                if (lateAnswer || uncertain) {
                     // Let this owner go (a request of it may still be resent), and go on under a new one.
                     Orphans.release(state.background(), id, owner);
                     owner = Owners.next();
                     uncertain = false;
+                    inLine = false;
                 }
                 long remaining = deadline - System.nanoTime();
                 if (once || remaining <= 0) {
+                    if (inLine) {
+                        leaveLine(owner);
+                        inLine = false;
+                    }
                     return false;
                 }
                 if (!result.acquired()) {
-                    awaitChance(owner, result.holderRemaining(), result.observedVersion(), deadline);
+                    WaitOutcome handed = awaitChance(owner, result.holderRemaining(), result.observedVersion(),
+                            deadline);
+                    if (handed != null) {
+                        // The release came after this attempt, so the lock lives at least from the attempt's start.
+                        if (hold(owner, handed.fencingToken(), sent, handed.validFor(), false)) {
+                            acquired = true;
+                            return true;
+                        }
+                        logger.warn("{}", id.describe("the lock was handed over after it could have expired (expire "
+                                + expire + "); not counted as acquired, releasing it"));
+                        Orphans.release(state.background(), id, owner);
+                        owner = Owners.next();
+                        inLine = false;
+                    }
                 }
             }
         }
@@ -145,16 +163,47 @@ final class Acquisition {
             if (!acquired && (uncertain || granted)) {
                 Orphans.release(state.background(), id, owner);
             }
+            else if (!acquired && inLine) {
+                // Ended by an exception: out of the line in the background.
+                Orphans.releaseWaiter(state.background(), id, owner);
+            }
         }
     }
 
     /**
-     * Waits after a failed attempt until the lock may be free, the next attempt is due (a retry interval after this
-     * one, so a lost notification never stalls the waiter), the holder's known lifetime ends, or the caller's
-     * deadline. A backend that sees the lock still held (a renewal, a watch the server confirmed) lets it wait on
-     * without an attempt; if it still vouches for the holder when the retry interval ends, the attempt is put off by
-     * another retry interval, up to {@link #VOUCHED_WAIT} after the failed attempt, so a wrong answer costs at most that.
+     * Takes a waiter that gives up out of the line before the caller is told, by releasing its owner: a release that
+     * handed it the lock just now, before it could tell, has its hand-over given back, and no later one chooses it.
+     * If that fails, it is retried in the background.
      */
+    private void leaveLine(String owner) {
+        try {
+            if (LockState.uninterruptibly(() -> id.backend().release(id.key(), owner))) {
+                logger.debug("{}: gave back the lock handed over as the waiter gave up", id);
+            }
+        }
+        catch (RuntimeException ex) {
+            logger.debug("{}: leaving the line failed; retrying in the background", id, ex);
+            Orphans.releaseWaiter(state.background(), id, owner);
+        }
+    }
+
+    /**
+     * Takes the hold the backend granted, unless its lifetime, counted from {@code base}, has already ended.
+     * @return whether the lock is held
+     */
+    private boolean hold(String owner, long fencingToken, long base, @Nullable Duration validFor, boolean uncertain) {
+        Duration expire = settings.expire();
+        if (expire != null && System.nanoTime() - Hold.deadline(base, expire, validFor) >= 0) {
+            // Redlock's validity check: the lock may already have expired on the backend.
+            return false;
+        }
+        granted = true;
+        toldAcquired = true;
+        holding = observing.acquired(fencingToken);
+        state.held(new Hold(state, owner, fencingToken, settings, base, validFor, uncertain, holding));
+        return true;
+    }
+
     /**
      * The hold's observation if the observer was told the lock was acquired, so an acquire that fails after that
      * ends the hold rather than the acquire.
@@ -163,7 +212,16 @@ final class Acquisition {
         return holding;
     }
 
-    private void awaitChance(String owner, @Nullable Duration holderRemaining, long observedVersion, long deadline) {
+    /**
+     * Waits after a failed attempt until the lock may be free, the next attempt is due (a retry interval after this
+     * one, so a lost notification never stalls the waiter), the holder's known lifetime ends, or the caller's
+     * deadline. A backend that sees the lock still held (a renewal, a watch the server confirmed) lets it wait on
+     * without an attempt; if it still vouches for the holder when the retry interval ends, the attempt is put off by
+     * another retry interval, up to {@link #VOUCHED_WAIT} after the failed attempt, so a wrong answer costs at most that.
+     * @return the outcome if the backend handed the lock to this waiter, else {@code null}
+     */
+    private @Nullable WaitOutcome awaitChance(String owner, @Nullable Duration holderRemaining, long observedVersion,
+            long deadline) {
         long now = System.nanoTime();
         long retry = settings.retryInterval().toNanos();
         long until = Math.min(deadline, now + retry);
@@ -180,13 +238,16 @@ final class Acquisition {
             now = System.nanoTime();
             if (until - now <= 0) {
                 if (!vouched || latest - now <= 0) {
-                    return;
+                    return null;
                 }
                 until = Math.min(latest, now + retry);
             }
             WaitOutcome outcome = awaitRelease(owner, observed, until - now);
+            if (outcome.acquired()) {
+                return outcome;
+            }
             if (outcome.mayBeFree()) {
-                return;
+                return null;
             }
             vouched = true;
             if (outcome.observedVersion() != 0) {

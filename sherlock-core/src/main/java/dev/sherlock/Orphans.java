@@ -44,6 +44,31 @@ final class Orphans {
         }
     }
 
+    /**
+     * Releases the owner of a waiter that gave up while in line, once now: that takes it out of the line, and gives
+     * back a lock a release handed it meanwhile. Its requests all had answers, so nothing is resent later; a failed
+     * release is retried as the last clean-up of {@link #release} is.
+     */
+    static void releaseWaiter(Background background, LockId id, String owner) {
+        if (background.closed()) {
+            return;
+        }
+        if (pending.size() >= MAX_PENDING) {
+            logger.warn("{}: too many clean-ups pending; owner {} keeps its place in line until its promise ends",
+                    id, owner);
+            return;
+        }
+        Pending entry = new Pending(id.key(), owner, background);
+        if (!pending.add(entry)) {
+            return;
+        }
+        if (background.closed()) {
+            pending.remove(entry);
+            return;
+        }
+        background.schedule(() -> releaseOnce(background, id, owner, DELAYS_NANOS.length - 1), 0);
+    }
+
     /** Releases {@code owner} a few times later, for requests resent after it was released. */
     static void releaseLater(Background background, LockId id, String owner) {
         track(background, id, owner);

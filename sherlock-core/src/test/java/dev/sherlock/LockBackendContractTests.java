@@ -988,19 +988,21 @@ public abstract class LockBackendContractTests {
         }
 
         @Test
-        @DisplayName("a waiter in line, waiting as itself, is told to try again after the release, which may serve it")
+        @DisplayName("a waiter in line, waiting as itself, is told to try again after the release, or handed the lock")
         void aWaiterInLineSeesTheRelease() throws Exception {
             assertWaitSeesTheRelease(true);
         }
 
         /**
          * Releases a held lock while another backend waits for it, and checks the wait saw it and the waiter gets in;
-         * {@code inLine}: the waiter attempts and waits as the core does (in line, waiting as itself).
+         * {@code inLine}: the waiter attempts and waits as the core does (in line, waiting as itself), so a backend
+         * may hand it the lock, which it then holds with a larger token.
          */
         private void assertWaitSeesTheRelease(boolean inLine) throws Exception {
             LockBackend backend = backend();
             String key = backend.key(NAMESPACE, uniqueName());
-            assertThat(backend.tryAcquire(key, "holder", Duration.ofMinutes(1)).acquired()).isTrue();
+            AcquireResult held = backend.tryAcquire(key, "holder", Duration.ofMinutes(1));
+            assertThat(held.acquired()).isTrue();
             Duration wait = Duration.ofSeconds(3);
             AcquireResult refused = inLine ? otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1), wait)
                     : otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1));
@@ -1017,8 +1019,18 @@ public abstract class LockBackendContractTests {
             });
             waiting.await();
             assertThat(backend.release(key, "holder")).isTrue();
-            assertThat(outcome.get(1, TimeUnit.MINUTES).mayBeFree()).isTrue();
-            assertThat(otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1)).acquired()).isTrue();
+            WaitOutcome seen = outcome.get(1, TimeUnit.MINUTES);
+            assertThat(seen.mayBeFree() || seen.acquired()).as("told to try again, or handed the lock").isTrue();
+            if (seen.acquired()) {
+                assertThat(refused.inLine()).as("only a waiter its attempt put in line is handed the lock").isTrue();
+                assertThat(seen.fencingToken()).isGreaterThan(held.fencingToken());
+                assertThat(backend.tryAcquire(key, "latecomer", Duration.ofMinutes(1)).acquired()).isFalse();
+            }
+            AcquireResult again = otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1));
+            assertThat(again.acquired()).isTrue();
+            if (seen.acquired()) {
+                assertThat(again.fencingToken()).as("the handed-over hold's own token").isEqualTo(seen.fencingToken());
+            }
             assertThat(otherBackend().release(key, "waiter")).isTrue();
         }
 

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
@@ -78,14 +79,22 @@ public final class RedisBackend implements LockBackend {
 
     private static final byte[] NO_CHANNEL = {};
 
+    private static final byte[] NO_HAND_OVER = {};
+
     /** How long a waiter must have been refused before a release reserves the lock for it. */
     static final Duration STARVATION = Duration.ofMillis(10);
 
     /** Or how many releases to others a waiter must have seen since it was first refused. */
-    static final int STARVATION_TURNS = 4;
+    static final int STARVATION_TURNS = 1;
 
     /** How long a release keeps the lock for the starving waiter it chose; others are refused meanwhile. */
     static final Duration RESERVATION = Duration.ofMillis(50);
+
+    /**
+     * The longest a lock handed to a waiter lives before the waiter renews it (its expiry, if shorter): what a waiter
+     * that died in line just before the hand-over costs the others at most.
+     */
+    static final Duration HAND_OVER_LIFETIME = Duration.ofSeconds(2);
 
     /** Added to a waiter's promise to try again, for the time its next attempt takes to arrive. */
     static final Duration PROMISE_SLACK = Duration.ofMillis(100);
@@ -197,7 +206,7 @@ public final class RedisBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        return acquire(key, owner, expire, notifications == null ? NO_CHANNEL : LISTENER);
+        return acquire(key, owner, expire, notifications == null ? NO_CHANNEL : LISTENER, NO_HAND_OVER);
     }
 
     /**
@@ -218,13 +227,27 @@ public final class RedisBackend implements LockBackend {
             // This backend's release reserved the lock for another waiter a moment ago: the server would refuse too.
             return AcquireResult.held(Duration.ofNanos(reserved.until() - System.nanoTime()), reserved.version());
         }
-        return acquire(key, owner, expire, bytes(Long.toString(toMillis(nextAttemptWithin.plus(PROMISE_SLACK)))));
+        Duration promise = nextAttemptWithin.plus(PROMISE_SLACK);
+        byte[] handOver = NO_HAND_OVER;
+        if (expire != null) {
+            // A lock that never expires is never handed over: a waiter that died in line would keep it for ever.
+            Duration lifetime = expire.compareTo(HAND_OVER_LIFETIME) < 0 ? expire : HAND_OVER_LIFETIME;
+            String nonce = notifications.enterLine(key, owner, System.nanoTime() + promise.toNanos(), lifetime);
+            handOver = bytes(":" + toMillis(lifetime) + ":" + nonce);
+        }
+        AcquireResult result = acquire(key, owner, expire, bytes(Long.toString(toMillis(promise))), handOver);
+        if (result.acquired() || handOver == NO_HAND_OVER) {
+            notifications.leaveLine(owner);
+            return result;
+        }
+        return AcquireResult.inLine(result.holderRemaining(), result.observedVersion());
     }
 
-    private AcquireResult acquire(String key, String owner, @Nullable Duration expire, byte[] caller) {
+    private AcquireResult acquire(String key, String owner, @Nullable Duration expire, byte[] caller,
+            byte[] handOver) {
         checkOwner(owner);
         List<?> result = scripts.eval("acquire", RedisScripts.acquire, ReturnType.MULTI, key, bytes(owner),
-                millis(expire), counterTtl(expire), caller, reservationMillis);
+                millis(expire), counterTtl(expire), caller, reservationMillis, handOver);
         if (((Number) result.get(0)).longValue() == 1) {
             return AcquireResult.acquired(token(result.get(1)));
         }
@@ -265,6 +288,9 @@ public final class RedisBackend implements LockBackend {
      */
     @Override
     public boolean release(String key, String owner) {
+        if (notifications != null) {
+            notifications.leaveLine(owner);
+        }
         long sent = System.nanoTime();
         List<?> answer = scripts.eval("release", RedisScripts.release, ReturnType.MULTI, key, bytes(owner), channel,
                 releasedCounterTtl, REMEMBERED_RELEASES, starvationMillis, reservationMillis, STARVATION_RELEASES);
@@ -367,15 +393,30 @@ public final class RedisBackend implements LockBackend {
         if (notifications == null) {
             return awaitRelease(key, observedVersion, maxWait);
         }
-        if (!notifications.await(key, observedVersion, maxWait)) {
+        boolean released = notifications.await(key, observedVersion, maxWait);
+        ReleaseNotifications.HandOver handOver = notifications.handedTo(key, owner);
+        if (handOver != null) {
+            return WaitOutcome.acquired(handOver.token(), handOver.lifetime());
+        }
+        if (!released) {
             return WaitOutcome.tryAgain();
         }
         ReleaseNotifications.Reservation reserved = notifications.reservedForAnother(key, owner, observedVersion);
         if (reserved == null) {
             return WaitOutcome.tryAgain();
         }
-        return WaitOutcome.stillHeld(Duration.ofNanos(Math.max(0, reserved.until() - System.nanoTime())),
-                reserved.version());
+        long until = reserved.until();
+        if (reserved.handedOver()) {
+            // Held by the waiter it was handed to: a caller in line waits for its release, but tries again as it
+            // promised, so the next release still finds it in line; a caller not in line tries now, to get in line.
+            OptionalLong promise = notifications.promiseEnds(key, owner);
+            long promised = promise.orElse(0) - PROMISE_SLACK.toNanos();
+            if (promise.isEmpty() || promised - System.nanoTime() <= 0) {
+                return WaitOutcome.tryAgain();
+            }
+            until = promised - until < 0 ? promised : until;
+        }
+        return WaitOutcome.stillHeld(Duration.ofNanos(Math.max(0, until - System.nanoTime())), reserved.version());
     }
 
     /** The release notifications, or {@code null} when switched off. */

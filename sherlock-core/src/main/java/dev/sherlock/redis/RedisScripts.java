@@ -31,7 +31,9 @@ final class RedisScripts {
      * KEYS: lock, fence, waiting, released. ARGV: owner, expiry in ms or '0' for never, counter TTL in ms or '0' for
      * none, who asks: {@code ''} (nobody listens for notifications), {@value #LISTENER} (a caller that may wait for a
      * notification but will not come back on its own) or, for a caller that waits, the milliseconds within which it
-     * tries again; and the longest a reservation lasts (ms), so a server clock stepped back cannot stretch one.
+     * tries again; the longest a reservation lasts (ms), so a server clock stepped back cannot stretch one; and, for a
+     * waiting caller that takes the lock handed over, {@code :<lifetime ms>:<nonce>} (else {@code ''}), appended to its
+     * entry in the waiting hash.
      *
      * <p>A lock that already holds the caller's owner token was taken by an earlier run of this same acquisition (a
      * request resent by the client, or retried by the core): it is acquired again, with the token that run drew (the
@@ -95,9 +97,9 @@ final class RedisScripts {
                         else
                             local millis = math.floor(clock() / 1000)
                             local line = redis.call('HMGET', KEYS[3], ARGV[1], '#')
-                            local first, _, firstRelease = string.match(line[1] or '', '^(%d+):(%d+):(%d+)$')
+                            local first, _, firstRelease = string.match(line[1] or '', '^(%d+):(%d+):(%d+)')
                             redis.call('HSET', KEYS[3], ARGV[1], (first or millis) .. ':'
-                                .. (millis + tonumber(ARGV[4])) .. ':' .. (firstRelease or line[2] or '0'))
+                                .. (millis + tonumber(ARGV[4])) .. ':' .. (firstRelease or line[2] or '0') .. ARGV[6])
                         end
                         if remaining == -1 then
                             redis.call('PERSIST', KEYS[3])
@@ -173,6 +175,8 @@ final class RedisScripts {
     static final RedisScript<Object> release = RedisScript.of("""
             if redis.replicate_commands then redis.replicate_commands() end
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+                -- Out of the line too: the owner of a waiter that gave up is released, and is never handed the lock.
+                redis.call('HDEL', KEYS[3], ARGV[1])
                 local owners = redis.call('LRANGE', KEYS[4], 0, -1)
                 for i = 1, #owners do
                     if owners[i] == ARGV[1] then
@@ -184,12 +188,12 @@ final class RedisScripts {
             -- Remembered first: a command refused here (an ACL without LPUSH or LTRIM) leaves the lock as it was.
             redis.call('LPUSH', KEYS[4], ARGV[1])
             redis.call('LTRIM', KEYS[4], 0, tonumber(ARGV[4]) - 1)
-            redis.call('DEL', KEYS[1])
             local entries = {}
             if ARGV[2] ~= '' then
                 entries = redis.call('HGETALL', KEYS[3])
             end
             if #entries == 0 then
+                redis.call('DEL', KEYS[1])
                 -- Nobody waits for a new version: the counter stays (the next token is larger anyway), and it and
                 -- the released list live on for the retention.
                 if ARGV[3] == '0' then
@@ -203,9 +207,10 @@ final class RedisScripts {
             end
             local fence = redis.call('GET', KEYS[2]) or '0'
             local space = string.find(fence, ' ', 1, true)
-            local version = string.format('%.0f', (tonumber(space and string.sub(fence, 1, space - 1) or fence) or 0)
-                + 1)
+            local counterText = space and string.sub(fence, 1, space - 1) or fence
+            local version = string.format('%.0f', (tonumber(counterText) or 0) + 1)
             local reservation = ''
+            local fenceTtl = ARGV[3]
             local publish = false
             local time = redis.call('TIME')
             local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -221,7 +226,7 @@ final class RedisScripts {
                 if waiter ~= '#' then
                     publish = true
                     local first, promised, firstRelease = string.match(entries[i + 1],
-                        '^(%d+):(%d+):(%d+)$')
+                        '^(%d+):(%d+):(%d+)')
                     first, promised, firstRelease = tonumber(first), tonumber(promised), tonumber(firstRelease)
                     if waiter == '*' or waiter == ARGV[1] or not promised or promised < now - 1000 then
                         dropped[#dropped + 1] = waiter
@@ -235,13 +240,39 @@ final class RedisScripts {
                     end
                 end
             end
+            local nonce
             if next then
-                -- Its promise is used up: a waiter that went away is not chosen again, one that comes
-                -- late keeps its place in line when its next attempt renews the promise.
-                local first, _, firstRelease = string.match(nextEntry, '^(%d+):(%d+):(%d+)$')
-                redis.call('HSET', KEYS[3], next, first .. ':' .. string.format('%.0f', now) .. ':'
-                    .. firstRelease)
-                reservation = ' !' .. next .. ':' .. string.format('%.0f', now + tonumber(ARGV[6]))
+                local lifetime
+                lifetime, nonce = string.match(nextEntry, '^%d+:%d+:%d+:(%d+):(%x+)$')
+                if nonce then
+                    -- Handed over: the lock is the waiter's at once, with a new token (as acquire draws one).
+                    local token = time[1] .. string.sub('00000' .. time[2], -6)
+                    if #counterText > #token or (#counterText == #token and counterText >= token) then
+                        token = version
+                    end
+                    if #token < 16 or (#token == 16 and token < '9007199254740992') then
+                        redis.call('SET', KEYS[1], next, 'PX', lifetime)
+                        version = token
+                        dropped[#dropped + 1] = next
+                        waiting = waiting - 1
+                        if fenceTtl ~= '0' then
+                            fenceTtl = string.format('%.0f', tonumber(fenceTtl) + tonumber(lifetime))
+                        end
+                    else
+                        nonce = nil
+                    end
+                end
+                if not nonce then
+                    -- Its promise is used up: a waiter that went away is not chosen again, one that comes
+                    -- late keeps its place in line when its next attempt renews the promise.
+                    local first, _, firstRelease, rest = string.match(nextEntry, '^(%d+):(%d+):(%d+)(.*)$')
+                    redis.call('HSET', KEYS[3], next, first .. ':' .. string.format('%.0f', now) .. ':'
+                        .. firstRelease .. rest)
+                    reservation = ' !' .. next .. ':' .. string.format('%.0f', now + tonumber(ARGV[6]))
+                end
+            end
+            if not nonce then
+                redis.call('DEL', KEYS[1])
             end
             if waiting == 0 then
                 redis.call('DEL', KEYS[3])
@@ -255,17 +286,19 @@ final class RedisScripts {
                 redis.call('SET', KEYS[2], version .. reservation)
                 redis.call('PERSIST', KEYS[4])
             else
-                redis.call('SET', KEYS[2], version .. reservation, 'PX', ARGV[3])
+                redis.call('SET', KEYS[2], version .. reservation, 'PX', fenceTtl)
                 redis.call('PEXPIRE', KEYS[4], ARGV[3])
             end
             if publish then
-                if next then
+                if nonce then
+                    redis.call('PUBLISH', ARGV[2], version .. '=' .. next .. ' ' .. nonce .. ' ' .. KEYS[1])
+                elseif next then
                     redis.call('PUBLISH', ARGV[2], version .. '!' .. next .. ' ' .. KEYS[1])
                 else
                     redis.call('PUBLISH', ARGV[2], version .. ':' .. KEYS[1])
                 end
             end
-            if next then
+            if next and not nonce then
                 return {1, version, next}
             end
             return {1}

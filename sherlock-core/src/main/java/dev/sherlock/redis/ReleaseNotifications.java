@@ -1,7 +1,10 @@
 package dev.sherlock.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CountDownLatch;
@@ -63,6 +66,20 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
 
     /** How long a reservation lasts, counted here from when its message arrives. */
     private final long reservationNanos;
+
+    /** Above this many waiters in line, those past their promise are dropped when another enters. */
+    private static final int IN_LINE_PRUNED_ABOVE = 256;
+
+    /** This backend's waiting callers in line, by owner token, until they hold the lock or give up. */
+    private final ConcurrentMap<String, InLine> inLine = new ConcurrentHashMap<>();
+
+    private final SecureRandom random = new SecureRandom();
+
+    /** Random bytes drawn ahead for nonces, so a waiting caller's attempt rarely waits for the random source. */
+    private final byte[] nonces = new byte[512];
+
+    /** How many bytes of {@link #nonces} are used; guarded by it. */
+    private int noncesUsed = nonces.length;
 
     private volatile @Nullable RedisMessageListenerContainer container;
 
@@ -177,7 +194,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         while (i < body.length && body[i] >= '0' && body[i] <= '9' && version < Long.MAX_VALUE / 10) {
             version = version * 10 + (body[i++] - '0');
         }
-        if (i == 0 || i >= body.length || (body[i] != ':' && body[i] != '!')) {
+        if (i == 0 || i >= body.length || (body[i] != ':' && body[i] != '!' && body[i] != '=')) {
             logger.debug("Backend redis: ignoring a foreign message on release channel '{}'", channel);
             return;
         }
@@ -199,12 +216,146 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
             return;
         }
         String owner = new String(body, i + 1, space - i - 1, StandardCharsets.UTF_8);
+        String nonce = null;
+        if (body[i] == '=') {
+            // Handed over: <version>=<owner> <nonce> <key>.
+            int nonceEnd = space + 1;
+            while (nonceEnd < body.length && body[nonceEnd] != ' ') {
+                nonceEnd++;
+            }
+            if (nonceEnd == space + 1 || nonceEnd >= body.length) {
+                logger.debug("Backend redis: ignoring a foreign message on release channel '{}'", channel);
+                return;
+            }
+            nonce = new String(body, space + 1, nonceEnd - space - 1, StandardCharsets.US_ASCII);
+            space = nonceEnd;
+        }
         String key = new String(body, space + 1, body.length - space - 1, StandardCharsets.UTF_8);
+        long until = System.nanoTime() + reservationNanos;
+        if (nonce != null) {
+            handedOver(key, owner, nonce, version);
+            // Held by the waiter now, not merely reserved: the others wait for its release.
+            until = System.nanoTime() + RedisBackend.HAND_OVER_LIFETIME.toNanos();
+        }
         // Kept before the waiters are woken, so each of them finds it.
-        reservations.put(key, new Reservation(version, owner, System.nanoTime() + reservationNanos));
+        reservations.put(key, new Reservation(version, owner, until, nonce != null));
         releasedSinceOwn(key, version);
         pruneEnded(reservations);
         signals.released(key, version);
+    }
+
+    /**
+     * Puts a waiting caller of this backend in line for the key, until its promise to try again ends
+     * ({@link System#nanoTime()}), and gives the nonce a release that hands it the lock must publish: a waiter
+     * believes only a hand-over that names it with its nonce, which is random and travels only in its own attempts
+     * and in the hand-over itself. An owner keeps its nonce for all its attempts.
+     */
+    String enterLine(String key, String owner, long promiseEnds, Duration lifetime) {
+        InLine entry = inLine.compute(owner, (o, kept) -> {
+            if (kept != null && kept.key.equals(key)) {
+                kept.promiseEnds = promiseEnds;
+                return kept;
+            }
+            return new InLine(key, nonce(), promiseEnds, lifetime);
+        });
+        if (inLine.size() > IN_LINE_PRUNED_ABOVE) {
+            long now = System.nanoTime();
+            inLine.values().removeIf(waiter -> now - waiter.promiseEnds > RedisBackend.HAND_OVER_LIFETIME.toNanos());
+        }
+        return entry.nonce;
+    }
+
+    /**
+     * When the promise of this backend's waiting caller {@code owner} to try again ends ({@link System#nanoTime()}),
+     * if it is in line for {@code key}.
+     */
+    OptionalLong promiseEnds(String key, String owner) {
+        InLine entry = inLine.get(owner);
+        return entry != null && entry.key.equals(key) ? OptionalLong.of(entry.promiseEnds) : OptionalLong.empty();
+    }
+
+    /** Takes the owner out of the line: it holds the lock, or gave up. */
+    void leaveLine(String owner) {
+        if (!inLine.isEmpty()) {
+            inLine.remove(owner);
+        }
+    }
+
+    /**
+     * The lock a release handed to {@code owner}, waiting for {@code key}, which then leaves the line; {@code null} if
+     * none was handed over.
+     */
+    @Nullable HandOver handedTo(String key, String owner) {
+        InLine entry = inLine.get(owner);
+        if (entry == null || entry.token == 0 || !entry.key.equals(key)) {
+            return null;
+        }
+        inLine.remove(owner, entry);
+        return new HandOver(entry.token, entry.lifetime);
+    }
+
+    /**
+     * A lock handed to a waiter.
+     * @param token its fencing token
+     * @param lifetime how long it lives from the hand-over, which came after the waiter's last attempt
+     */
+    record HandOver(long token, Duration lifetime) {
+    }
+
+    private void handedOver(String key, String owner, String nonce, long token) {
+        InLine entry = inLine.get(owner);
+        if (entry == null || !entry.key.equals(key)
+                || !MessageDigest.isEqual(entry.nonce.getBytes(StandardCharsets.US_ASCII),
+                        nonce.getBytes(StandardCharsets.US_ASCII))) {
+            if (entry != null) {
+                logger.warn("Backend redis: a hand-over of lock key '{}' to a waiting caller of this backend on"
+                        + " channel '{}' came without the caller's nonce; ignored (somebody else publishes there?)",
+                        key, channel);
+            }
+            return;
+        }
+        entry.token = token;
+    }
+
+    /** 63 random bits, as 16 hexadecimal digits. */
+    private String nonce() {
+        long bits = 0;
+        synchronized (nonces) {
+            if (noncesUsed == nonces.length) {
+                random.nextBytes(nonces);
+                noncesUsed = 0;
+            }
+            for (int i = 0; i < Long.BYTES; i++) {
+                bits = bits << 8 | (nonces[noncesUsed] & 0xff);
+                // Each byte serves once.
+                nonces[noncesUsed++] = 0;
+            }
+        }
+        return Long.toHexString(bits | Long.MIN_VALUE);
+    }
+
+    /** A waiting caller of this backend in line for a lock. */
+    private static final class InLine {
+
+        final String key;
+
+        final String nonce;
+
+        /** When its promise to try again ends, in {@link System#nanoTime()}. */
+        volatile long promiseEnds;
+
+        /** The token of the lock handed to it, once its hand-over came; 0 before. */
+        volatile long token;
+
+        /** How long a lock handed to it lives. */
+        final Duration lifetime;
+
+        InLine(String key, String nonce, long promiseEnds, Duration lifetime) {
+            this.key = key;
+            this.nonce = nonce;
+            this.promiseEnds = promiseEnds;
+            this.lifetime = lifetime;
+        }
     }
 
     /**
@@ -230,7 +381,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
             // Its message came, and a later release after it, before this answer: it is over already.
             return;
         }
-        ownReservations.merge(key, new Reservation(version, owner, until),
+        ownReservations.merge(key, new Reservation(version, owner, until, false),
                 (kept, made) -> kept.version() > made.version() ? kept : made);
         pruneEnded(ownReservations);
     }
@@ -270,12 +421,14 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     }
 
     /**
-     * A release that reserved the lock.
+     * A release that reserved the lock, or handed it over.
      * @param version the release's version
-     * @param owner the waiter it reserved the lock for
-     * @param until until when, in {@link System#nanoTime()}, the reservation may last
+     * @param owner the waiter it reserved the lock for, or handed it to
+     * @param until until when, in {@link System#nanoTime()}, the reservation may last; for a hand-over, how long the
+     *     other waiters may wait for the new holder's release without an attempt
+     * @param handedOver whether the lock was handed over
      */
-    record Reservation(long version, String owner, long until) {
+    record Reservation(long version, String owner, long until, boolean handedOver) {
     }
 
     /** How many threads wait for a release of the key: for tests. */

@@ -19,10 +19,13 @@ import org.jspecify.annotations.Nullable;
  * @param observedVersion when not acquired, a backend-specific version of what was observed (an etcd revision, a
  *     notification sequence), handed back to {@link LockBackend#awaitRelease} so a release that happens right after
  *     the failed attempt is not missed; {@code 0} when unused
+ * @param inLine when not acquired, whether the attempt put its owner in line, so a later release may hand it the lock
+ *     ({@link WaitOutcome#acquired}) until the caller tries again or gives up: a caller that gives up then releases
+ *     the owner, which also takes it out of the line
  * @since 0.1.0
  */
 public record AcquireResult(boolean acquired, long fencingToken, @Nullable Duration validFor,
-        @Nullable Duration holderRemaining, long observedVersion) {
+        @Nullable Duration holderRemaining, long observedVersion, boolean inLine) {
 
     /**
      * Validates the components.
@@ -31,10 +34,12 @@ public record AcquireResult(boolean acquired, long fencingToken, @Nullable Durat
      * @param validFor see the record component
      * @param holderRemaining see the record component
      * @param observedVersion see the record component
+     * @param inLine see the record component
      */
     public AcquireResult {
-        if (acquired && fencingToken <= 0) {
-            throw new IllegalArgumentException("'fencingToken' must be positive when acquired, was " + fencingToken);
+        if (acquired && (fencingToken <= 0 || inLine)) {
+            throw new IllegalArgumentException("an acquired result needs a positive 'fencingToken' and is never"
+                    + " 'inLine'; got " + fencingToken + " and " + inLine);
         }
         if (validFor != null && validFor.isNegative()) {
             validFor = Duration.ZERO;
@@ -42,6 +47,19 @@ public record AcquireResult(boolean acquired, long fencingToken, @Nullable Durat
         if (holderRemaining != null && holderRemaining.isNegative()) {
             holderRemaining = Duration.ZERO;
         }
+    }
+
+    /**
+     * A result without a place in line, as before 0.2.0.
+     * @param acquired see the record component
+     * @param fencingToken see the record component
+     * @param validFor see the record component
+     * @param holderRemaining see the record component
+     * @param observedVersion see the record component
+     */
+    public AcquireResult(boolean acquired, long fencingToken, @Nullable Duration validFor,
+            @Nullable Duration holderRemaining, long observedVersion) {
+        this(acquired, fencingToken, validFor, holderRemaining, observedVersion, false);
     }
 
     /**
@@ -72,5 +90,17 @@ public record AcquireResult(boolean acquired, long fencingToken, @Nullable Durat
      */
     public static AcquireResult held(@Nullable Duration holderRemaining, long observedVersion) {
         return new AcquireResult(false, 0, null, holderRemaining, observedVersion);
+    }
+
+    /**
+     * Somebody else holds the lock, and the attempt put its owner in line: a later release may hand it the lock
+     * ({@link WaitOutcome#acquired}), so a caller that gives up must release the owner.
+     * @param holderRemaining the holder's remaining lifetime, or {@code null} if unknown or never expiring
+     * @param observedVersion what to hand back to {@link LockBackend#awaitRelease}, or {@code 0}
+     * @return the result
+     * @since 0.2.0
+     */
+    public static AcquireResult inLine(@Nullable Duration holderRemaining, long observedVersion) {
+        return new AcquireResult(false, 0, null, holderRemaining, observedVersion, true);
     }
 }

@@ -69,9 +69,11 @@ public interface LockBackend extends AutoCloseable {
     /**
      * An attempt by a caller that waits for the lock: if it fails, the caller tries again with the same owner within
      * {@code nextAttemptWithin} (later only while {@link #awaitRelease} keeps answering "still held"), or as soon as
-     * {@link #awaitRelease} says the lock may be free, until it gets the lock or gives up. A backend that serves waiters in turn (a release reserving the lock for the one that waited
-     * longest) may put the caller in line until then; it must never serve a waiter past its promise, so a waiter
-     * that went away costs little. Otherwise exactly {@link #tryAcquire(String, String, Duration)}, which the
+     * {@link #awaitRelease} says the lock may be free, until it gets the lock or gives up. A backend that serves
+     * waiters in turn (a release reserving the lock for the one that waited longest, or handing it over) may put the
+     * caller in line until then; it must never serve a waiter past its promise, so a waiter that went away costs
+     * little. A caller put in line that may be handed the lock is told so ({@link AcquireResult#inLine()}): if it gives
+     * up, it releases its owner, which takes it out of the line and frees a lock handed to it meanwhile. Otherwise exactly {@link #tryAcquire(String, String, Duration)}, which the
      * default calls.
      * @param key the lock's key
      * @param owner the owner token of this acquisition
@@ -186,7 +188,9 @@ public interface LockBackend extends AutoCloseable {
      * As {@link #awaitRelease(String, long, Duration)}, for the waiting caller {@code owner}, which the core always
      * passes. A backend that serves waiters in turn ({@link #tryAcquire(String, String, Duration, Duration)}) may
      * answer "still held" to every caller but the one a release reserved the lock for, while that reservation lasts,
-     * as the store would refuse their attempts meanwhile. The default ignores the owner.
+     * as the store would refuse their attempts meanwhile. A backend whose release hands the lock to a waiter in line
+     * ({@link AcquireResult#inLine()}) answers {@link WaitOutcome#acquired} to that waiter, once the store holds the
+     * lock under its owner token, and the caller holds it without another attempt. The default ignores the owner.
      * @param key the lock's key
      * @param owner the owner token of the waiting acquisition
      * @param observedVersion as for {@link #awaitRelease(String, long, Duration)}

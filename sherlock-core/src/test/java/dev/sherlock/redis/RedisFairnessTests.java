@@ -91,10 +91,37 @@ class RedisFairnessTests {
     }
 
     @Test
-    void aReleaseServesAStarvingWaiterBeforeAReleaserThatComesBackAtOnce() throws InterruptedException {
+    void aReleaseHandsTheLockToAStarvingWaiterBeforeAReleaserThatComesBackAtOnce() throws InterruptedException {
         String key = uniqueKey();
         long first = backend.tryAcquire(key, "holder-1", MINUTE).fencingToken();
-        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+        AcquireResult refused = other.tryAcquire(key, "waiter", MINUTE, SOON);
+        assertThat(refused.inLine()).isTrue();
+        starve();
+
+        assertThat(backend.release(key, "holder-1")).isTrue();
+        AcquireResult again = backend.tryAcquire(key, "holder-2", MINUTE, SOON);
+
+        assertThat(again.acquired()).isFalse();
+        assertThat(raw.opsForValue().get(key)).as("the waiter's, at once").isEqualTo("waiter");
+        assertThat(raw.getExpire(key, TimeUnit.MILLISECONDS)).isPositive()
+                .isLessThanOrEqualTo(RedisBackend.HAND_OVER_LIFETIME.toMillis());
+        WaitOutcome handed = other.awaitRelease(key, "waiter", refused.observedVersion(), MINUTE);
+        assertThat(handed.acquired()).isTrue();
+        assertThat(handed.fencingToken()).isGreaterThan(first);
+        assertThat(handed.validFor()).isEqualTo(RedisBackend.HAND_OVER_LIFETIME);
+        assertThat(raw.opsForHash().hasKey(backend.waitingKey(key), "waiter")).as("out of the line").isFalse();
+        AcquireResult resent = other.tryAcquire(key, "waiter", MINUTE, SOON);
+        assertThat(resent.acquired()).as("an attempt of the same owner finds its lock").isTrue();
+        assertThat(resent.fencingToken()).isEqualTo(handed.fencingToken());
+    }
+
+    @Test
+    void aReleaseReservesALockThatNeverExpiresForAStarvingWaiterBeforeAReleaserThatComesBackAtOnce()
+            throws InterruptedException {
+        String key = uniqueKey();
+        long first = backend.tryAcquire(key, "holder-1", MINUTE).fencingToken();
+        AcquireResult refused = other.tryAcquire(key, "waiter", null, SOON);
+        assertThat(refused.inLine()).as("never handed a lock that never expires").isFalse();
         starve();
 
         assertThat(backend.release(key, "holder-1")).isTrue();
@@ -103,17 +130,40 @@ class RedisFairnessTests {
         assertThat(again.acquired()).isFalse();
         assertThat(again.holderRemaining()).isPositive().isLessThanOrEqualTo(RESERVATION);
         assertThat(raw.hasKey(key)).as("reserved, not held").isFalse();
-        AcquireResult served = other.tryAcquire(key, "waiter", MINUTE, SOON);
+        AcquireResult served = other.tryAcquire(key, "waiter", null, SOON);
         assertThat(served.acquired()).isTrue();
         assertThat(served.fencingToken()).isGreaterThan(first);
         assertThat(raw.opsForValue().get(key)).isEqualTo("waiter");
     }
 
     @Test
-    void aReleaseReservedForOneWaiterLetsTheOtherWaitersWaitOnWithoutAnAttempt() throws InterruptedException {
+    void aLockHandedToOneWaiterLetsTheOtherWaitersWaitOnWithoutAnAttempt() throws InterruptedException {
         String key = uniqueKey();
         backend.tryAcquire(key, "holder", MINUTE);
         AcquireResult starving = other.tryAcquire(key, "starving", MINUTE, SOON);
+        starve();
+        AcquireResult late = backend.tryAcquire(key, "late", MINUTE, SOON);
+        assertThat(late.acquired()).isFalse();
+
+        backend.release(key, "holder");
+
+        WaitOutcome lateWait = backend.awaitRelease(key, "late", late.observedVersion(), MINUTE);
+        assertThat(lateWait.mayBeFree()).as("handed to another: an attempt would be refused").isFalse();
+        assertThat(lateWait.acquired()).isFalse();
+        assertThat(lateWait.observedVersion()).isGreaterThan(late.observedVersion());
+        assertThat(other.awaitRelease(key, "starving", starving.observedVersion(), MINUTE).acquired()).isTrue();
+
+        other.release(key, "starving");
+        assertThat(backend.awaitRelease(key, "late", lateWait.observedVersion(), MINUTE).acquired())
+                .as("next in line, handed the lock at the served waiter's release").isTrue();
+        assertThat(raw.opsForValue().get(key)).isEqualTo("late");
+    }
+
+    @Test
+    void aReleaseReservedForOneWaiterLetsTheOtherWaitersWaitOnWithoutAnAttempt() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        AcquireResult starving = other.tryAcquire(key, "starving", null, SOON);
         starve();
         AcquireResult late = backend.tryAcquire(key, "late", MINUTE, SOON);
         assertThat(late.acquired()).isFalse();
@@ -125,12 +175,12 @@ class RedisFairnessTests {
         assertThat(lateWait.holderRemaining()).isPositive().isLessThanOrEqualTo(RESERVATION);
         assertThat(lateWait.observedVersion()).isGreaterThan(late.observedVersion());
         assertThat(other.awaitRelease(key, "starving", starving.observedVersion(), MINUTE).mayBeFree()).isTrue();
-        assertThat(other.tryAcquire(key, "starving", MINUTE, SOON).acquired()).isTrue();
+        assertThat(other.tryAcquire(key, "starving", null, SOON).acquired()).isTrue();
 
         other.release(key, "starving");
-        assertThat(backend.awaitRelease(key, "late", lateWait.observedVersion(), MINUTE).mayBeFree())
-                .as("the served waiter's release").isTrue();
-        assertThat(backend.tryAcquire(key, "late", MINUTE, SOON).acquired()).isTrue();
+        assertThat(backend.awaitRelease(key, "late", lateWait.observedVersion(), MINUTE).acquired())
+                .as("next in line, handed the lock at the served waiter's release").isTrue();
+        assertThat(raw.opsForValue().get(key)).isEqualTo("late");
     }
 
     @Test
@@ -232,11 +282,12 @@ class RedisFairnessTests {
 
     /**
      * {@code backend} takes the lock and releases it once {@code waiters}' caller "waiter", refused meanwhile, has
-     * starved: the release reserves the lock for "waiter".
+     * starved: the release reserves the lock for "waiter", which waits for a lock that never expires, so it is not
+     * handed the lock.
      */
     private static void releaseReservingFor(RedisBackend waiters, String key) throws InterruptedException {
         assertThat(backend.tryAcquire(key, "holder", MINUTE).acquired()).isTrue();
-        assertThat(waiters.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
+        assertThat(waiters.tryAcquire(key, "waiter", null, SOON).acquired()).isFalse();
         starve();
         assertThat(backend.release(key, "holder")).isTrue();
     }
@@ -248,7 +299,7 @@ class RedisFairnessTests {
     }
 
     @Test
-    void aWaiterIsServedOnceOthersHaveTakenTheLockFourTimesHoweverFastTheyWere() {
+    void aWaiterIsServedWithinTheStarvationTurnsHoweverFastTheOthersWere() {
         String key = uniqueKey();
         backend.tryAcquire(key, "holder-0", MINUTE);
         assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
@@ -264,19 +315,6 @@ class RedisFairnessTests {
         assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isTrue();
         other.release(key, "waiter");
         assertThat(raw.hasKey(backend.waitingKey(key))).as("nobody is left waiting").isFalse();
-    }
-
-    @Test
-    void aWaiterThatHasJustStartedWaitingLetsTheReleaserComeBack() {
-        String key = uniqueKey();
-        backend.tryAcquire(key, "holder-1", MINUTE);
-        assertThat(other.tryAcquire(key, "waiter", MINUTE, SOON).acquired()).isFalse();
-
-        backend.release(key, "holder-1");
-
-        assertThat(backend.tryAcquire(key, "holder-2", MINUTE, SOON).acquired()).isTrue();
-        assertThat(raw.opsForHash().keys(backend.waitingKey(key))).as("still in line")
-                .containsExactlyInAnyOrder("waiter", "#");
     }
 
     @Test
@@ -368,8 +406,8 @@ class RedisFairnessTests {
     void aReleaseRunTwiceReservesOnce() throws InterruptedException {
         String key = uniqueKey();
         backend.tryAcquire(key, "holder", MINUTE);
-        assertThat(other.tryAcquire(key, "first", MINUTE, SOON).acquired()).isFalse();
-        assertThat(other.tryAcquire(key, "second", MINUTE, SOON).acquired()).isFalse();
+        assertThat(other.tryAcquire(key, "first", null, SOON).acquired()).isFalse();
+        assertThat(other.tryAcquire(key, "second", null, SOON).acquired()).isFalse();
         starve();
         backend.release(key, "holder");
         String fence = raw.opsForValue().get(backend.fenceKey(key));
@@ -378,6 +416,23 @@ class RedisFairnessTests {
 
         assertThat(raw.opsForValue().get(backend.fenceKey(key))).isEqualTo(fence).contains(" !first:");
         assertThat(raw.opsForHash().keys(backend.waitingKey(key))).containsExactlyInAnyOrder("first", "second", "#");
+    }
+
+    @Test
+    void aReleaseRunTwiceHandsTheLockOverOnce() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(other.tryAcquire(key, "first", MINUTE, SOON).acquired()).isFalse();
+        assertThat(other.tryAcquire(key, "second", MINUTE, SOON).acquired()).isFalse();
+        starve();
+        backend.release(key, "holder");
+        String fence = raw.opsForValue().get(backend.fenceKey(key));
+
+        assertThat(backend.release(key, "holder")).as("a resent release answers that it released").isTrue();
+
+        assertThat(raw.opsForValue().get(key)).isEqualTo("first");
+        assertThat(raw.opsForValue().get(backend.fenceKey(key))).isEqualTo(fence).doesNotContain(" ");
+        assertThat(raw.opsForHash().keys(backend.waitingKey(key))).containsExactlyInAnyOrder("second", "#");
     }
 
     @Test
