@@ -131,10 +131,6 @@ final class Acquisition {
                 }
                 long remaining = deadline - System.nanoTime();
                 if (once || remaining <= 0) {
-                    if (inLine) {
-                        leaveLine(owner);
-                        inLine = false;
-                    }
                     return false;
                 }
                 if (!result.acquired()) {
@@ -148,7 +144,8 @@ final class Acquisition {
                         }
                         logger.warn("{}", id.describe("the lock was handed over after it could have expired (expire "
                                 + expire + "); not counted as acquired, releasing it"));
-                        Orphans.release(state.background(), id, owner);
+                        // Nothing of this owner can be resent (its requests all had answers): one release will do.
+                        Orphans.releaseWaiter(state.background(), id, owner);
                         owner = Owners.next();
                         inLine = false;
                     }
@@ -164,26 +161,10 @@ final class Acquisition {
                 Orphans.release(state.background(), id, owner);
             }
             else if (!acquired && inLine) {
-                // Ended by an exception: out of the line in the background.
+                // Out of the line at once, in the background (the caller's timeout allows no further round trip):
+                // a release that handed it the lock just now has it given back, and no later one chooses it.
                 Orphans.releaseWaiter(state.background(), id, owner);
             }
-        }
-    }
-
-    /**
-     * Takes a waiter that gives up out of the line before the caller is told, by releasing its owner: a release that
-     * handed it the lock just now, before it could tell, has its hand-over given back, and no later one chooses it.
-     * If that fails, it is retried in the background.
-     */
-    private void leaveLine(String owner) {
-        try {
-            if (LockState.uninterruptibly(() -> id.backend().release(id.key(), owner))) {
-                logger.debug("{}: gave back the lock handed over as the waiter gave up", id);
-            }
-        }
-        catch (RuntimeException ex) {
-            logger.debug("{}: leaving the line failed; retrying in the background", id, ex);
-            Orphans.releaseWaiter(state.background(), id, owner);
         }
     }
 

@@ -124,13 +124,17 @@ final class Hold {
 
     /**
      * The deadline of a hold whose acquire request was sent at {@code sent}, when the backend reported that the lock
-     * lives only {@code validFor} from then (a reused lease): believed for the shorter of the two, and renewed in
+     * lives only {@code validFor} from then (a reused lease, a hand-over): believed for the shorter of the two, less
+     * the margin of that, and renewed in
      * time by auto-renew. Without auto-renew, such a hold is renewed once at the start ({@link #start}), so it
      * lives the full expiry the caller asked for.
      */
     static long deadline(long sent, Duration expire, @Nullable Duration validFor) {
-        long lives = validFor == null ? expire.toNanos() : Math.min(expire.toNanos(), validFor.toNanos());
-        return sent + lives - margin(expire);
+        if (validFor == null || validFor.compareTo(expire) >= 0) {
+            return deadline(sent, expire);
+        }
+        // The margin of what it lives: 1 % of a five-minute expiry would outlast a two-second hand-over.
+        return sent + validFor.toNanos() - margin(validFor);
     }
 
     @Nullable Duration expire() {

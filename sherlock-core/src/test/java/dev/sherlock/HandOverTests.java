@@ -65,6 +65,24 @@ class HandOverTests {
     }
 
     @Test
+    void aHandOverShorterThanALongExpirysMarginIsBelieved() throws InterruptedException {
+        HandingBackend backend = backend(true, Duration.ofSeconds(2));
+        String key = backend.key(null, "long");
+        store.tryAcquire(key, "holder", MINUTE);
+        // 1 % of five minutes is more than the two seconds handed over: the margin is that of what the lock lives.
+        Lock lock = LockRegistry.of(backend, null, SETTINGS.withExpire(Duration.ofMinutes(5))).getLock("long");
+        Thread releaser = releaseOnceInLine(backend, key);
+
+        assertThat(lock.tryLock(30, TimeUnit.SECONDS)).isTrue();
+        releaser.join();
+
+        assertThat(lock.fencingToken()).isEqualTo(backend.handedToken);
+        assertThat(waitingAttempts).as("attempts after the first").hasValue(0);
+        assertThat(released).isEmpty();
+        lock.unlock();
+    }
+
+    @Test
     void aHandOverThatCameAfterTheLockCouldHaveExpiredIsNotCountedAndItsOwnerIsReleased()
             throws InterruptedException {
         HandingBackend backend = backend(true, Duration.ZERO);

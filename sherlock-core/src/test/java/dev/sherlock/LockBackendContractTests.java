@@ -423,7 +423,9 @@ public abstract class LockBackendContractTests {
                 winners += waiter.get(1, TimeUnit.MINUTES) ? 1 : 0;
             }
             assertThat(winners).isEqualTo(1);
-            assertThat(lock(name).locked()).isFalse();
+            // A waiter that gave up in line releases its owner in the background, giving back a lock a release may
+            // have handed it meanwhile: nothing stays locked.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !lock(name).locked());
         }
     }
 

@@ -48,12 +48,17 @@ import org.springframework.data.redis.connection.ReturnType;
  * waiters at once. Waiters still poll at their retry interval and never sleep past the holder's TTL, so a lost
  * message, a lock that simply expires or a py-sherlock holder (which publishes nothing) never stalls them.
  *
- * <p><b>Fairness.</b> A waiter that has been refused for 10 ms, or while 4 others took the lock, is served first: the
- * release reserves the lock for the longest waiting one for 50 ms (everyone else is refused as if
- * it were held), so a holder that releases and re-acquires in a loop cannot starve the others, yet takes the lock
- * again at once while nobody starves. The release's answer names the chosen waiter, so this backend refuses its own
- * waiting callers' attempts meanwhile without sending them. Only callers that wait and promised to try again soon
- * are served, so a lock is reserved at most once for a waiter that went away. Details in {@link RedisScripts}.
+ * <p><b>Fairness.</b> Waiting callers are served first come, first served: a failed attempt puts the caller in line,
+ * and a release that finds a waiter in line who was refused before an earlier release (or 10 ms ago), and is still
+ * within its promise to try again, hands the lock to the one refused longest ago: the script sets the lock to that
+ * waiter's owner token, with a new fencing token and a lifetime of at most {@link #HAND_OVER_LIFETIME}, and publishes
+ * it with the waiter's random nonce, so that waiter's backend returns the lock to it without another request. A
+ * waiter that gives up releases its owner, which takes it out of the line and gives back a lock handed over in that
+ * instant. A lock that never expires is never handed over: its release reserves it for the chosen waiter for 50 ms
+ * (everyone else is refused as if it were held) and the waiter takes it with an attempt; the release's answer names
+ * that waiter, so this backend refuses its own waiting callers' attempts meanwhile without sending them. Only callers
+ * that wait and promised to try again soon are served, so a waiter that went away costs the others at most one hand-over
+ * lifetime or reservation. Details in {@link RedisScripts} and {@code docs/redis.md}.
  *
  * <p>Create one backend per application and {@link #close()} it on shutdown (it closes its subscription; the
  * connection factory belongs to the application and stays open). Instances are thread-safe.
@@ -81,13 +86,20 @@ public final class RedisBackend implements LockBackend {
 
     private static final byte[] NO_HAND_OVER = {};
 
-    /** How long a waiter must have been refused before a release reserves the lock for it. */
+    /** How long a waiter must have been refused before a release serves it first. */
     static final Duration STARVATION = Duration.ofMillis(10);
 
-    /** Or how many releases to others a waiter must have seen since it was first refused. */
+    /**
+     * Or how many releases to others a waiter must have seen since it was first refused: one, so waiters in line are
+     * served in the order they came (a hand-over costs no extra round trip, so letting the releaser barge gains
+     * nothing).
+     */
     static final int STARVATION_TURNS = 1;
 
-    /** How long a release keeps the lock for the starving waiter it chose; others are refused meanwhile. */
+    /**
+     * How long a release keeps a lock that never expires for the waiter it chose (a lock that expires is handed over
+     * instead); others are refused meanwhile.
+     */
     static final Duration RESERVATION = Duration.ofMillis(50);
 
     /**
@@ -213,7 +225,8 @@ public final class RedisBackend implements LockBackend {
      * As {@link #tryAcquire(String, String, Duration)}, and with notifications on, a failed attempt also puts the
      * caller in line: the release that finds it waiting longest, for at least {@link #STARVATION} or
      * {@link #STARVATION_TURNS} releases to others, and still within its promise to try again (plus
-     * {@link #PROMISE_SLACK}), reserves the lock for it for {@link #RESERVATION}.
+     * {@link #PROMISE_SLACK}), hands it the lock ({@link AcquireResult#inLine}), or, for a lock that never expires,
+     * reserves the lock for it for {@link #RESERVATION}.
      */
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire,
@@ -229,8 +242,9 @@ public final class RedisBackend implements LockBackend {
         }
         Duration promise = nextAttemptWithin.plus(PROMISE_SLACK);
         byte[] handOver = NO_HAND_OVER;
-        if (expire != null) {
-            // A lock that never expires is never handed over: a waiter that died in line would keep it for ever.
+        if (expire != null && notifications.listening()) {
+            // A lock that never expires is never handed over (a waiter that died in line would keep it for ever), nor
+            // one whose hand-over this backend would not hear of.
             Duration lifetime = expire.compareTo(HAND_OVER_LIFETIME) < 0 ? expire : HAND_OVER_LIFETIME;
             String nonce = notifications.enterLine(key, owner, System.nanoTime() + promise.toNanos(), lifetime);
             handOver = bytes(":" + toMillis(lifetime) + ":" + nonce);
@@ -382,10 +396,12 @@ public final class RedisBackend implements LockBackend {
     }
 
     /**
-     * As {@link #awaitRelease(String, long, Duration)}, except that a release that reserved the lock for another
-     * waiter is answered "still held" until the reservation ends ({@link #RESERVATION}, counted from when its
-     * notification came, so never before the server ends it), since the server would refuse this caller's attempt
-     * meanwhile; the next release, or the end, sends it to try again.
+     * As {@link #awaitRelease(String, long, Duration)}, and answers {@link WaitOutcome#acquired} when a release handed
+     * the lock to {@code owner} (a notification with its nonce). A release that reserved the lock for another waiter is
+     * answered "still held" until the reservation ends ({@link #RESERVATION}, counted from when its notification came,
+     * so never before the server ends it), since the server would refuse this caller's attempt meanwhile; a lock
+     * handed to another waiter is answered "still held" until this caller's promise to try again ends, so it stays in
+     * line, or "try again" at once if it is not in line yet.
      */
     @Override
     public WaitOutcome awaitRelease(String key, String owner, long observedVersion, Duration maxWait)
@@ -395,7 +411,8 @@ public final class RedisBackend implements LockBackend {
         }
         boolean released = notifications.await(key, observedVersion, maxWait);
         ReleaseNotifications.HandOver handOver = notifications.handedTo(key, owner);
-        if (handOver != null) {
+        if (handOver != null && handOver.token() > observedVersion) {
+            // Its token is larger than the counter this caller's failed attempt saw, as a real hand-over's is.
             return WaitOutcome.acquired(handOver.token(), handOver.lifetime());
         }
         if (!released) {

@@ -10,7 +10,8 @@ import org.springframework.data.redis.core.script.RedisScript;
  * any: {@code <counter>[ !<waiter>:<until ms>]}. Owner tokens contain no spaces. The released key is a list of the
  * owner tokens of the lock's last {@value #REMEMBERED_RELEASES} releases, newest first; only a release reads it, and
  * only when the lock is not its caller's. The waiting key is a hash of the callers waiting for the lock
- * ({@code <owner> -> <first refused, ms>:<next attempt by, ms>:<releases then>}), of {@value #LISTENER}, the mark of
+ * ({@code <owner> -> <first refused, ms>:<next attempt by, ms>:<releases then>}, followed by
+ * {@code :<hand-over lifetime, ms>:<nonce>} for a caller that takes the lock handed over), of {@value #LISTENER}, the mark of
  * callers that only listen, and of {@code #}, how many releases found somebody waiting.
  *
  * <p>Cost: what an uncontended acquire and release pay inside Redis beyond the raw floor's {@code SET NX} and
@@ -155,18 +156,21 @@ final class RedisScripts {
      * counter (its version, published below) and counts itself in {@code #}. It drops the listener
      * mark, the releaser's own entry and the entries of waiters more than a second past the time they promised to
      * try again (gone, or given up). Of the waiters still within their promise, the one first refused longest ago,
-     * if that was at least the starvation time ago or that many releases ago, gets the lock reserved for the
-     * reservation's length: written into the fence as {@code !<owner>:<until ms>}, and its entry's promise marked
-     * used, so a waiter that went away costs one reservation at most while one that comes late keeps its place. With
-     * nobody left waiting, the hash is deleted. Then it publishes, if anybody was in the hash:
-     * {@code <version>:<lock key>}, on which every waiter tries at once, or {@code <version>!<owner> <lock key>} when
-     * it reserved the lock for {@code <owner>}, on which only that waiter tries (the others would be refused until the
-     * reservation ends, and wait for the next release or that end instead). A releaser that re-acquires at once
-     * therefore wins only until somebody starves, like a mutex that switches to hand-off when a waiter starves;
-     * nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
-     * It answers {@code {1}} when it released, {@code {1, <version>, <owner>}} when it also reserved the lock for
-     * {@code <owner>} (so the releasing backend refuses its own callers' attempts meanwhile without asking), and
-     * {@code {0}} when the lock was not the caller's.
+     * if that was at least the starvation time ago or that many releases ago, is served. If its entry carries a
+     * hand-over lifetime and nonce (a waiter for a lock that expires), the lock is handed over: set to its owner token
+     * for that lifetime, with a new token drawn as acquire draws one (which is also the version), and its entry leaves
+     * the line. Otherwise the lock is deleted and reserved for it for the reservation's length: written into the fence
+     * as {@code !<owner>:<until ms>}, and its entry's promise marked used, so a waiter that went away costs one
+     * reservation at most while one that comes late keeps its place. With nobody left waiting, the hash is deleted.
+     * Then it publishes, if anybody was in the hash: {@code <version>:<lock key>}, on which every waiter tries at once,
+     * {@code <token>=<owner> <nonce> <lock key>} when it handed the lock to {@code <owner>}, which holds it at once, or
+     * {@code <version>!<owner> <lock key>} when it reserved the lock for {@code <owner>}, on which only that waiter
+     * tries (the others would be refused until the reservation ends, and wait for the next release or that end
+     * instead). Nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
+     * It answers {@code {1}} when it released (or handed over), {@code {1, <version>, <owner>}} when it reserved the
+     * lock for {@code <owner>} (so the releasing backend refuses its own callers' attempts meanwhile without asking),
+     * and {@code {0}} when the lock was not the caller's; then it also takes the caller's owner out of the line (a
+     * waiter that gave up is released this way).
      *
      * <p>The released list keeps the owner tokens of the last releases (pushed and trimmed by Redis, with the
      * counter's TTL); a release that finds the lock gone or taken but its owner among them is a resent copy of a

@@ -25,7 +25,9 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
  * The one subscription of a {@link RedisBackend} to its release channel, and the local waiters it wakes.
  *
  * <p>The release script publishes {@code <version>:<lock key>}, where the version is the lock's fencing counter
- * after the release, or {@code <version>!<owner> <lock key>} when it reserved the lock for the waiter {@code <owner>}.
+ * after the release, {@code <token>=<owner> <nonce> <lock key>} when it handed the lock to the waiter {@code <owner>}
+ * (believed only for this backend's caller in line with that nonce), or {@code <version>!<owner> <lock key>} when it
+ * reserved the lock for the waiter {@code <owner>}.
  * Counters only grow, so a release whose version exceeds what a failed attempt observed happened after that attempt.
  * A release that arrives between the failed attempt and the start of the wait is found in a small table of recent
  * releases, so it is not missed; a lost message only costs the caller's bounded wait. The latest release of a key
@@ -245,19 +247,16 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     }
 
     /**
-     * Puts a waiting caller of this backend in line for the key, until its promise to try again ends
-     * ({@link System#nanoTime()}), and gives the nonce a release that hands it the lock must publish: a waiter
-     * believes only a hand-over that names it with its nonce, which is random and travels only in its own attempts
-     * and in the hand-over itself. An owner keeps its nonce for all its attempts.
+     * Puts a waiting caller of this backend in line for the key before each of its attempts, until its promise to try
+     * again ends ({@link System#nanoTime()}), and gives the nonce a release that hands it the lock must publish. Each
+     * attempt has a nonce of its own and forgets a hand-over that came before it: a hand-over that names this
+     * attempt's nonce was made by a release that ran after the attempt reached the server, so the lock lives at least
+     * from when the attempt was sent. The nonce is random and travels only in the attempt, in the caller's entry in
+     * the waiting hash (while it waits) and in the hand-over.
      */
     String enterLine(String key, String owner, long promiseEnds, Duration lifetime) {
-        InLine entry = inLine.compute(owner, (o, kept) -> {
-            if (kept != null && kept.key.equals(key)) {
-                kept.promiseEnds = promiseEnds;
-                return kept;
-            }
-            return new InLine(key, nonce(), promiseEnds, lifetime);
-        });
+        InLine entry = new InLine(key, nonce(), promiseEnds, lifetime);
+        inLine.put(owner, entry);
         if (inLine.size() > IN_LINE_PRUNED_ABOVE) {
             long now = System.nanoTime();
             inLine.values().removeIf(waiter -> now - waiter.promiseEnds > RedisBackend.HAND_OVER_LIFETIME.toNanos());
@@ -308,9 +307,10 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
                 || !MessageDigest.isEqual(entry.nonce.getBytes(StandardCharsets.US_ASCII),
                         nonce.getBytes(StandardCharsets.US_ASCII))) {
             if (entry != null) {
-                logger.warn("Backend redis: a hand-over of lock key '{}' to a waiting caller of this backend on"
-                        + " channel '{}' came without the caller's nonce; ignored (somebody else publishes there?)",
-                        key, channel);
+                // Made for an earlier attempt of the caller (whose next attempt finds the lock if it is still its
+                // own), or forged.
+                logger.debug("Backend redis: ignoring a hand-over of lock key '{}' without the nonce of the waiting"
+                        + " caller's latest attempt", key);
             }
             return;
         }
@@ -342,7 +342,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         final String nonce;
 
         /** When its promise to try again ends, in {@link System#nanoTime()}. */
-        volatile long promiseEnds;
+        final long promiseEnds;
 
         /** The token of the lock handed to it, once its hand-over came; 0 before. */
         volatile long token;

@@ -116,6 +116,45 @@ class RedisFairnessTests {
     }
 
     @Test
+    void aHandOverMadeBeforeTheWaitersLatestAttemptIsNotBelieved() throws InterruptedException {
+        String key = uniqueKey();
+        Duration shortExpire = Duration.ofMillis(300);
+        assertThat(backend.tryAcquire(key, "holder", shortExpire).acquired()).isTrue();
+        assertThat(other.tryAcquire(key, "waiter", shortExpire, SOON).inLine()).isTrue();
+        // Served at the first release after it was refused.
+        assertThat(backend.release(key, "holder")).isTrue();
+        assertThat(raw.opsForValue().get(key)).as("handed over").isEqualTo("waiter");
+        // The waiter does not look (a pause) until the hand-over has expired and somebody else took the lock.
+        await().atMost(SOON).until(() -> !Boolean.TRUE.equals(raw.hasKey(key)));
+        AcquireResult intruder = backend.tryAcquire(key, "intruder", MINUTE);
+        assertThat(intruder.acquired()).isTrue();
+
+        AcquireResult again = other.tryAcquire(key, "waiter", shortExpire, SOON);
+        WaitOutcome outcome = other.awaitRelease(key, "waiter", again.observedVersion(), Duration.ofMillis(200));
+
+        assertThat(again.acquired()).isFalse();
+        assertThat(outcome.acquired()).as("the hand-over came before its latest attempt").isFalse();
+        assertThat(raw.opsForValue().get(key)).isEqualTo("intruder");
+    }
+
+    @Test
+    void aHandOverWithATokenNoLargerThanTheWaiterSawIsNotBelieved() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        AcquireResult refused = other.tryAcquire(key, "waiter", MINUTE, SOON);
+        String entry = (String) raw.opsForHash().get(backend.waitingKey(key), "waiter");
+        String nonce = entry.substring(entry.lastIndexOf(':') + 1);
+
+        // Somebody who read the nonce and may publish, but does not know the counter.
+        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, "1=waiter " + nonce + " " + key);
+        await().atMost(SOON).until(() -> other.notifications().recentRelease(key) == 1);
+        WaitOutcome outcome = other.awaitRelease(key, "waiter", refused.observedVersion(), Duration.ofMillis(200));
+
+        assertThat(outcome.acquired()).isFalse();
+        assertThat(raw.opsForValue().get(key)).isEqualTo("holder");
+    }
+
+    @Test
     void aReleaseReservesALockThatNeverExpiresForAStarvingWaiterBeforeAReleaserThatComesBackAtOnce()
             throws InterruptedException {
         String key = uniqueKey();
