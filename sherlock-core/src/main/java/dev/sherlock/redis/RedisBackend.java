@@ -238,6 +238,9 @@ public final class RedisBackend implements LockBackend {
         ReleaseNotifications.Reservation reserved = notifications.ownReservationForAnother(key, owner);
         if (reserved != null) {
             // This backend's release reserved the lock for another waiter a moment ago: the server would refuse too.
+            // Not an attempt the server saw: a hand-over made for an earlier one is no longer believed (the core
+            // would count its lifetime from now), and the next attempt finds the lock if it was handed over.
+            notifications.leaveLine(owner);
             return AcquireResult.held(Duration.ofNanos(reserved.until() - System.nanoTime()), reserved.version());
         }
         Duration promise = nextAttemptWithin.plus(PROMISE_SLACK);
