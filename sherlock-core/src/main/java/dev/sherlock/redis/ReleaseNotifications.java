@@ -209,10 +209,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
             signals.released(key, version);
             return;
         }
-        int space = i + 1;
-        while (space < body.length && body[space] != ' ') {
-            space++;
-        }
+        int space = wordEnd(body, i + 1);
         if (space == i + 1 || space >= body.length) {
             logger.debug("Backend redis: ignoring a foreign message on release channel '{}'", channel);
             return;
@@ -221,10 +218,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         String nonce = null;
         if (body[i] == '=') {
             // Handed over: <version>=<owner> <nonce> <key>.
-            int nonceEnd = space + 1;
-            while (nonceEnd < body.length && body[nonceEnd] != ' ') {
-                nonceEnd++;
-            }
+            int nonceEnd = wordEnd(body, space + 1);
             if (nonceEnd == space + 1 || nonceEnd >= body.length) {
                 logger.debug("Backend redis: ignoring a foreign message on release channel '{}'", channel);
                 return;
@@ -244,6 +238,15 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
         releasedSinceOwn(key, version);
         pruneEnded(reservations);
         signals.released(key, version);
+    }
+
+    /** The index of the first space in {@code body} from {@code from}, or its length. */
+    private static int wordEnd(byte[] body, int from) {
+        int end = from;
+        while (end < body.length && body[end] != ' ') {
+            end++;
+        }
+        return end;
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.sherlock.LockSettings;
 import dev.sherlock.spi.AcquireResult;
 import dev.sherlock.spi.WaitOutcome;
 import dev.sherlock.testserver.TestServers;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -178,44 +179,50 @@ class RedisFairnessTests {
     @Test
     void aLockHandedToOneWaiterLetsTheOtherWaitersWaitOnWithoutAnAttempt() throws InterruptedException {
         String key = uniqueKey();
-        backend.tryAcquire(key, "holder", MINUTE);
-        AcquireResult starving = other.tryAcquire(key, "starving", MINUTE, SOON);
-        starve();
-        AcquireResult late = backend.tryAcquire(key, "late", MINUTE, SOON);
-        assertThat(late.acquired()).isFalse();
+        AcquireResult starving = starvingThenLate(key, MINUTE);
 
-        backend.release(key, "holder");
-
-        WaitOutcome lateWait = backend.awaitRelease(key, "late", late.observedVersion(), MINUTE);
+        WaitOutcome lateWait = backend.awaitRelease(key, "late", starving.observedVersion(), MINUTE);
         assertThat(lateWait.mayBeFree()).as("handed to another: an attempt would be refused").isFalse();
         assertThat(lateWait.acquired()).isFalse();
-        assertThat(lateWait.observedVersion()).isGreaterThan(late.observedVersion());
+        assertThat(lateWait.observedVersion()).isGreaterThan(starving.observedVersion());
         assertThat(other.awaitRelease(key, "starving", starving.observedVersion(), MINUTE).acquired()).isTrue();
 
-        other.release(key, "starving");
-        assertThat(backend.awaitRelease(key, "late", lateWait.observedVersion(), MINUTE).acquired())
-                .as("next in line, handed the lock at the served waiter's release").isTrue();
-        assertThat(raw.opsForValue().get(key)).isEqualTo("late");
+        lateIsNextInLine(key, lateWait);
     }
 
     @Test
     void aReleaseReservedForOneWaiterLetsTheOtherWaitersWaitOnWithoutAnAttempt() throws InterruptedException {
         String key = uniqueKey();
-        backend.tryAcquire(key, "holder", MINUTE);
-        AcquireResult starving = other.tryAcquire(key, "starving", null, SOON);
-        starve();
-        AcquireResult late = backend.tryAcquire(key, "late", MINUTE, SOON);
-        assertThat(late.acquired()).isFalse();
+        AcquireResult starving = starvingThenLate(key, null);
 
-        backend.release(key, "holder");
-
-        WaitOutcome lateWait = backend.awaitRelease(key, "late", late.observedVersion(), MINUTE);
+        WaitOutcome lateWait = backend.awaitRelease(key, "late", starving.observedVersion(), MINUTE);
         assertThat(lateWait.mayBeFree()).as("reserved for another: an attempt would be refused").isFalse();
         assertThat(lateWait.holderRemaining()).isPositive().isLessThanOrEqualTo(RESERVATION);
-        assertThat(lateWait.observedVersion()).isGreaterThan(late.observedVersion());
+        assertThat(lateWait.observedVersion()).isGreaterThan(starving.observedVersion());
         assertThat(other.awaitRelease(key, "starving", starving.observedVersion(), MINUTE).mayBeFree()).isTrue();
         assertThat(other.tryAcquire(key, "starving", null, SOON).acquired()).isTrue();
 
+        lateIsNextInLine(key, lateWait);
+    }
+
+    /**
+     * "holder" takes the lock; "starving", waiting on {@code other} for a lock of {@code starvingExpire} (handed over,
+     * or reserved if it never expires), starves; "late", on {@code backend}, is refused; then "holder" releases.
+     * @return the starving waiter's failed attempt (the late one saw the same counter)
+     */
+    private AcquireResult starvingThenLate(String key, @Nullable Duration starvingExpire) throws InterruptedException {
+        backend.tryAcquire(key, "holder", MINUTE);
+        AcquireResult starving = other.tryAcquire(key, "starving", starvingExpire, SOON);
+        starve();
+        AcquireResult late = backend.tryAcquire(key, "late", MINUTE, SOON);
+        assertThat(late.acquired()).isFalse();
+        assertThat(late.observedVersion()).isEqualTo(starving.observedVersion());
+        backend.release(key, "holder");
+        return starving;
+    }
+
+    /** The served "starving" releases, and "late", next in line, is handed the lock. */
+    private void lateIsNextInLine(String key, WaitOutcome lateWait) throws InterruptedException {
         other.release(key, "starving");
         assertThat(backend.awaitRelease(key, "late", lateWait.observedVersion(), MINUTE).acquired())
                 .as("next in line, handed the lock at the served waiter's release").isTrue();
