@@ -1026,6 +1026,8 @@ public abstract class LockBackendContractTests {
             if (seen.acquired()) {
                 assertThat(refused.inLine()).as("only a waiter its attempt put in line is handed the lock").isTrue();
                 assertThat(seen.fencingToken()).isGreaterThan(held.fencingToken());
+                assertThat(seen.validFor()).as("never longer than asked for").isPositive()
+                        .isLessThanOrEqualTo(Duration.ofMinutes(1));
                 assertThat(backend.tryAcquire(key, "latecomer", Duration.ofMinutes(1)).acquired()).isFalse();
             }
             AcquireResult again = otherBackend().tryAcquire(key, "waiter", Duration.ofMinutes(1));

@@ -57,13 +57,11 @@ import org.springframework.data.redis.connection.ReturnType;
  * instant. A lock that never expires is never handed over: its release reserves it for the chosen waiter for 50 ms
  * (everyone else is refused as if it were held) and the waiter takes it with an attempt; the release's answer names
  * that waiter, so this backend refuses its own waiting callers' attempts meanwhile without sending them. Only callers
- * that wait and promised to try again soon are served, so a waiter that went away costs the others at most one hand-over
- * lifetime or reservation. Details in {@link RedisScripts} and {@code docs/redis.md}.
+ * that wait and promised to try again soon are served, so a waiter that went away costs the others at most one
+ * hand-over lifetime or reservation. Details in {@link RedisScripts} and {@code docs/redis.md}.
  *
  * <p>Create one backend per application and {@link #close()} it on shutdown (it closes its subscription; the
  * connection factory belongs to the application and stays open). Instances are thread-safe.
- *
- * <p>It is a little over 300 lines only with its nested builder, the shape every backend shares.
  *
  * @since 0.1.0
  */
@@ -412,11 +410,15 @@ public final class RedisBackend implements LockBackend {
         if (notifications == null) {
             return awaitRelease(key, observedVersion, maxWait);
         }
+        WaitOutcome handedOver = handedOver(key, owner, observedVersion);
+        if (handedOver != null) {
+            // It came before the wait began.
+            return handedOver;
+        }
         boolean released = notifications.await(key, observedVersion, maxWait);
-        ReleaseNotifications.HandOver handOver = notifications.handedTo(key, owner);
-        if (handOver != null && handOver.token() > observedVersion) {
-            // Its token is larger than the counter this caller's failed attempt saw, as a real hand-over's is.
-            return WaitOutcome.acquired(handOver.token(), handOver.lifetime());
+        handedOver = handedOver(key, owner, observedVersion);
+        if (handedOver != null) {
+            return handedOver;
         }
         if (!released) {
             return WaitOutcome.tryAgain();
@@ -437,6 +439,13 @@ public final class RedisBackend implements LockBackend {
             until = promised - until < 0 ? promised : until;
         }
         return WaitOutcome.stillHeld(Duration.ofNanos(Math.max(0, until - System.nanoTime())), reserved.version());
+    }
+
+    /** The lock a release handed to {@code owner}, if it did; its token is larger than what the caller saw. */
+    private @Nullable WaitOutcome handedOver(String key, String owner, long observedVersion) {
+        ReleaseNotifications.HandOver handOver = notifications.handedTo(key, owner);
+        return handOver != null && handOver.token() > observedVersion
+                ? WaitOutcome.acquired(handOver.token(), handOver.lifetime()) : null;
     }
 
     /** The release notifications, or {@code null} when switched off. */

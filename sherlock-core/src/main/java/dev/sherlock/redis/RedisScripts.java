@@ -11,8 +11,8 @@ import org.springframework.data.redis.core.script.RedisScript;
  * owner tokens of the lock's last {@value #REMEMBERED_RELEASES} releases, newest first; only a release reads it, and
  * only when the lock is not its caller's. The waiting key is a hash of the callers waiting for the lock
  * ({@code <owner> -> <first refused, ms>:<next attempt by, ms>:<releases then>}, followed by
- * {@code :<hand-over lifetime, ms>:<nonce>} for a caller that takes the lock handed over), of {@value #LISTENER}, the mark of
- * callers that only listen, and of {@code #}, how many releases found somebody waiting.
+ * {@code :<hand-over lifetime, ms>:<nonce>} for a caller that takes the lock handed over), of {@value #LISTENER}, the
+ * mark of callers that only listen, and of {@code #}, how many releases found somebody waiting.
  *
  * <p>Cost: what an uncontended acquire and release pay inside Redis beyond the raw floor's {@code SET NX} and
  * compare-and-delete is each command they call (a few thousand instructions each) and each number or string Lua
@@ -163,7 +163,8 @@ final class RedisScripts {
      * as {@code !<owner>:<until ms>}, and its entry's promise marked used, so a waiter that went away costs one
      * reservation at most while one that comes late keeps its place. With nobody left waiting, the hash is deleted.
      * Then it publishes, if anybody was in the hash: {@code <version>:<lock key>}, on which every waiter tries at once,
-     * {@code <token>=<owner> <nonce> <lock key>} when it handed the lock to {@code <owner>}, which holds it at once, or
+     * {@code <token>=<owner> <proof> <lock key>} when it handed the lock to {@code <owner>}, which holds it at once
+     * (the proof is the SHA-1 of {@code <nonce> <token> <lock key>}, which only the waiter can check), or
      * {@code <version>!<owner> <lock key>} when it reserved the lock for {@code <owner>}, on which only that waiter
      * tries (the others would be refused until the reservation ends, and wait for the next release or that end
      * instead). Nobody is ever served before the holder releases, and the lock itself stays the one key that excludes.
@@ -244,18 +245,17 @@ final class RedisScripts {
                     end
                 end
             end
-            local nonce
+            local nonce, lifetime
             if next then
-                local lifetime
                 lifetime, nonce = string.match(nextEntry, '^%d+:%d+:%d+:(%d+):(%x+)$')
-                if nonce then
-                    -- Handed over: the lock is the waiter's at once, with a new token (as acquire draws one).
+                if nonce and #lifetime <= 8 and tonumber(lifetime) >= 1 then
+                    -- Handed over: the lock is the waiter's at once (set last, below), with a new token drawn as
+                    -- acquire draws one.
                     local token = time[1] .. string.sub('00000' .. time[2], -6)
                     if #counterText > #token or (#counterText == #token and counterText >= token) then
-                        token = version
+                        token = string.format('%.0f', math.max((tonumber(counterText) or 0) + 1, tonumber(token)))
                     end
                     if #token < 16 or (#token == 16 and token < '9007199254740992') then
-                        redis.call('SET', KEYS[1], next, 'PX', lifetime)
                         version = token
                         dropped[#dropped + 1] = next
                         waiting = waiting - 1
@@ -265,6 +265,8 @@ final class RedisScripts {
                     else
                         nonce = nil
                     end
+                else
+                    nonce = nil
                 end
                 if not nonce then
                     -- Its promise is used up: a waiter that went away is not chosen again, one that comes
@@ -274,9 +276,6 @@ final class RedisScripts {
                         .. firstRelease .. rest)
                     reservation = ' !' .. next .. ':' .. string.format('%.0f', now + tonumber(ARGV[6]))
                 end
-            end
-            if not nonce then
-                redis.call('DEL', KEYS[1])
             end
             if waiting == 0 then
                 redis.call('DEL', KEYS[3])
@@ -293,9 +292,18 @@ final class RedisScripts {
                 redis.call('SET', KEYS[2], version .. reservation, 'PX', fenceTtl)
                 redis.call('PEXPIRE', KEYS[4], ARGV[3])
             end
+            -- The lock last, once the counter, the line and the fence are written: a command refused before leaves
+            -- the lock as it was, and a waiter handed the lock never finds the old counter.
+            if nonce then
+                redis.call('SET', KEYS[1], next, 'PX', lifetime)
+            else
+                redis.call('DEL', KEYS[1])
+            end
             if publish then
                 if nonce then
-                    redis.call('PUBLISH', ARGV[2], version .. '=' .. next .. ' ' .. nonce .. ' ' .. KEYS[1])
+                    -- The proof, not the nonce: a subscriber learns nothing to vouch for another token with.
+                    redis.call('PUBLISH', ARGV[2], version .. '=' .. next .. ' '
+                        .. redis.sha1hex(nonce .. ' ' .. version .. ' ' .. KEYS[1]) .. ' ' .. KEYS[1])
                 elseif next then
                     redis.call('PUBLISH', ARGV[2], version .. '!' .. next .. ' ' .. KEYS[1])
                 else

@@ -2,13 +2,16 @@ package dev.sherlock.redis;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sherlock.spi.DaemonThreads;
 import dev.sherlock.spi.ReleaseSignals;
@@ -25,8 +28,9 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
  * The one subscription of a {@link RedisBackend} to its release channel, and the local waiters it wakes.
  *
  * <p>The release script publishes {@code <version>:<lock key>}, where the version is the lock's fencing counter
- * after the release, {@code <token>=<owner> <nonce> <lock key>} when it handed the lock to the waiter {@code <owner>}
- * (believed only for this backend's caller in line with that nonce), or {@code <version>!<owner> <lock key>} when it
+ * after the release, {@code <token>=<owner> <proof> <lock key>} when it handed the lock to the waiter {@code <owner>}
+ * (believed only for this backend's caller in line whose latest attempt's nonce proves it), or
+ * {@code <version>!<owner> <lock key>} when it
  * reserved the lock for the waiter {@code <owner>}.
  * Counters only grow, so a release whose version exceeds what a failed attempt observed happened after that attempt.
  * A release that arrives between the failed attempt and the start of the wait is found in a small table of recent
@@ -80,8 +84,10 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     /** Random bytes drawn ahead for nonces, so a waiting caller's attempt rarely waits for the random source. */
     private final byte[] nonces = new byte[512];
 
-    /** How many bytes of {@link #nonces} are used; guarded by it. */
+    /** How many bytes of {@link #nonces} are used; guarded by {@link #noncesLock}. */
     private int noncesUsed = nonces.length;
+
+    private final ReentrantLock noncesLock = new ReentrantLock();
 
     private volatile @Nullable RedisMessageListenerContainer container;
 
@@ -215,26 +221,26 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
             return;
         }
         String owner = new String(body, i + 1, space - i - 1, StandardCharsets.UTF_8);
-        String nonce = null;
+        String proof = null;
         if (body[i] == '=') {
-            // Handed over: <version>=<owner> <nonce> <key>.
-            int nonceEnd = wordEnd(body, space + 1);
-            if (nonceEnd == space + 1 || nonceEnd >= body.length) {
+            // Handed over: <token>=<owner> <proof> <key>.
+            int proofEnd = wordEnd(body, space + 1);
+            if (proofEnd == space + 1 || proofEnd >= body.length) {
                 logger.debug("Backend redis: ignoring a foreign message on release channel '{}'", channel);
                 return;
             }
-            nonce = new String(body, space + 1, nonceEnd - space - 1, StandardCharsets.US_ASCII);
-            space = nonceEnd;
+            proof = new String(body, space + 1, proofEnd - space - 1, StandardCharsets.US_ASCII);
+            space = proofEnd;
         }
         String key = new String(body, space + 1, body.length - space - 1, StandardCharsets.UTF_8);
         long until = System.nanoTime() + reservationNanos;
-        if (nonce != null) {
-            handedOver(key, owner, nonce, version);
+        if (proof != null) {
+            handedOver(key, owner, proof, new String(body, 0, i, StandardCharsets.US_ASCII), version);
             // Held by the waiter now, not merely reserved: the others wait for its release.
             until = System.nanoTime() + RedisBackend.HAND_OVER_LIFETIME.toNanos();
         }
         // Kept before the waiters are woken, so each of them finds it.
-        reservations.put(key, new Reservation(version, owner, until, nonce != null));
+        reservations.put(key, new Reservation(version, owner, until, proof != null));
         releasedSinceOwn(key, version);
         pruneEnded(reservations);
         signals.released(key, version);
@@ -252,10 +258,10 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     /**
      * Puts a waiting caller of this backend in line for the key before each of its attempts, until its promise to try
      * again ends ({@link System#nanoTime()}), and gives the nonce a release that hands it the lock must publish. Each
-     * attempt has a nonce of its own and forgets a hand-over that came before it: a hand-over that names this
+     * attempt has a nonce of its own and forgets a hand-over that came before it: a hand-over proved with this
      * attempt's nonce was made by a release that ran after the attempt reached the server, so the lock lives at least
-     * from when the attempt was sent. The nonce is random and travels only in the attempt, in the caller's entry in
-     * the waiting hash (while it waits) and in the hand-over.
+     * from when the attempt was sent. The nonce is random and travels only in the attempt and in the caller's entry in
+     * the waiting hash (while it waits); the hand-over carries a SHA-1 of it with the token and the key.
      */
     String enterLine(String key, String owner, long promiseEnds, Duration lifetime) {
         InLine entry = new InLine(key, nonce(), promiseEnds, lifetime);
@@ -304,26 +310,44 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
     record HandOver(long token, Duration lifetime) {
     }
 
-    private void handedOver(String key, String owner, String nonce, long token) {
+    /**
+     * Believes a hand-over of {@code key} to {@code owner} with token {@code tokenText} only if this backend's caller
+     * {@code owner} waits for that key and {@code proof} is the SHA-1 of its latest attempt's nonce, the token and the
+     * key, as only the release script could compute it (the nonce itself is never published).
+     */
+    private void handedOver(String key, String owner, String proof, String tokenText, long token) {
         InLine entry = inLine.get(owner);
-        if (entry == null || !entry.key.equals(key)
-                || !MessageDigest.isEqual(entry.nonce.getBytes(StandardCharsets.US_ASCII),
-                        nonce.getBytes(StandardCharsets.US_ASCII))) {
-            if (entry != null) {
-                // Made for an earlier attempt of the caller (whose next attempt finds the lock if it is still its
-                // own), or forged.
-                logger.debug("Backend redis: ignoring a hand-over of lock key '{}' without the nonce of the waiting"
-                        + " caller's latest attempt", key);
-            }
+        if (entry == null || !entry.key.equals(key)) {
+            return;
+        }
+        byte[] expected = sha1Hex(entry.nonce + " " + tokenText + " " + key);
+        if (!MessageDigest.isEqual(expected, proof.getBytes(StandardCharsets.US_ASCII))) {
+            // Made for an earlier attempt of the caller (whose next attempt finds the lock if it is still its own),
+            // or forged.
+            logger.debug("Backend redis: ignoring a hand-over of lock key '{}' without the proof of the waiting"
+                    + " caller's latest attempt", key);
             return;
         }
         entry.token = token;
     }
 
+    /** The SHA-1 of the text's UTF-8 bytes in lower-case hexadecimal, as Redis's {@code redis.sha1hex} writes it. */
+    private static byte[] sha1Hex(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII);
+        }
+        catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("SHA-1, which every Java platform must offer, is missing", ex);
+        }
+    }
+
     /** 63 random bits, as 16 hexadecimal digits. */
     private String nonce() {
         long bits = 0;
-        synchronized (nonces) {
+        // A lock, not a monitor: a virtual thread that waits here for the random source does not pin its carrier.
+        noncesLock.lock();
+        try {
             if (noncesUsed == nonces.length) {
                 random.nextBytes(nonces);
                 noncesUsed = 0;
@@ -333,6 +357,9 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
                 // Each byte serves once.
                 nonces[noncesUsed++] = 0;
             }
+        }
+        finally {
+            noncesLock.unlock();
         }
         return Long.toHexString(bits | Long.MIN_VALUE);
     }

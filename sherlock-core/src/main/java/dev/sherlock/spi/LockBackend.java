@@ -73,7 +73,8 @@ public interface LockBackend extends AutoCloseable {
      * waiters in turn (a release reserving the lock for the one that waited longest, or handing it over) may put the
      * caller in line until then; it must never serve a waiter past its promise, so a waiter that went away costs
      * little. A caller put in line that may be handed the lock is told so ({@link AcquireResult#inLine()}): if it gives
-     * up, it releases its owner, which takes it out of the line and frees a lock handed to it meanwhile. Otherwise exactly {@link #tryAcquire(String, String, Duration)}, which the
+     * up, it releases its owner, which takes it out of the line and frees a lock handed to it meanwhile. Otherwise
+     * exactly {@link #tryAcquire(String, String, Duration)}, which the
      * default calls.
      * @param key the lock's key
      * @param owner the owner token of this acquisition

@@ -87,8 +87,9 @@ public record WaitOutcome(boolean mayBeFree, @Nullable Duration holderRemaining,
     /**
      * The release handed the lock to the waiting caller, which holds it now without an attempt: only for a caller
      * that a failed attempt put in line ({@link AcquireResult#inLine()}), only for a hand-over made after the caller's
-     * latest attempt reached the store (so the lifetime counts from that attempt's sending), and only while the store
-     * holds the lock under the caller's owner token.
+     * latest attempt reached the store (so the lifetime counts from that attempt's sending). The store holds the
+     * lock under the caller's owner token for {@code validFor} from then, which is what the core relies on: it does
+     * not believe a hand-over that comes later than that.
      * @param fencingToken the token of this acquisition, positive and larger than every earlier one of the key
      * @param validFor how long the lock is guaranteed to live, measured from when the caller's last attempt was sent
      * @return the outcome

@@ -1,7 +1,11 @@
 package dev.sherlock.redis;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -143,16 +147,68 @@ class RedisFairnessTests {
         String key = uniqueKey();
         backend.tryAcquire(key, "holder", MINUTE);
         AcquireResult refused = other.tryAcquire(key, "waiter", MINUTE, SOON);
-        String entry = (String) raw.opsForHash().get(backend.waitingKey(key), "waiter");
-        String nonce = entry.substring(entry.lastIndexOf(':') + 1);
 
-        // Somebody who read the nonce and may publish, but does not know the counter.
-        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, "1=waiter " + nonce + " " + key);
+        // Somebody who read the nonce from the waiting hash and may publish, but does not know the counter.
+        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, "1=waiter " + proof(nonceOf(key, "waiter"), "1", key)
+                + " " + key);
         await().atMost(SOON).until(() -> other.notifications().recentRelease(key) == 1);
         WaitOutcome outcome = other.awaitRelease(key, "waiter", refused.observedVersion(), Duration.ofMillis(200));
 
         assertThat(outcome.acquired()).isFalse();
         assertThat(raw.opsForValue().get(key)).isEqualTo("holder");
+    }
+
+    @Test
+    void aHandOverCopiedWithAnotherTokenIsNotBelievedAndTheRealOneStands() throws InterruptedException {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        AcquireResult refused = other.tryAcquire(key, "waiter", MINUTE, SOON);
+        String nonce = nonceOf(key, "waiter");
+        backend.release(key, "holder");
+        String token = raw.opsForValue().get(backend.fenceKey(key));
+        await().atMost(SOON).until(() -> other.notifications().recentRelease(key) == Long.parseLong(token));
+
+        // What a subscriber could send after seeing the real hand-over: its proof, with a token of its choosing.
+        long forged = Long.parseLong(token) + 1_000_000;
+        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, forged + "=waiter " + proof(nonce, token, key) + " " + key);
+        await().atMost(SOON).until(() -> other.notifications().recentRelease(key) == forged);
+        WaitOutcome outcome = other.awaitRelease(key, "waiter", refused.observedVersion(), MINUTE);
+
+        assertThat(outcome.acquired()).isTrue();
+        assertThat(outcome.fencingToken()).isEqualTo(Long.parseLong(token));
+    }
+
+    @Test
+    void aWaiterWhoseEntryHasAnUnusableHandOverLifetimeIsReservedForAndTheReleaseStillSucceeds() {
+        String key = uniqueKey();
+        backend.tryAcquire(key, "holder", MINUTE);
+        other.tryAcquire(key, "waiter", MINUTE, SOON);
+        // Tampered with, or written by another version: SET with PX 0 would fail the whole release.
+        String entry = (String) raw.opsForHash().get(backend.waitingKey(key), "waiter");
+        raw.opsForHash().put(backend.waitingKey(key), "waiter",
+                entry.replaceFirst(":\\d+:(\\p{XDigit}+)$", ":0:$1"));
+
+        assertThat(backend.release(key, "holder")).isTrue();
+
+        assertThat(raw.hasKey(key)).as("released, not handed over").isFalse();
+        assertThat(raw.opsForValue().get(backend.fenceKey(key))).contains(" !waiter:");
+    }
+
+    /** The nonce of the caller's latest attempt, from its entry in the waiting hash. */
+    private String nonceOf(String key, String owner) {
+        String entry = (String) raw.opsForHash().get(backend.waitingKey(key), owner);
+        return entry.substring(entry.lastIndexOf(':') + 1);
+    }
+
+    /** A hand-over's proof, as the release script computes it. */
+    private static String proof(String nonce, String token, String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest((nonce + " " + token + " " + key).getBytes(StandardCharsets.UTF_8)));
+        }
+        catch (NoSuchAlgorithmException ex) {
+            throw new AssertionError(ex);
+        }
     }
 
     @Test
