@@ -507,14 +507,7 @@ class RedisFairnessTests {
     @Test
     void aReleaseRunTwiceReservesOnce() throws InterruptedException {
         String key = uniqueKey();
-        backend.tryAcquire(key, "holder", MINUTE);
-        assertThat(other.tryAcquire(key, "first", null, SOON).acquired()).isFalse();
-        assertThat(other.tryAcquire(key, "second", null, SOON).acquired()).isFalse();
-        starve();
-        backend.release(key, "holder");
-        String fence = raw.opsForValue().get(backend.fenceKey(key));
-
-        assertThat(backend.release(key, "holder")).as("a resent release answers that it released").isTrue();
+        String fence = releaseTwiceWithTwoWaiters(key, null);
 
         assertThat(raw.opsForValue().get(backend.fenceKey(key))).isEqualTo(fence).contains(" !first:");
         assertThat(raw.opsForHash().keys(backend.waitingKey(key))).containsExactlyInAnyOrder("first", "second", "#");
@@ -523,18 +516,28 @@ class RedisFairnessTests {
     @Test
     void aReleaseRunTwiceHandsTheLockOverOnce() throws InterruptedException {
         String key = uniqueKey();
-        backend.tryAcquire(key, "holder", MINUTE);
-        assertThat(other.tryAcquire(key, "first", MINUTE, SOON).acquired()).isFalse();
-        assertThat(other.tryAcquire(key, "second", MINUTE, SOON).acquired()).isFalse();
-        starve();
-        backend.release(key, "holder");
-        String fence = raw.opsForValue().get(backend.fenceKey(key));
-
-        assertThat(backend.release(key, "holder")).as("a resent release answers that it released").isTrue();
+        String fence = releaseTwiceWithTwoWaiters(key, MINUTE);
 
         assertThat(raw.opsForValue().get(key)).isEqualTo("first");
         assertThat(raw.opsForValue().get(backend.fenceKey(key))).isEqualTo(fence).doesNotContain(" ");
         assertThat(raw.opsForHash().keys(backend.waitingKey(key))).containsExactlyInAnyOrder("second", "#");
+    }
+
+    /**
+     * "holder" takes the lock, "first" and "second" wait for one of {@code waiterExpire} (handed over, or reserved if
+     * it never expires), and "holder" releases, then its release runs again.
+     * @return the fence after the first release
+     */
+    private String releaseTwiceWithTwoWaiters(String key, @Nullable Duration waiterExpire)
+            throws InterruptedException {
+        backend.tryAcquire(key, "holder", MINUTE);
+        assertThat(other.tryAcquire(key, "first", waiterExpire, SOON).acquired()).isFalse();
+        assertThat(other.tryAcquire(key, "second", waiterExpire, SOON).acquired()).isFalse();
+        starve();
+        backend.release(key, "holder");
+        String fence = raw.opsForValue().get(backend.fenceKey(key));
+        assertThat(backend.release(key, "holder")).as("a resent release answers that it released").isTrue();
+        return fence;
     }
 
     @Test
