@@ -8,7 +8,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.locks.ReentrantLock;
 
 import dev.sherlock.LockConfigurationException;
 import dev.sherlock.spi.AcquireResult;
@@ -54,9 +53,6 @@ public final class FileBackend implements LockBackend {
 
     private static final Logger logger = LoggerFactory.getLogger(FileBackend.class);
 
-    /** One JVM may not hold two OS locks on one file, and closing any channel of a file drops the process's lock. */
-    private static final ReentrantLock[] stripes = createStripes(64);
-
     private static final String boot = bootId();
 
     private final LockDirectory directory;
@@ -68,10 +64,14 @@ public final class FileBackend implements LockBackend {
         this.watch = this.directory.watch();
     }
 
-    /** Stops watching the lock directory; the watch thread ends once no open file backend watches a directory. */
+    /**
+     * Stops watching the lock directory, and closes the lock files kept open in it; the watch thread ends once no
+     * open file backend watches a directory.
+     */
     @Override
     public void close() {
         directory.close();
+        FileStripes.closeAll(directory.path());
     }
 
     /** The directory's change notifications, or {@code null} where the file system has none; for tests. */
@@ -182,16 +182,31 @@ public final class FileBackend implements LockBackend {
     private boolean doIsLocked(String key) {
         Path file = stateFile(key);
         boolean interrupted = Thread.interrupted();
-        ReentrantLock stripe = stripe(file);
+        FileStripes.Stripe stripe = FileStripes.of(file);
         stripe.lock();
         try {
             if (!directory.check(false)) {
                 return false;
             }
-            // Lock-free: a state being written fails its checksum, and the previous one in the other slot counts.
-            try (StateFile state = StateFile.openExisting(file)) {
-                return state != null && state.read().state().heldAt(System.nanoTime(), boot);
+            // Without the OS lock: a state being written fails its checksum, and the previous one in the other slot
+            // counts.
+            StateFile state = stripe.reuse(file);
+            if (state == null) {
+                state = StateFile.openExisting(file);
+                if (state == null) {
+                    return false;
+                }
             }
+            boolean held;
+            try {
+                held = state.read().state().heldAt(System.nanoTime(), boot);
+            }
+            catch (IOException | RuntimeException ex) {
+                stripe.discard(state);
+                throw ex;
+            }
+            stripe.keep(state);
+            return held;
         }
         catch (IOException ex) {
             throw inaccessible(file, "read", ex);
@@ -260,15 +275,15 @@ public final class FileBackend implements LockBackend {
     private <T> T update(String key, Decision<T> decision) {
         Path file = stateFile(key);
         boolean interrupted = Thread.interrupted();
-        ReentrantLock stripe = stripe(file);
+        FileStripes.Stripe stripe = FileStripes.of(file);
         stripe.lock();
         try {
             try {
-                return updateLocked(file, decision);
+                return updateLocked(stripe, file, decision);
             }
             catch (NoSuchFileException ex) {
                 // The directory was removed between its check and the open: check (make) it again, once.
-                return updateLocked(file, decision);
+                return updateLocked(stripe, file, decision);
             }
         }
         catch (IOException ex) {
@@ -282,11 +297,17 @@ public final class FileBackend implements LockBackend {
         }
     }
 
-    private <T> T updateLocked(Path file, Decision<T> decision) throws IOException {
+    /** {@link #update}, with the stripe locked; the state file stays open for the stripe's next operation. */
+    private <T> T updateLocked(FileStripes.Stripe stripe, Path file, Decision<T> decision) throws IOException {
         directory.check(true);
         // Read before the state, so a release right after this attempt is seen by awaitRelease.
         long observed = watch == null ? 0 : watch.sequence();
-        try (StateFile state = StateFile.open(file, directory.filePermissions()); FileLock ignored = state.lock()) {
+        StateFile state = stripe.reuse(file);
+        if (state == null) {
+            state = StateFile.open(file, directory.filePermissions());
+        }
+        T result;
+        try (FileLock ignored = state.lock()) {
             StateFile.Snapshot snapshot = state.read();
             if (snapshot.damaged()) {
                 // Only outside interference damages both slots: the lock counts as free, tokens still increase.
@@ -296,16 +317,18 @@ public final class FileBackend implements LockBackend {
             if (change.next() != null) {
                 state.write(snapshot, change.next());
             }
-            return change.result();
+            result = change.result();
         }
+        catch (IOException | RuntimeException ex) {
+            stripe.discard(state);
+            throw ex;
+        }
+        stripe.keep(state);
+        return result;
     }
 
     private Path stateFile(String key) {
         return directory.path().resolve(key + StateFile.SUFFIX);
-    }
-
-    private static ReentrantLock stripe(Path file) {
-        return stripes[Math.floorMod(file.hashCode(), stripes.length)];
     }
 
     private static String bootId() {
@@ -316,14 +339,6 @@ public final class FileBackend implements LockBackend {
             // Without a boot id, deadlines from before a reboot are only freed once their time passes again.
             return "unknown";
         }
-    }
-
-    private static ReentrantLock[] createStripes(int count) {
-        ReentrantLock[] locks = new ReentrantLock[count];
-        for (int i = 0; i < count; i++) {
-            locks[i] = new ReentrantLock();
-        }
-        return locks;
     }
 
     @Override

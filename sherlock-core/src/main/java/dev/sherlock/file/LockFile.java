@@ -5,8 +5,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.zip.CRC32;
 
 import org.jspecify.annotations.Nullable;
@@ -79,7 +77,7 @@ record LockFile(String owner, long token, String boot, long expires, long ttl, b
         byte[] body = fields.getBytes(StandardCharsets.UTF_8);
         CRC32 crc = new CRC32();
         crc.update(body);
-        byte[] check = (CHECKSUM + String.format("%08x", crc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] check = (CHECKSUM + hex(crc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII);
         if (body.length + check.length > SLOT_SIZE) {
             throw new IllegalArgumentException("owner token of " + owner.length() + " characters does not fit a lock"
                     + " file slot of " + SLOT_SIZE + " bytes");
@@ -107,35 +105,66 @@ record LockFile(String owner, long token, String boot, long expires, long ttl, b
         CRC32 crc = new CRC32();
         crc.update(bytes, offset, check + 1);
         String expected = text.substring(check + 1 + CHECKSUM.length(), check + 1 + CHECKSUM.length() + 8);
-        if (!expected.equals(String.format("%08x", crc.getValue()))) {
+        if (!expected.equals(hex(crc.getValue()))) {
             return null;
         }
-        Map<String, String> fields = new HashMap<>();
-        for (String line : text.substring(HEADER.length(), check).split("\n")) {
-            int equals = line.indexOf('=');
-            if (equals > 0) {
-                fields.put(line.substring(0, equals), line.substring(equals + 1));
+        String sequence = null;
+        String owner = "";
+        String token = null;
+        String boot = "";
+        String expires = null;
+        String ttl = "0";
+        int line = HEADER.length();
+        while (line < check) {
+            int end = text.indexOf('\n', line);
+            int equals = text.indexOf('=', line);
+            if (equals > line && equals < end) {
+                String value = text.substring(equals + 1, end);
+                switch (text.substring(line, equals)) {
+                    case "sequence" -> sequence = value;
+                    case "owner" -> owner = value;
+                    case "token" -> token = value;
+                    case "boot" -> boot = value;
+                    case "expires" -> expires = value;
+                    case "ttl" -> ttl = value;
+                    default -> {
+                        // A field of a later version: ignored.
+                    }
+                }
             }
+            line = end + 1;
         }
         try {
-            String expires = fields.get("expires");
             boolean never = "never".equals(expires);
-            LockFile state = new LockFile(unescape(fields.getOrDefault("owner", "")),
-                    Long.parseLong(fields.get("token")), unescape(fields.getOrDefault("boot", "")),
-                    never ? 0 : Long.parseLong(expires), Long.parseLong(fields.getOrDefault("ttl", "0")), never);
-            return new Slot(Long.parseLong(fields.get("sequence")), state);
+            LockFile state = new LockFile(unescape(owner), Long.parseLong(token), unescape(boot),
+                    never ? 0 : Long.parseLong(expires), Long.parseLong(ttl), never);
+            return new Slot(Long.parseLong(sequence), state);
         }
         catch (RuntimeException ex) {
             return null;
         }
     }
 
+    /** A CRC-32 as the 8 lower-case hexadecimal digits a slot holds. */
+    private static String hex(long crc) {
+        String digits = Long.toHexString(crc);
+        return "00000000".substring(digits.length()) + digits;
+    }
+
     private static String escape(String text) {
-        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+                    || c == '_' || c == '*')) {
+                return URLEncoder.encode(text, StandardCharsets.UTF_8);
+            }
+        }
+        // Only characters URL encoding keeps as they are.
+        return text;
     }
 
     private static String unescape(String text) {
-        return URLDecoder.decode(text, StandardCharsets.UTF_8);
+        return text.indexOf('%') < 0 && text.indexOf('+') < 0 ? text : URLDecoder.decode(text, StandardCharsets.UTF_8);
     }
 
     /**

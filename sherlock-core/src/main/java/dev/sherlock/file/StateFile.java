@@ -19,7 +19,9 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
@@ -63,9 +65,16 @@ final class StateFile implements Closeable {
 
     private final FileChannel channel;
 
-    private StateFile(Path file, FileChannel channel) {
+    /** The file's device and inode when it was opened, or {@code null} where the file system does not say. */
+    private final @Nullable Object identity;
+
+    /** Room for the whole file and one byte more, which shows a file too large to be a lock state. */
+    private final byte[] bytes = new byte[MAX_SIZE + 1];
+
+    private StateFile(Path file, FileChannel channel, @Nullable Object identity) {
         this.file = file;
         this.channel = channel;
+        this.identity = identity;
     }
 
     /**
@@ -80,18 +89,26 @@ final class StateFile implements Closeable {
             if (existing != null) {
                 return existing;
             }
+            FileChannel channel;
             try {
-                FileChannel channel = permissions == null ? FileChannel.open(file, CREATE)
+                channel = permissions == null ? FileChannel.open(file, CREATE)
                         : FileChannel.open(file, CREATE, permissions);
+            }
+            catch (FileAlreadyExistsException ex) {
+                // Created in between by another process (or planted): look at it again.
+                continue;
+            }
+            try {
                 if (permissions != null && permissions.value().contains(PosixFilePermission.GROUP_WRITE)) {
                     // The umask may have taken away the group's access that a shared directory needs; the file is ours.
                     Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                             .setPermissions(permissions.value());
                 }
-                return new StateFile(file, channel);
+                return new StateFile(file, channel, identityOf(file));
             }
-            catch (FileAlreadyExistsException ex) {
-                // Created in between by another process (or planted): look at it again.
+            catch (IOException | RuntimeException ex) {
+                channel.close();
+                throw ex;
             }
         }
     }
@@ -103,31 +120,23 @@ final class StateFile implements Closeable {
      */
     static @Nullable StateFile openExisting(Path file) throws IOException {
         try {
-            if (file.getFileSystem().supportedFileAttributeViews().contains("unix")) {
-                Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,nlink", LinkOption.NOFOLLOW_LINKS);
-                int type = (Integer) attributes.get("mode") & TYPE;
-                if (type == SYMBOLIC_LINK) {
-                    throw refused(file, "is a symbolic link; Sherlock never follows links in the lock directory");
+            while (true) {
+                Object before = identityOf(file);
+                FileChannel channel = FileChannel.open(file, EXISTING);
+                Object after;
+                try {
+                    after = identityOf(file);
                 }
-                if (type != REGULAR) {
-                    throw refused(file, "is not a regular file (a directory, FIFO or device)");
+                catch (IOException | RuntimeException ex) {
+                    channel.close();
+                    throw ex;
                 }
-                int links = (Integer) attributes.get("nlink");
-                if (links > 1) {
-                    throw refused(file, "has " + links + " hard links; writing it would change the other files too");
+                if (Objects.equals(before, after)) {
+                    return new StateFile(file, channel, after);
                 }
+                // Replaced while it was opened: the channel may be another file than the one looked at.
+                channel.close();
             }
-            else {
-                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
-                        LinkOption.NOFOLLOW_LINKS);
-                if (attributes.isSymbolicLink()) {
-                    throw refused(file, "is a symbolic link; Sherlock never follows links in the lock directory");
-                }
-                if (!attributes.isRegularFile()) {
-                    throw refused(file, "is not a regular file (a directory, FIFO or device)");
-                }
-            }
-            return new StateFile(file, FileChannel.open(file, EXISTING));
         }
         catch (NoSuchFileException ex) {
             return null;
@@ -139,6 +148,68 @@ final class StateFile implements Closeable {
             }
             throw ex;
         }
+    }
+
+    /**
+     * Whether this open file is still the lock state file at its path, so it can serve another operation: its
+     * channel is open and the path names the same device and inode, as a regular file with no other hard link. The
+     * open channel keeps its inode from being reused, so another file at the path always has another identity.
+     * @return {@code false} if the file was removed or replaced, or the file system cannot tell
+     * @throws LockConfigurationException if something else than a lock state file now has its name
+     */
+    boolean stillAt(Path path) throws IOException {
+        if (identity == null || !channel.isOpen() || !file.equals(path)) {
+            return false;
+        }
+        try {
+            return identity.equals(identityOf(file));
+        }
+        catch (NoSuchFileException ex) {
+            return false;
+        }
+    }
+
+    /** Whether {@link #stillAt} can tell that this file is still the one at its path. */
+    boolean reusable() {
+        return identity != null && channel.isOpen();
+    }
+
+    /** The state file's path. */
+    Path path() {
+        return file;
+    }
+
+    /**
+     * Looks at what has the state file's name without following a link, refusing what is not a lock state file.
+     * @return its device and inode, or {@code null} where the file system does not say
+     * @throws NoSuchFileException if nothing has the name
+     */
+    private static @Nullable Object identityOf(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+            Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,nlink,dev,ino",
+                    LinkOption.NOFOLLOW_LINKS);
+            int type = (Integer) attributes.get("mode") & TYPE;
+            if (type == SYMBOLIC_LINK) {
+                throw refused(file, "is a symbolic link; Sherlock never follows links in the lock directory");
+            }
+            if (type != REGULAR) {
+                throw refused(file, "is not a regular file (a directory, FIFO or device)");
+            }
+            int links = (Integer) attributes.get("nlink");
+            if (links > 1) {
+                throw refused(file, "has " + links + " hard links; writing it would change the other files too");
+            }
+            return List.of(attributes.get("dev"), attributes.get("ino"));
+        }
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        if (attributes.isSymbolicLink()) {
+            throw refused(file, "is a symbolic link; Sherlock never follows links in the lock directory");
+        }
+        if (!attributes.isRegularFile()) {
+            throw refused(file, "is not a regular file (a directory, FIFO or device)");
+        }
+        return null;
     }
 
     /**
@@ -172,18 +243,12 @@ final class StateFile implements Closeable {
      * @throws LockConfigurationException if the content is not a lock state
      */
     Snapshot read() throws IOException {
-        long size = channel.size();
-        if (size > MAX_SIZE) {
-            throw refused(file, "is not a Sherlock lock file (" + size + " bytes, more than a lock state)");
+        // One positional read: a regular file's read comes short only at its end. The buffer is one byte larger
+        // than the largest lock state, so a larger file fills it.
+        int length = Math.max(0, channel.read(ByteBuffer.wrap(bytes), 0));
+        if (length > MAX_SIZE) {
+            throw refused(file, "is not a Sherlock lock file (" + channel.size() + " bytes, more than a lock state)");
         }
-        byte[] bytes = new byte[(int) size];
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-            if (channel.read(buffer, buffer.position()) < 0) {
-                break;
-            }
-        }
-        int length = buffer.position();
         if (isBlank(bytes, length)) {
             // New, or zero-filled by a machine crash before its first write reached the disk.
             return new Snapshot(LockFile.EMPTY, 0, 0, false);
