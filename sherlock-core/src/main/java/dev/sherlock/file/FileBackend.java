@@ -197,16 +197,15 @@ public final class FileBackend implements LockBackend {
                     return false;
                 }
             }
-            boolean held;
+            boolean read = false;
             try {
-                held = state.read().state().heldAt(System.nanoTime(), boot);
+                boolean held = state.read().state().heldAt(System.nanoTime(), boot);
+                read = true;
+                return held;
             }
-            catch (IOException | RuntimeException ex) {
-                stripe.discard(state);
-                throw ex;
+            finally {
+                stripe.giveBack(state, read);
             }
-            stripe.keep(state);
-            return held;
         }
         catch (IOException ex) {
             throw inaccessible(file, "read", ex);
@@ -306,7 +305,7 @@ public final class FileBackend implements LockBackend {
         if (state == null) {
             state = StateFile.open(file, directory.filePermissions());
         }
-        T result;
+        boolean updated = false;
         try (FileLock ignored = state.lock()) {
             StateFile.Snapshot snapshot = state.read();
             if (snapshot.damaged()) {
@@ -317,14 +316,14 @@ public final class FileBackend implements LockBackend {
             if (change.next() != null) {
                 state.write(snapshot, change.next());
             }
-            result = change.result();
+            updated = true;
+            return change.result();
         }
-        catch (IOException | RuntimeException ex) {
-            stripe.discard(state);
-            throw ex;
+        finally {
+            // After the OS lock's release above; a file that failed (or an Error) is closed, never left to the GC,
+            // whose close at some later moment would drop an OS lock this JVM then holds on the file.
+            stripe.giveBack(state, updated);
         }
-        stripe.keep(state);
-        return result;
     }
 
     private Path stateFile(String key) {

@@ -36,7 +36,8 @@ final class FileStripes {
             try {
                 StateFile kept = stripe.kept;
                 if (kept != null && directory.equals(kept.path().getParent())) {
-                    stripe.discard(kept);
+                    stripe.kept = null;
+                    Stripe.close(kept);
                 }
             }
             finally {
@@ -71,7 +72,7 @@ final class FileStripes {
         /**
          * The state file kept open for {@code file}, if it is still the one at that name; otherwise closes what was
          * kept. Called with the stripe locked.
-         * @return the open file, which the caller gives back with {@link #keep} or {@link #discard}; or {@code null}
+         * @return the open file, which the caller gives back with {@link #giveBack}; or {@code null}
          * @throws dev.sherlock.LockConfigurationException if something else than a lock state file now has the name
          */
         @Nullable StateFile reuse(Path file) throws IOException {
@@ -80,38 +81,30 @@ final class FileStripes {
                 return null;
             }
             kept = null;
-            boolean usable;
+            boolean usable = false;
             try {
                 usable = open.stillAt(file);
             }
-            catch (IOException | RuntimeException ex) {
-                close(open);
-                throw ex;
+            finally {
+                if (!usable) {
+                    close(open);
+                }
             }
-            if (!usable) {
-                close(open);
-                return null;
-            }
-            return open;
+            return usable ? open : null;
         }
 
-        /** Keeps {@code open} for the next operation, closing what was kept; or closes it if it cannot be checked. */
-        void keep(StateFile open) {
+        /**
+         * Gives back a file {@link #reuse} or an open returned: kept for the next operation if it served this one
+         * and can be checked, else closed. Called with the stripe locked.
+         */
+        void giveBack(StateFile open, boolean served) {
             if (kept != null && kept != open) {
                 close(kept);
             }
-            kept = open.reusable() ? open : null;
+            kept = served && open.reusable() ? open : null;
             if (kept == null) {
                 close(open);
             }
-        }
-
-        /** Closes {@code open}, after a failure or when its directory's backend closes. */
-        void discard(StateFile open) {
-            if (kept == open) {
-                kept = null;
-            }
-            close(open);
         }
 
         private static void close(StateFile open) {

@@ -55,6 +55,9 @@ final class StateFile implements Closeable {
 
     private static final Duration LOCK_WAIT = Duration.ofSeconds(5);
 
+    /** How often in a row a file replaced while it was being opened is looked at again. */
+    private static final int OPEN_TRIES = 3;
+
     private static final int TYPE = 0170000;
 
     private static final int REGULAR = 0100000;
@@ -104,7 +107,9 @@ final class StateFile implements Closeable {
                     Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                             .setPermissions(permissions.value());
                 }
-                return new StateFile(file, channel, identityOf(file));
+                // Not kept open for later operations: the name may already lead to another file (the directory was
+                // removed and made again), and only a look before and after opening an existing file tells.
+                return new StateFile(file, channel, null);
             }
             catch (IOException | RuntimeException ex) {
                 channel.close();
@@ -120,7 +125,7 @@ final class StateFile implements Closeable {
      */
     static @Nullable StateFile openExisting(Path file) throws IOException {
         try {
-            while (true) {
+            for (int tries = 0; tries < OPEN_TRIES; tries++) {
                 Object before = identityOf(file);
                 FileChannel channel = FileChannel.open(file, EXISTING);
                 Object after;
@@ -137,6 +142,8 @@ final class StateFile implements Closeable {
                 // Replaced while it was opened: the channel may be another file than the one looked at.
                 channel.close();
             }
+            throw new IOException("lock file " + file + " was replaced while it was being opened, " + OPEN_TRIES
+                    + " times in a row");
         }
         catch (NoSuchFileException ex) {
             return null;
@@ -152,8 +159,9 @@ final class StateFile implements Closeable {
 
     /**
      * Whether this open file is still the lock state file at its path, so it can serve another operation: its
-     * channel is open and the path names the same device and inode, as a regular file with no other hard link. The
-     * open channel keeps its inode from being reused, so another file at the path always has another identity.
+     * channel is open and the path names the same device and inode, with the same owner, group and mode, as a
+     * regular file with no other hard link. The open channel keeps its inode from being reused, so another file at
+     * the path always has another identity.
      * @return {@code false} if the file was removed or replaced, or the file system cannot tell
      * @throws LockConfigurationException if something else than a lock state file now has its name
      */
@@ -181,12 +189,12 @@ final class StateFile implements Closeable {
 
     /**
      * Looks at what has the state file's name without following a link, refusing what is not a lock state file.
-     * @return its device and inode, or {@code null} where the file system does not say
+     * @return its device, inode, mode, owner and group, or {@code null} where the file system does not say
      * @throws NoSuchFileException if nothing has the name
      */
     private static @Nullable Object identityOf(Path file) throws IOException {
         if (file.getFileSystem().supportedFileAttributeViews().contains("unix")) {
-            Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,nlink,dev,ino",
+            Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,nlink,dev,ino,uid,gid",
                     LinkOption.NOFOLLOW_LINKS);
             int type = (Integer) attributes.get("mode") & TYPE;
             if (type == SYMBOLIC_LINK) {
@@ -199,7 +207,9 @@ final class StateFile implements Closeable {
             if (links > 1) {
                 throw refused(file, "has " + links + " hard links; writing it would change the other files too");
             }
-            return List.of(attributes.get("dev"), attributes.get("ino"));
+            // Owner, group and mode too: after a change of them the file is opened again, so the OS checks access.
+            return List.of(attributes.get("dev"), attributes.get("ino"), attributes.get("mode"), attributes.get("uid"),
+                    attributes.get("gid"));
         }
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS);
@@ -243,9 +253,17 @@ final class StateFile implements Closeable {
      * @throws LockConfigurationException if the content is not a lock state
      */
     Snapshot read() throws IOException {
-        // One positional read: a regular file's read comes short only at its end. The buffer is one byte larger
-        // than the largest lock state, so a larger file fills it.
-        int length = Math.max(0, channel.read(ByteBuffer.wrap(bytes), 0));
+        // One positional read of a whole lock state on local file systems; some (FUSE, network) may return less, so
+        // read on until the end or a whole state. The buffer is one byte larger than a lock state, so a larger
+        // file fills it.
+        int length = 0;
+        while (length < MAX_SIZE) {
+            int read = channel.read(ByteBuffer.wrap(bytes, length, bytes.length - length), length);
+            if (read <= 0) {
+                break;
+            }
+            length += read;
+        }
         if (length > MAX_SIZE) {
             throw refused(file, "is not a Sherlock lock file (" + channel.size() + " bytes, more than a lock state)");
         }
