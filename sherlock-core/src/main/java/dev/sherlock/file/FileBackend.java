@@ -306,21 +306,25 @@ public final class FileBackend implements LockBackend {
             state = StateFile.open(file, directory.filePermissions());
         }
         boolean updated = false;
-        try (FileLock ignored = state.lock()) {
-            StateFile.Snapshot snapshot = state.read();
-            if (snapshot.damaged()) {
-                // Only outside interference damages both slots: the lock counts as free, tokens still increase.
-                logger.warn("Backend file: lock file {} is damaged; treating the lock as free", file);
-            }
-            Change<T> change = decision.decide(snapshot.state(), System.nanoTime(), observed);
-            if (change.next() != null) {
-                state.write(snapshot, change.next());
+        try {
+            T result;
+            try (FileLock ignored = state.lock()) {
+                StateFile.Snapshot snapshot = state.read();
+                if (snapshot.damaged()) {
+                    // Only outside interference damages both slots: the lock counts as free, tokens still increase.
+                    logger.warn("Backend file: lock file {} is damaged; treating the lock as free", file);
+                }
+                Change<T> change = decision.decide(snapshot.state(), System.nanoTime(), observed);
+                if (change.next() != null) {
+                    state.write(snapshot, change.next());
+                }
+                result = change.result();
             }
             updated = true;
-            return change.result();
+            return result;
         }
         finally {
-            // After the OS lock's release above; a file that failed (or an Error) is closed, never left to the GC,
+            // A file that failed, even at its unlock, or met an Error is closed here and now, never left to the GC,
             // whose close at some later moment would drop an OS lock this JVM then holds on the file.
             stripe.giveBack(state, updated);
         }

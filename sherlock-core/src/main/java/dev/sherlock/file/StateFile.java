@@ -55,7 +55,7 @@ final class StateFile implements Closeable {
 
     private static final Duration LOCK_WAIT = Duration.ofSeconds(5);
 
-    /** How often in a row a file replaced while it was being opened is looked at again. */
+    /** How often in a row a file replaced (or made and removed) while it was being opened is looked at again. */
     private static final int OPEN_TRIES = 3;
 
     private static final int TYPE = 0170000;
@@ -87,7 +87,7 @@ final class StateFile implements Closeable {
      */
     static StateFile open(Path file, @Nullable FileAttribute<Set<PosixFilePermission>> permissions)
             throws IOException {
-        while (true) {
+        for (int tries = 0; tries < OPEN_TRIES; tries++) {
             StateFile existing = openExisting(file);
             if (existing != null) {
                 return existing;
@@ -111,11 +111,14 @@ final class StateFile implements Closeable {
                 // removed and made again), and only a look before and after opening an existing file tells.
                 return new StateFile(file, channel, null);
             }
-            catch (IOException | RuntimeException ex) {
+            catch (Throwable ex) {
+                // Closed here, never by the GC, whose close at some later moment would drop an OS lock of the file.
                 channel.close();
                 throw ex;
             }
         }
+        throw new IOException("lock file " + file + " was made and removed again by someone else while it was being"
+                + " opened, " + OPEN_TRIES + " times in a row");
     }
 
     /**
@@ -128,16 +131,15 @@ final class StateFile implements Closeable {
             for (int tries = 0; tries < OPEN_TRIES; tries++) {
                 Object before = identityOf(file);
                 FileChannel channel = FileChannel.open(file, EXISTING);
-                Object after;
                 try {
-                    after = identityOf(file);
+                    Object after = identityOf(file);
+                    if (Objects.equals(before, after)) {
+                        return new StateFile(file, channel, after);
+                    }
                 }
-                catch (IOException | RuntimeException ex) {
+                catch (Throwable ex) {
                     channel.close();
                     throw ex;
-                }
-                if (Objects.equals(before, after)) {
-                    return new StateFile(file, channel, after);
                 }
                 // Replaced while it was opened: the channel may be another file than the one looked at.
                 channel.close();
