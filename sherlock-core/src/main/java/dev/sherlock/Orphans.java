@@ -50,23 +50,9 @@ final class Orphans {
      * release is retried as the last clean-up of {@link #release} is.
      */
     static void releaseWaiter(Background background, LockId id, String owner) {
-        if (background.closed()) {
-            return;
+        if (pend(background, id, owner, "keeps its place in line until its promise ends")) {
+            background.schedule(() -> releaseOnce(background, id, owner, DELAYS_NANOS.length - 1), 0);
         }
-        if (pending.size() >= MAX_PENDING) {
-            logger.warn("{}: too many clean-ups pending; owner {} keeps its place in line until its promise ends",
-                    id, owner);
-            return;
-        }
-        Pending entry = new Pending(id.key(), owner, background);
-        if (!pending.add(entry)) {
-            return;
-        }
-        if (background.closed()) {
-            pending.remove(entry);
-            return;
-        }
-        background.schedule(() -> releaseOnce(background, id, owner, DELAYS_NANOS.length - 1), 0);
     }
 
     /** Releases {@code owner} a few times later, for requests resent after it was released. */
@@ -81,11 +67,27 @@ final class Orphans {
 
     /** Schedules the later clean-ups of {@code owner} unless they are pending; returns whether it did. */
     private static boolean track(Background background, LockId id, String owner) {
+        if (!pend(background, id, owner, "is left to expire on its own")) {
+            return false;
+        }
+        for (int i = 0; i < DELAYS_NANOS.length; i++) {
+            int attempt = i;
+            background.schedule(() -> releaseOnce(background, id, owner, attempt), DELAYS_NANOS[i]);
+        }
+        return true;
+    }
+
+    /**
+     * Counts a clean-up of {@code owner} as pending, unless it already is, too many are, or the background is closed.
+     * @param ifTooMany what becomes of the owner when too many are pending, for the warning
+     * @return whether the caller should schedule it
+     */
+    private static boolean pend(Background background, LockId id, String owner, String ifTooMany) {
         if (background.closed()) {
             return false;
         }
         if (pending.size() >= MAX_PENDING) {
-            logger.warn("{}: too many clean-ups pending; owner {} is left to expire on its own", id, owner);
+            logger.warn("{}: too many clean-ups pending; owner {} {}", id, owner, ifTooMany);
             return false;
         }
         Pending entry = new Pending(id.key(), owner, background);
@@ -96,10 +98,6 @@ final class Orphans {
             // Closed meanwhile: forget() may have run before the entry was added.
             pending.remove(entry);
             return false;
-        }
-        for (int i = 0; i < DELAYS_NANOS.length; i++) {
-            int attempt = i;
-            background.schedule(() -> releaseOnce(background, id, owner, attempt), DELAYS_NANOS[i]);
         }
         return true;
     }
