@@ -52,13 +52,14 @@ import org.springframework.data.redis.connection.ReturnType;
  * and a release that finds a waiter in line who was refused before an earlier release (or 10 ms ago), and is still
  * within its promise to try again, hands the lock to the one refused longest ago: the script sets the lock to that
  * waiter's owner token, with a new fencing token and a lifetime of at most {@link #HAND_OVER_LIFETIME}, and publishes
- * it with the waiter's random nonce, so that waiter's backend returns the lock to it without another request. A
- * waiter that gives up releases its owner, which takes it out of the line and gives back a lock handed over in that
- * instant. A lock that never expires is never handed over: its release reserves it for the chosen waiter for 50 ms
- * (everyone else is refused as if it were held) and the waiter takes it with an attempt; the release's answer names
- * that waiter, so this backend refuses its own waiting callers' attempts meanwhile without sending them. Only callers
- * that wait and promised to try again soon are served, so a waiter that went away costs the others at most one
- * hand-over lifetime or reservation. Details in {@link RedisScripts} and {@code docs/redis.md}.
+ * it with a SHA-1 of the waiter's random nonce, the token and the key, so that waiter's backend, the only one that can
+ * check it, returns the lock to it without another request. A waiter that gives up releases its owner, which takes it
+ * out of the line and gives back a lock handed over in that instant. A lock that never expires is never handed over:
+ * its release reserves it for the chosen waiter for 50 ms (everyone else is refused as if it were held) and the waiter
+ * takes it with an attempt; the release's answer names that waiter, so this backend refuses its own waiting callers'
+ * attempts meanwhile without sending them. Only callers that wait and promised to try again soon are served, so a
+ * waiter that went away costs the others at most one hand-over lifetime or reservation. Details in {@link RedisScripts}
+ * and {@code docs/redis.md}.
  *
  * <p>Create one backend per application and {@link #close()} it on shutdown (it closes its subscription; the
  * connection factory belongs to the application and stays open). Instances are thread-safe.
@@ -398,11 +399,11 @@ public final class RedisBackend implements LockBackend {
 
     /**
      * As {@link #awaitRelease(String, long, Duration)}, and answers {@link WaitOutcome#acquired} when a release handed
-     * the lock to {@code owner} (a notification with its nonce). A release that reserved the lock for another waiter is
-     * answered "still held" until the reservation ends ({@link #RESERVATION}, counted from when its notification came,
-     * so never before the server ends it), since the server would refuse this caller's attempt meanwhile; a lock
-     * handed to another waiter is answered "still held" until this caller's promise to try again ends, so it stays in
-     * line, or "try again" at once if it is not in line yet.
+     * the lock to {@code owner} (a notification proved with the nonce of its latest attempt). A release that reserved
+     * the lock for another waiter is answered "still held" until the reservation ends ({@link #RESERVATION}, counted
+     * from when its notification came, so never before the server ends it), since the server would refuse this caller's
+     * attempt meanwhile; a lock handed to another waiter is answered "still held" until this caller's promise to try
+     * again ends, so it stays in line, or "try again" at once if it is not in line yet.
      */
     @Override
     public WaitOutcome awaitRelease(String key, String owner, long observedVersion, Duration maxWait)

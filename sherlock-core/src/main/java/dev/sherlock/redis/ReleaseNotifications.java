@@ -257,7 +257,7 @@ final class ReleaseNotifications implements MessageListener, AutoCloseable {
 
     /**
      * Puts a waiting caller of this backend in line for the key before each of its attempts, until its promise to try
-     * again ends ({@link System#nanoTime()}), and gives the nonce a release that hands it the lock must publish. Each
+     * again ends ({@link System#nanoTime()}), and gives the nonce a release that hands it the lock must prove. Each
      * attempt has a nonce of its own and forgets a hand-over that came before it: a hand-over proved with this
      * attempt's nonce was made by a release that ran after the attempt reached the server, so the lock lives at least
      * from when the attempt was sent. The nonce is random and travels only in the attempt and in the caller's entry in
