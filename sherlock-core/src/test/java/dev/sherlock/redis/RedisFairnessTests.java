@@ -149,9 +149,7 @@ class RedisFairnessTests {
         AcquireResult refused = other.tryAcquire(key, "waiter", MINUTE, SOON);
 
         // Somebody who read the nonce from the waiting hash and may publish, but does not know the counter.
-        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, "1=waiter " + proof(nonceOf(key, "waiter"), "1", key)
-                + " " + key);
-        await().atMost(SOON).until(() -> other.notifications().recentRelease(key) == 1);
+        publishHandOverToWaiter(key, 1, proof(nonceOf(key, "waiter"), "1", key));
         WaitOutcome outcome = other.awaitRelease(key, "waiter", refused.observedVersion(), Duration.ofMillis(200));
 
         assertThat(outcome.acquired()).isFalse();
@@ -170,8 +168,7 @@ class RedisFairnessTests {
 
         // What a subscriber could send after seeing the real hand-over: its proof, with a token of its choosing.
         long forged = Long.parseLong(token) + 1_000_000;
-        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, forged + "=waiter " + proof(nonce, token, key) + " " + key);
-        await().atMost(SOON).until(() -> other.notifications().recentRelease(key) == forged);
+        publishHandOverToWaiter(key, forged, proof(nonce, token, key));
         WaitOutcome outcome = other.awaitRelease(key, "waiter", refused.observedVersion(), MINUTE);
 
         assertThat(outcome.acquired()).isTrue();
@@ -192,6 +189,15 @@ class RedisFairnessTests {
 
         assertThat(raw.hasKey(key)).as("released, not handed over").isFalse();
         assertThat(raw.opsForValue().get(backend.fenceKey(key))).contains(" !waiter:");
+    }
+
+    /**
+     * Publishes a hand-over of {@code key} to "waiter" with this token and proof, as anybody allowed to publish on the
+     * channel could, and waits until the waiter's backend has heard it.
+     */
+    private void publishHandOverToWaiter(String key, long token, String proof) {
+        raw.convertAndSend(RedisBackend.DEFAULT_CHANNEL, token + "=waiter " + proof + " " + key);
+        await().atMost(SOON).until(() -> other.notifications().recentRelease(key) == token);
     }
 
     /** The nonce of the caller's latest attempt, from its entry in the waiting hash. */
