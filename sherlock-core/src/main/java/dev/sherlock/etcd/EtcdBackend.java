@@ -85,6 +85,10 @@ public final class EtcdBackend implements LockBackend {
 
     private final ReleaseWatches watches;
 
+    private final LineWaiters waiters;
+
+    private final LineView line;
+
     private final EtcdAcquisitions acquisitions;
 
     private final EtcdHolds holds;
@@ -107,8 +111,10 @@ public final class EtcdBackend implements LockBackend {
         this.leases = new EtcdLeases(client.getLeaseClient(), requests, minimumLeaseTtl);
         this.safetyLeaseSeconds = Math.max(MIN_SAFETY_LEASE_SECONDS, 2 * leaseSeconds(requestTimeout));
         this.watches = new ReleaseWatches(client.getWatchClient());
-        this.acquisitions = new EtcdAcquisitions(kv, requests, leases, watches, safetyLeaseSeconds);
-        this.holds = new EtcdHolds(kv, requests, leases);
+        this.waiters = new LineWaiters(leases, leaseSeconds(minimumLeaseTtl));
+        this.line = new LineView(kv, client.getWatchClient());
+        this.acquisitions = new EtcdAcquisitions(kv, requests, leases, watches, waiters, line, safetyLeaseSeconds);
+        this.holds = new EtcdHolds(kv, requests, leases, waiters, line);
     }
 
     /**
@@ -192,7 +198,18 @@ public final class EtcdBackend implements LockBackend {
 
     @Override
     public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire) {
-        return StoreException.guard("etcd", "acquire", key, () -> acquisitions.tryAcquire(key, owner, expire));
+        return StoreException.guard("etcd", "acquire", key, () -> acquisitions.tryAcquire(key, owner, expire, null));
+    }
+
+    /**
+     * As {@link #tryAcquire(String, String, Duration)}; a caller that fails while the lock is known to be taken
+     * stands in line (see {@code docs/etcd.md}), and a release may hand it the lock.
+     */
+    @Override
+    public AcquireResult tryAcquire(String key, String owner, @Nullable Duration expire,
+            Duration nextAttemptWithin) {
+        return StoreException.guard("etcd", "acquire", key,
+                () -> acquisitions.tryAcquire(key, owner, expire, nextAttemptWithin));
     }
 
     @Override
@@ -225,11 +242,41 @@ public final class EtcdBackend implements LockBackend {
      */
     @Override
     public WaitOutcome awaitRelease(String key, long observedVersion, Duration maxWait) throws InterruptedException {
+        return await(key, null, observedVersion, maxWait);
+    }
+
+    /**
+     * As {@link #awaitRelease(String, long, Duration)}, and answers "acquired" to a caller in line once its watch
+     * sees a release hand it the lock: the key written with its owner token on its line lease.
+     */
+    @Override
+    public WaitOutcome awaitRelease(String key, String owner, long observedVersion, Duration maxWait)
+            throws InterruptedException {
+        return await(key, owner, observedVersion, maxWait);
+    }
+
+    private WaitOutcome await(String key, @Nullable String owner, long observedVersion, Duration maxWait)
+            throws InterruptedException {
         if (closed) {
             throw new StoreException("the etcd backend is closed");
         }
-        KeyWatch watch = watches.await(key, observedVersion, maxWait);
-        if (watch == null) {
+        LineWaiters.Waiting waiting = owner == null ? null : waiters.get(owner);
+        if (waiting != null) {
+            // Its line lease is kept alive while it waits.
+            waiters.waits(owner, maxWait.toNanos());
+        }
+        KeyWatch watch = watches.await(key, observedVersion, maxWait, waiting == null ? null : bytes(owner),
+                waiting == null ? 0 : waiting.lease);
+        if (waiting != null) {
+            long handed = watch.handedAt(bytes(owner), waiting.lease, observedVersion);
+            if (handed > 0) {
+                WaitOutcome acquired = handedOver(owner, waiting, handed);
+                if (acquired != null) {
+                    return acquired;
+                }
+            }
+        }
+        if (watch.deletedAfter(observedVersion)) {
             return WaitOutcome.tryAgain();
         }
         long held = watch.heldRevision();
@@ -237,14 +284,23 @@ public final class EtcdBackend implements LockBackend {
             return WaitOutcome.stillHeld(null, held);
         }
         // The watch's word is too old (or it broke): a read is cheaper for etcd than a failed transaction, which is
-        // a Raft proposal. The waiter's owner has sent nothing yet (the core changes owners after any doubt), so a
-        // key that exists is somebody else's.
+        // a Raft proposal. A key that exists is somebody else's, or handed to this waiter in line.
         try {
-            GetResponse read = await(kv.get(bytes(key), COUNT_ONLY), "get", key);
+            GetResponse read = await(kv.get(bytes(key), waiting == null ? COUNT_ONLY : GetOption.DEFAULT), "get", key);
             if (read.getCount() == 0) {
                 return WaitOutcome.tryAgain();
             }
             long revision = read.getHeader().getRevision();
+            if (waiting != null) {
+                KeyValue current = read.getKvs().get(0);
+                if (current.getValue().equals(bytes(owner)) && current.getLease() == waiting.lease
+                        && current.getModRevision() > observedVersion) {
+                    WaitOutcome acquired = handedOver(owner, waiting, current.getModRevision());
+                    if (acquired != null) {
+                        return acquired;
+                    }
+                }
+            }
             watches.observedHeld(key, revision);
             return WaitOutcome.stillHeld(null, revision);
         }
@@ -252,6 +308,18 @@ public final class EtcdBackend implements LockBackend {
             // Let the attempt find out.
             return WaitOutcome.tryAgain();
         }
+    }
+
+    /**
+     * The lock handed to {@code owner} at {@code revision}, valid as long as its line lease is kept alive; {@code null}
+     * if the waiter was given up on meanwhile (its lease lapsed; its next attempt finds its key, if still there).
+     */
+    private @Nullable WaitOutcome handedOver(String owner, LineWaiters.Waiting waiting, long revision) {
+        if (!waiters.leave(owner, waiting)) {
+            return null;
+        }
+        long alive = leases.aliveUntil(waiting.lease) - System.nanoTime();
+        return WaitOutcome.acquired(revision, Duration.ofNanos(Math.max(0, alive)));
     }
 
     /**
@@ -288,6 +356,8 @@ public final class EtcdBackend implements LockBackend {
         closed = true;
         try {
             watches.close();
+            line.close();
+            waiters.close();
             leases.close();
         }
         finally {
@@ -300,6 +370,17 @@ public final class EtcdBackend implements LockBackend {
     /** Number of open key watches, for tests. */
     int openWatches() {
         return watches.size();
+    }
+
+    /** The owner this backend would hand {@code key} to on release, for tests. */
+    @Nullable String nextInLine(String key) {
+        LineView.Entry next = line.head(key, "");
+        return next == null ? null : next.owner();
+    }
+
+    /** Number of this backend's callers standing in line, for tests. */
+    int waitersInLine() {
+        return waiters.size();
     }
 
     /** Number of spare leases, for tests. */

@@ -13,6 +13,7 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.DeleteResponse;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.PutResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
@@ -22,8 +23,8 @@ import io.etcd.jetcd.options.PutOption;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Release and renewal of a held etcd lock, each guarded by the owner token: a delete in a transaction that first
- * compares the key's value, and a keep-alive of the key's lease after reading that the key is still ours (or a move
+ * Release and renewal of a held etcd lock, each guarded by the owner token: a delete (or a hand-over to the waiter
+ * longest in line) in a transaction that first compares the key's value, and a keep-alive of the key's lease after reading that the key is still ours (or a move
  * of the key to a new lease, guarded by its mod revision, when the lease cannot reach the expiry asked for).
  */
 final class EtcdHolds {
@@ -36,29 +37,108 @@ final class EtcdHolds {
 
     private final EtcdLeases leases;
 
-    EtcdHolds(KV kv, EtcdRequests requests, EtcdLeases leases) {
+    private final LineWaiters waiters;
+
+    private final LineView line;
+
+    EtcdHolds(KV kv, EtcdRequests requests, EtcdLeases leases, LineWaiters waiters, LineView line) {
         this.kv = kv;
         this.requests = requests;
         this.leases = leases;
+        this.waiters = waiters;
+        this.line = line;
     }
 
+    /**
+     * Releases the owner's lock: hands it to the waiter longest in line if the backend knows one (the key is written
+     * with the waiter's owner token on its line lease, the hand-over record names the waiter, its entry goes), else
+     * deletes it. If the key is not the owner's, takes the owner out of line instead.
+     */
     boolean release(String key, String owner) {
-        ByteSequence k = bytes(key);
-        TxnResponse response = requests.await(kv.txn().If(EtcdAcquisitions.ownedBy(k, owner))
-                .Then(Op.delete(k, WITH_PREVIOUS)).commit(),
-                "release txn", key);
-        if (!response.isSucceeded()) {
-            return false;
+        LineWaiters.Waiting waiting = waiters.leave(owner);
+        LineView.Entry next = line.head(key, owner);
+        if (next != null) {
+            try {
+                return released(handOver(key, owner, next), key, waiting);
+            }
+            catch (StoreException ex) {
+                if (!EtcdRequests.isLeaseNotFound(ex)) {
+                    throw ex;
+                }
+                // The waiter's lease expired a moment ago, its entry not yet deleted with it: nobody to hand it to.
+            }
         }
-        for (DeleteResponse deleted : response.getDeleteResponses()) {
-            for (KeyValue previous : deleted.getPrevKvs()) {
-                if (previous.getLease() != 0) {
-                    // Nothing is bound to it any more: the next attempt can reuse it.
-                    leases.freed(previous.getLease());
+        return released(requests.await(kv.txn().If(EtcdAcquisitions.ownedBy(bytes(key), owner))
+                .Then(deletion(key)).Else(leaving(key, owner)).commit(), "release txn", key), key, waiting);
+    }
+
+    /**
+     * One transaction: if the key is the owner's and the waiter's entry is as the view saw it, the key goes to the
+     * waiter; else as a plain release.
+     */
+    private TxnResponse handOver(String key, String owner, LineView.Entry next) {
+        ByteSequence k = bytes(key);
+        ByteSequence waiter = bytes(next.owner());
+        ByteSequence entry = bytes(EtcdKeys.lineEntry(key, next.owner()));
+        Cmp owned = EtcdAcquisitions.ownedBy(k, owner);
+        return requests.await(kv.txn()
+                .If(owned, new Cmp(entry, Cmp.Op.EQUAL, CmpTarget.modRevision(next.modRevision())))
+                .Then(Op.put(k, waiter, PutOption.builder().withLeaseId(next.lease()).withPrevKV().build()),
+                        Op.put(bytes(EtcdKeys.handOverRecord(key)), waiter, PutOption.DEFAULT),
+                        Op.delete(entry, DeleteOption.DEFAULT))
+                .Else(Op.txn(new Cmp[] {owned}, deletion(key), leaving(key, owner)))
+                .commit(), "hand-over txn", key);
+    }
+
+    /** Deletes the key and its hand-over record, which may name the releasing owner. */
+    private static Op[] deletion(String key) {
+        String record = EtcdKeys.handOverRecord(key);
+        return record == null ? new Op[] {Op.delete(bytes(key), WITH_PREVIOUS)}
+                : new Op[] {Op.delete(bytes(key), WITH_PREVIOUS), Op.delete(bytes(record), DeleteOption.DEFAULT)};
+    }
+
+    /** Deletes the owner's line entry, if it stands in line: a waiter that gives up leaves. */
+    private static Op[] leaving(String key, String owner) {
+        String entry = EtcdKeys.lineEntry(key, owner);
+        return entry == null ? new Op[0] : new Op[] {Op.delete(bytes(entry), WITH_PREVIOUS)};
+    }
+
+    /**
+     * Whether the release (or hand-over) happened; frees the lease the key was on, and the line lease of an owner
+     * that was still in line.
+     */
+    private boolean released(TxnResponse response, String key, LineWaiters.@Nullable Waiting waiting) {
+        TxnResponse applied = response;
+        boolean handedOver = response.isSucceeded() && !response.getPutResponses().isEmpty();
+        if (!handedOver) {
+            // The plain branch is either the top level or the nested transaction of a hand-over that did not happen.
+            for (TxnResponse nested : response.getTxnResponses()) {
+                applied = nested;
+            }
+        }
+        long lease = 0;
+        if (handedOver) {
+            PutResponse put = response.getPutResponses().get(0);
+            lease = put.hasPrevKv() ? put.getPrevKv().getLease() : 0;
+        }
+        else if (applied.isSucceeded()) {
+            for (DeleteResponse deleted : applied.getDeleteResponses()) {
+                for (KeyValue previous : deleted.getPrevKvs()) {
+                    if (previous.getKey().equals(bytes(key))) {
+                        lease = previous.getLease();
+                    }
                 }
             }
         }
-        return true;
+        if (lease != 0) {
+            // Nothing is bound to it any more: the next attempt can reuse it.
+            leases.freed(lease);
+        }
+        if (waiting != null && waiting.lease != lease && !applied.isSucceeded()) {
+            // Its entry was deleted: the lease is free.
+            leases.freed(waiting.lease);
+        }
+        return handedOver || applied.isSucceeded();
     }
 
     boolean renew(String key, String owner, @Nullable Duration expire) {

@@ -3,17 +3,27 @@ package dev.sherlock.etcd;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Maps (namespace, name) to an etcd key of the form {@code sherlock/<namespace>/<name>}.
+ * Maps (namespace, name) to an etcd key of the form {@code sherlock/<namespace>/<name>}, and a lock key to the keys
+ * that go with it: the line of its waiters, {@code sherlock/<namespace>/%w<name>/<owner>}, and the record of the
+ * latest hand-over, {@code sherlock/<namespace>/%t<name>}.
  *
  * <p>Both parts keep their Unicode text, except {@code /}, {@code %} and control characters, which become {@code %}
  * and two uppercase hex digits. The first unescaped {@code /} after the prefix therefore always ends the namespace,
  * so a name containing {@code /} never collides with a namespace, and the mapping is injective. Without a namespace
- * the segment is empty ({@code sherlock//orders}); namespaces are never empty, so that cannot collide either.
+ * the segment is empty ({@code sherlock//orders}); namespaces are never empty, so that cannot collide either. An
+ * escaped name never starts with {@code %w} or {@code %t} (a {@code %} is always followed by two hex digits), so line
+ * entries and hand-over records never collide with lock keys, and one namespace's line entries form one range.
  */
 final class EtcdKeys {
 
     /** Every Sherlock key starts with it, so one prefix lists or secures them all. */
     static final String PREFIX = "sherlock/";
+
+    /** Starts the line entries in a namespace: never the start of an escaped name. */
+    private static final String LINE = "%w";
+
+    /** Starts the hand-over records in a namespace: never the start of an escaped name. */
+    private static final String HANDED = "%t";
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
@@ -30,6 +40,56 @@ final class EtcdKeys {
         key.append('/');
         escape(name, key);
         return key.toString();
+    }
+
+    /**
+     * The start of the range that holds the line entries of every lock in {@code key}'s namespace; {@code null} if
+     * {@code key} is not of this class's form.
+     */
+    static @Nullable String lineRoot(String key) {
+        int slash = namespaceEnd(key);
+        return slash < 0 ? null : key.substring(0, slash + 1) + LINE;
+    }
+
+    /** The end (exclusive) of the range that starts at {@code lineRoot}. */
+    static String lineEnd(String lineRoot) {
+        return lineRoot.substring(0, lineRoot.length() - 1) + (char) (lineRoot.charAt(lineRoot.length() - 1) + 1);
+    }
+
+    /** The line entry of {@code owner} waiting for {@code key}; {@code null} if the key is not of this class's form. */
+    static @Nullable String lineEntry(String key, String owner) {
+        int slash = namespaceEnd(key);
+        if (slash < 0) {
+            return null;
+        }
+        return key.substring(0, slash + 1) + LINE + key.substring(slash + 1) + '/' + owner;
+    }
+
+    /**
+     * The lock key and the owner of a line entry in the range at {@code lineRoot}: {@code [key, owner]}, or
+     * {@code null} if the entry is malformed.
+     */
+    static String @Nullable [] parseLineEntry(String lineRoot, String entry) {
+        if (!entry.startsWith(lineRoot)) {
+            return null;
+        }
+        int slash = entry.indexOf('/', lineRoot.length());
+        if (slash < 0 || slash == entry.length() - 1) {
+            return null;
+        }
+        String namespace = lineRoot.substring(0, lineRoot.length() - LINE.length());
+        return new String[] {namespace + entry.substring(lineRoot.length(), slash), entry.substring(slash + 1)};
+    }
+
+    /** The record of the latest hand-over of {@code key}; {@code null} if the key is not of this class's form. */
+    static @Nullable String handOverRecord(String key) {
+        int slash = namespaceEnd(key);
+        return slash < 0 ? null : key.substring(0, slash + 1) + HANDED + key.substring(slash + 1);
+    }
+
+    /** The index of the slash that ends the namespace, or -1. */
+    private static int namespaceEnd(String key) {
+        return key.startsWith(PREFIX) ? key.indexOf('/', PREFIX.length()) : -1;
     }
 
     private static void escape(String text, StringBuilder out) {

@@ -203,6 +203,21 @@ final class EtcdLeases implements AutoCloseable {
                 : new SpareLeases.Spare(id, known.requestedTtl, known.grantedTtl, known.aliveUntil, System.nanoTime()));
     }
 
+    /**
+     * A lease left to expire with its keys (a waiter's that lapsed): no longer tracked, never reused.
+     */
+    void forget(long id) {
+        held.remove(id);
+    }
+
+    /**
+     * Before when etcd keeps a lease with a key alive, as far as this backend refreshed it; 0 if unknown.
+     */
+    long aliveUntil(long id) {
+        Lifetime lifetime = held.get(id);
+        return lifetime == null ? 0 : lifetime.aliveUntil;
+    }
+
     long grant(long ttl, String key) {
         return granted(requests.await(client.grant(ttl), "lease grant", key), ttl, key).getID();
     }

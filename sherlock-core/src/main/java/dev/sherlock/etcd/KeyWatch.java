@@ -35,6 +35,13 @@ final class KeyWatch implements Watch.Listener {
 
     private long deletedAt;
 
+    /** The latest write of the key: its revision, value and lease (a release that hands the lock over writes it). */
+    private long writtenAt;
+
+    private @Nullable ByteSequence writtenValue;
+
+    private long writtenLease;
+
     /** When the server last told us something about the key, in {@link System#nanoTime()}. */
     private long confirmedAt;
 
@@ -165,14 +172,46 @@ final class KeyWatch implements Watch.Listener {
     }
 
     /**
-     * Waits until the key is deleted at a revision after {@code observedRevision}, or until {@code deadline}. A
-     * broken watch no longer wakes the waiter early, which leaves it polling at the caller's retry interval.
-     * @return whether the deletion was seen
+     * The revision at which a release handed the lock to {@code owner}: the key's latest known write, after
+     * {@code observedRevision}, with the owner's token as value and on its line lease; 0 if not seen.
      */
-    boolean awaitDeletionAfter(long observedRevision, long deadline) throws InterruptedException {
+    long handedAt(@Nullable ByteSequence owner, long lease, long observedRevision) {
         lock.lock();
         try {
-            while (deletedAt <= observedRevision) {
+            return handedLocked(owner, lease, observedRevision);
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    private long handedLocked(@Nullable ByteSequence owner, long lease, long observedRevision) {
+        return owner != null && writtenAt > observedRevision && writtenAt > deletedAt && writtenLease == lease
+                && owner.equals(writtenValue) ? writtenAt : 0;
+    }
+
+    /** Whether the key was seen deleted at a revision after {@code observedRevision}. */
+    boolean deletedAfter(long observedRevision) {
+        lock.lock();
+        try {
+            return deletedAt > observedRevision;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the key is deleted at a revision after {@code observedRevision}, or handed to {@code owner} on
+     * {@code lease} (see {@link #handedAt}), or until {@code deadline}. A broken watch no longer wakes the waiter
+     * early, which leaves it polling at the caller's retry interval.
+     * @return whether the deletion or the hand-over was seen
+     */
+    boolean awaitDeletionAfter(long observedRevision, long deadline, @Nullable ByteSequence owner, long lease)
+            throws InterruptedException {
+        lock.lock();
+        try {
+            while (deletedAt <= observedRevision && handedLocked(owner, lease, observedRevision) == 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -197,6 +236,11 @@ final class KeyWatch implements Watch.Listener {
                 }
                 else if (event.getEventType() == WatchEvent.EventType.PUT) {
                     heldAt = Math.max(heldAt, revision);
+                    if (revision > writtenAt) {
+                        writtenAt = revision;
+                        writtenValue = event.getKeyValue().getValue();
+                        writtenLease = event.getKeyValue().getLease();
+                    }
                 }
             }
             confirmedAt = System.nanoTime();

@@ -46,15 +46,19 @@ final class ReleaseWatches implements AutoCloseable {
     }
 
     /**
-     * Waits until {@code key} is deleted at a revision after {@code observedRevision}, or {@code maxWait} passes.
+     * Waits until {@code key} is deleted at a revision after {@code observedRevision}, or handed to {@code owner} on
+     * {@code lease}, or {@code maxWait} passes.
      * @param observedRevision a revision at which the key was seen held
-     * @return {@code null} if the deletion was seen; else the watch waited on, which says what it knows
+     * @param owner the waiter's owner token if it stands in line, else {@code null}
+     * @return the watch waited on, which says what it saw
      */
-    @Nullable KeyWatch await(String key, long observedRevision, Duration maxWait) throws InterruptedException {
+    KeyWatch await(String key, long observedRevision, Duration maxWait, @Nullable ByteSequence owner, long lease)
+            throws InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         KeyWatch watch = join(key, observedRevision);
         try {
-            return watch.awaitDeletionAfter(observedRevision, deadline) ? null : watch;
+            watch.awaitDeletionAfter(observedRevision, deadline, owner, lease);
+            return watch;
         }
         finally {
             watch.leave();
@@ -67,6 +71,12 @@ final class ReleaseWatches implements AutoCloseable {
         if (watch != null) {
             watch.observedHeld(revision);
         }
+    }
+
+    /** Whether a watch of this backend believes {@code key} held (by anyone). */
+    boolean believesHeld(String key) {
+        KeyWatch watch = watches.get(key);
+        return watch != null && watch.heldRevision() > 0;
     }
 
     private KeyWatch join(String key, long observedRevision) {

@@ -1,5 +1,6 @@
 package dev.sherlock.etcd;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -9,7 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.LockSettings;
 import dev.sherlock.testserver.TestServers;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,6 +54,10 @@ class EtcdWaitingTests {
 
     private static String endpoint() {
         return "http://" + TestServers.etcd().host() + ":" + TestServers.etcd().port();
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
     }
 
     private static String uniqueName() {
@@ -111,12 +118,20 @@ class EtcdWaitingTests {
                     LockSettings.defaults().withRetryInterval(Duration.ofMillis(20)));
             boolean acquired = executor.submit(() -> waiter.tryAcquire(Duration.ofSeconds(2))).get(1, TimeUnit.MINUTES);
             assertThat(acquired).isFalse();
-            // One at the start, one after a second (the core's bound on "still held" answers), one at the deadline.
-            assertThat(counts.calls("Txn")).isBetween(2, 3);
-            assertThat(counts.calls("LeaseGrant")).isEqualTo(1);
-            // The watch's word is confirmed by a read once a second.
-            assertThat(counts.calls("Range")).isLessThanOrEqualTo(3);
-            assertThat(counts.calls("Watch")).isEqualTo(1);
+            // One at the start, one after a second (the core's bound on "still held" answers), one at the deadline;
+            // the second put the waiter in line, so giving up sends one more, in the background, to leave it.
+            String entries = EtcdKeys.lineEntry(holders.key("waiting", name), "");
+            GetOption line = GetOption.builder().withRange(bytes(EtcdKeys.lineEnd(entries))).withCountOnly(true)
+                    .build();
+            await().atMost(Duration.ofSeconds(10)).until(() -> waiters.waitersInLine() == 0
+                    && holders.client().getKVClient().get(bytes(entries), line).get().getCount() == 0);
+            assertThat(counts.calls("Txn")).isBetween(3, 4);
+            // The attempts' lease, and the line lease of the waiter (the first attempt did not know the lock taken).
+            assertThat(counts.calls("LeaseGrant")).isEqualTo(2);
+            // The watch's word is confirmed by a read once a second; the namespace's line is read once.
+            assertThat(counts.calls("Range")).isLessThanOrEqualTo(4);
+            // The key's watch and the watch on the namespace's line.
+            assertThat(counts.calls("Watch")).isEqualTo(2);
         }
         holder.release();
     }

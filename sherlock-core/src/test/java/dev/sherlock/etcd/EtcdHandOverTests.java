@@ -1,0 +1,283 @@
+package dev.sherlock.etcd;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import dev.sherlock.LockSettings;
+import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.WaitOutcome;
+import dev.sherlock.testserver.LocalServer;
+import dev.sherlock.testserver.TestServers;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Waiters stand in line and a release hands the lock to the one that waited longest: the key is written with its
+ * owner token on its line lease, its watch sees that, and it holds the lock with no further request. Runs on its own
+ * etcd, with one backend per process-like client.
+ */
+class EtcdHandOverTests {
+
+    private static final Duration EXPIRE = Duration.ofSeconds(30);
+
+    private static final Duration RETRY = Duration.ofSeconds(1);
+
+    private static LocalServer etcd;
+
+    private static EtcdProbe probe;
+
+    private static EtcdBackend holders;
+
+    private static EtcdBackend first;
+
+    private static EtcdBackend second;
+
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    static void start() {
+        etcd = LocalServer.start(TestServers.ETCD);
+        probe = new EtcdProbe(endpoint());
+        holders = backend();
+        first = backend();
+        second = backend();
+    }
+
+    @AfterAll
+    static void stop() {
+        holders.close();
+        first.close();
+        second.close();
+        probe.close();
+        etcd.close();
+    }
+
+    @AfterEach
+    void stopThreads() {
+        executor.shutdownNow();
+    }
+
+    private static String endpoint() {
+        return "http://127.0.0.1:" + etcd.port();
+    }
+
+    private static EtcdBackend backend() {
+        return EtcdBackend.builder().endpoints(endpoint()).build();
+    }
+
+    private static String uniqueKey() {
+        return holders.key("hand-over", "lock-" + UUID.randomUUID());
+    }
+
+    /** A failed attempt by a caller that will wait, then, once its watch knows the lock taken, one that stands in line. */
+    private static AcquireResult standInLine(EtcdBackend backend, String key, String owner) throws Exception {
+        AcquireResult result = backend.tryAcquire(key, owner, EXPIRE, RETRY);
+        assertThat(result.acquired()).isFalse();
+        if (!result.inLine()) {
+            WaitOutcome waited = backend.awaitRelease(key, owner, result.observedVersion(), Duration.ofMillis(100));
+            assertThat(waited.mayBeFree()).isFalse();
+            result = backend.tryAcquire(key, owner, EXPIRE, RETRY);
+        }
+        assertThat(result.inLine()).isTrue();
+        String entry = EtcdKeys.lineEntry(key, owner);
+        await().atMost(Duration.ofSeconds(10)).until(() -> holders.nextInLine(key) != null
+                && inLine(key).contains(entry));
+        return result;
+    }
+
+    /** The line entries of {@code key}, oldest first. */
+    private static List<String> inLine(String key) throws Exception {
+        String from = EtcdKeys.lineEntry(key, "");
+        GetOption range = GetOption.builder().withRange(bytes(EtcdKeys.lineEnd(from)))
+                .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND).build();
+        return probe.client().getKVClient().get(bytes(from), range).get(10, TimeUnit.SECONDS).getKvs().stream()
+                .map(kv -> kv.getKey().toString(StandardCharsets.UTF_8)).toList();
+    }
+
+    private static ByteSequence bytes(String text) {
+        return ByteSequence.from(text, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aReleaseHandsTheLockToTheWaiterLongestInLineWhoHoldsItWithALargerToken() throws Exception {
+        String key = uniqueKey();
+        AcquireResult held = holders.tryAcquire(key, "holder", EXPIRE);
+        AcquireResult firstInLine = standInLine(first, key, "first");
+        AcquireResult secondInLine = standInLine(second, key, "second");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "first".equals(holders.nextInLine(key)));
+
+        assertThat(holders.release(key, "holder")).isTrue();
+        WaitOutcome handed = first.awaitRelease(key, "first", firstInLine.observedVersion(), Duration.ofSeconds(10));
+
+        assertThat(handed.acquired()).isTrue();
+        assertThat(handed.fencingToken()).isGreaterThan(held.fencingToken());
+        // It lives on the waiter's line lease, of the cluster's minimum TTL, until renewed.
+        assertThat(handed.validFor()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(2));
+        KeyValue stored = probe.get(key);
+        assertThat(stored.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("first");
+        assertThat(stored.getModRevision()).isEqualTo(handed.fencingToken());
+        assertThat(probe.grantedTtl(stored.getLease())).isEqualTo(2);
+        assertThat(inLine(key)).containsExactly(EtcdKeys.lineEntry(key, "second"));
+        // The others are refused and wait on.
+        assertThat(holders.tryAcquire(key, "late", EXPIRE).acquired()).isFalse();
+        WaitOutcome stillWaiting = second.awaitRelease(key, "second", secondInLine.observedVersion(),
+                Duration.ofMillis(300));
+        assertThat(stillWaiting.acquired()).isFalse();
+        assertThat(stillWaiting.mayBeFree()).isFalse();
+        // A later attempt of the waiter (its watch event lost) finds the lock its own, with the same token.
+        AcquireResult again = first.tryAcquire(key, "first", EXPIRE, RETRY);
+        assertThat(again.acquired()).isTrue();
+        assertThat(again.fencingToken()).isEqualTo(handed.fencingToken());
+
+        // And the next release hands it on to the next in line.
+        await().atMost(Duration.ofSeconds(10)).until(() -> "second".equals(first.nextInLine(key)));
+        assertThat(first.release(key, "first")).isTrue();
+        WaitOutcome handedOn = second.awaitRelease(key, "second", secondInLine.observedVersion(),
+                Duration.ofSeconds(10));
+        assertThat(handedOn.acquired()).isTrue();
+        assertThat(handedOn.fencingToken()).isGreaterThan(handed.fencingToken());
+        assertThat(second.release(key, "second")).isTrue();
+
+        assertThat(holders.isLocked(key)).isFalse();
+        assertThat(inLine(key)).isEmpty();
+        assertThat(probe.get(EtcdKeys.handOverRecord(key))).isNull();
+        // A plain acquisition after them gets a larger token still.
+        assertThat(holders.tryAcquire(key, "after", EXPIRE).fencingToken()).isGreaterThan(handedOn.fencingToken());
+        assertThat(holders.release(key, "after")).isTrue();
+    }
+
+    @Test
+    void aHandedLockThatIsRenewedMovesToALeaseOfItsExpiry() throws Exception {
+        String key = uniqueKey();
+        holders.tryAcquire(key, "holder", EXPIRE);
+        AcquireResult inLine = standInLine(first, key, "first");
+        assertThat(holders.release(key, "holder")).isTrue();
+        WaitOutcome handed = first.awaitRelease(key, "first", inLine.observedVersion(), Duration.ofSeconds(10));
+        assertThat(handed.acquired()).isTrue();
+        long lineLease = probe.get(key).getLease();
+
+        assertThat(first.renew(key, "first", EXPIRE)).isTrue();
+
+        KeyValue renewed = probe.get(key);
+        assertThat(renewed.getLease()).isNotEqualTo(lineLease);
+        assertThat(probe.grantedTtl(renewed.getLease())).isEqualTo(EXPIRE.toSeconds());
+        assertThat(first.tryAcquire(key, "first", EXPIRE).fencingToken()).isEqualTo(handed.fencingToken());
+        assertThat(first.release(key, "first")).isTrue();
+    }
+
+    @Test
+    void aWaiterThatGaveUpLeavesTheLineAndIsNotHandedTheLock() throws Exception {
+        String key = uniqueKey();
+        holders.tryAcquire(key, "holder", EXPIRE);
+        standInLine(first, key, "first");
+
+        assertThat(first.release(key, "first")).isFalse();
+        assertThat(inLine(key)).isEmpty();
+        assertThat(first.waitersInLine()).isZero();
+        assertThat(holders.release(key, "holder")).isTrue();
+
+        assertThat(holders.isLocked(key)).isFalse();
+    }
+
+    @Test
+    void aWaiterThatStopsComingBackDropsOutOfLineWithItsLease() throws Exception {
+        String key = uniqueKey();
+        holders.tryAcquire(key, "holder", EXPIRE);
+        AcquireResult result = first.tryAcquire(key, "gone", EXPIRE, Duration.ofMillis(100));
+        if (!result.inLine()) {
+            first.awaitRelease(key, "gone", result.observedVersion(), Duration.ofMillis(100));
+            assertThat(first.tryAcquire(key, "gone", EXPIRE, Duration.ofMillis(100)).inLine()).isTrue();
+        }
+        assertThat(inLine(key)).hasSize(1);
+
+        // No further attempt or wait: its lease is no longer kept alive and expires (2 s) with its entry.
+        await().atMost(Duration.ofSeconds(15)).until(() -> inLine(key).isEmpty());
+        assertThat(first.waitersInLine()).isZero();
+        assertThat(holders.release(key, "holder")).isTrue();
+        assertThat(holders.isLocked(key)).isFalse();
+    }
+
+    @Test
+    void aWaiterWhoseBackendClosedIsNotHandedTheLock() throws Exception {
+        String key = uniqueKey();
+        holders.tryAcquire(key, "holder", EXPIRE);
+        try (EtcdBackend closing = backend()) {
+            standInLine(closing, key, "closing");
+        }
+        // Its line lease was revoked with the backend, its entry with it; the holder's view may lag behind, and then
+        // its transaction finds the entry gone and releases plainly.
+        assertThat(inLine(key)).isEmpty();
+        assertThat(holders.release(key, "holder")).isTrue();
+        assertThat(holders.isLocked(key)).isFalse();
+    }
+
+    @Test
+    void aCallerThatWillNotWaitDoesNotStandInLine() throws Exception {
+        String key = uniqueKey();
+        holders.tryAcquire(key, "holder", EXPIRE);
+        standInLine(first, key, "first");
+
+        AcquireResult once = second.tryAcquire(key, "once", EXPIRE);
+        AcquireResult never = second.tryAcquire(key, "never", null, RETRY);
+
+        assertThat(once.inLine()).isFalse();
+        assertThat(never.inLine()).isFalse();
+        assertThat(inLine(key)).containsExactly(EtcdKeys.lineEntry(key, "first"));
+        assertThat(first.release(key, "first")).isFalse();
+        assertThat(holders.release(key, "holder")).isTrue();
+    }
+
+    @Test
+    void waitingCallersAreServedInTheOrderTheyStoodInLine() throws Exception {
+        String name = "ordered-" + UUID.randomUUID();
+        LockSettings settings = LockSettings.defaults().withRetryInterval(Duration.ofMillis(50));
+        EtcdLock holder = new EtcdLock(name, holders, "hand-over", settings);
+        holder.acquire();
+        String key = holders.key("hand-over", name);
+        List<String> order = new CopyOnWriteArrayList<>();
+        List<Long> tokens = new CopyOnWriteArrayList<>();
+        try (EtcdBackend third = backend()) {
+            EtcdBackend[] backends = {first, second, third};
+            List<Future<?>> waiters = new ArrayList<>();
+            for (int i = 0; i < backends.length; i++) {
+                String who = "waiter-" + i;
+                EtcdLock lock = new EtcdLock(name, backends[i], "hand-over", settings);
+                int before = inLine(key).size();
+                waiters.add(executor.submit(() -> {
+                    lock.acquire();
+                    order.add(who);
+                    tokens.add(lock.fencingToken());
+                    lock.release();
+                    return null;
+                }));
+                // Each stands in line before the next one starts.
+                await().atMost(Duration.ofSeconds(10)).until(() -> inLine(key).size() == before + 1);
+            }
+            long holderToken = holder.fencingToken();
+            holder.release();
+            for (Future<?> waiter : waiters) {
+                waiter.get(30, TimeUnit.SECONDS);
+            }
+
+            assertThat(order).containsExactly("waiter-0", "waiter-1", "waiter-2");
+            assertThat(tokens).isSorted().allMatch(token -> token > holderToken).doesNotHaveDuplicates();
+            assertThat(holders.isLocked(key)).isFalse();
+        }
+    }
+}
