@@ -65,12 +65,12 @@ final class EtcdAcquisitions {
         line.follow(key);
         long ttl = expire == null ? safetyLeaseSeconds : EtcdLeaseTtls.seconds(expire);
         String record = EtcdKeys.handOverRecord(key);
+        LineWaiters.Waiting waiting = waiters.get(owner);
         String entry = EtcdKeys.lineEntry(key, owner);
-        LineWaiters.Waiting waiting = entry == null ? null : waiters.get(owner);
-        // A caller that will wait stands in line if the lock is known to be taken (its watch or the line says so):
-        // an uncontended attempt takes no line lease.
+        // A caller that will wait stands in line if the lock is known to be contended (somebody here waited for it
+        // lately, or others stand in line): an uncontended attempt takes no line lease.
         boolean joins = entry != null && expire != null && nextAttemptWithin != null
-                && (waiting != null || watches.believesHeld(key) || line.hasWaiters(key));
+                && (waiting != null || watches.contended(key) || line.hasWaiters(key));
         EtcdLeases.Attempt lease = leases.forAttempt(ttl, key);
         EtcdLeases.Attempt lineLease = null;
         TxnResponse created;

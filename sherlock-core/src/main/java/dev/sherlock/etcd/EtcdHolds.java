@@ -59,7 +59,7 @@ final class EtcdHolds {
         LineView.Entry next = line.head(key, owner);
         if (next != null) {
             try {
-                return released(handOver(key, owner, next), key, waiting);
+                return released(handOver(key, owner, next, waiting), key, waiting);
             }
             catch (StoreException ex) {
                 if (!EtcdRequests.isLeaseNotFound(ex)) {
@@ -69,14 +69,15 @@ final class EtcdHolds {
             }
         }
         return released(requests.await(kv.txn().If(EtcdAcquisitions.ownedBy(bytes(key), owner))
-                .Then(deletion(key)).Else(leaving(key, owner)).commit(), "release txn", key), key, waiting);
+                .Then(deletion(key)).Else(leaving(key, owner, waiting)).commit(), "release txn", key), key, waiting);
     }
 
     /**
      * One transaction: if the key is the owner's and the waiter's entry is as the view saw it, the key goes to the
      * waiter; else as a plain release.
      */
-    private TxnResponse handOver(String key, String owner, LineView.Entry next) {
+    private TxnResponse handOver(String key, String owner, LineView.Entry next,
+            LineWaiters.@Nullable Waiting waiting) {
         ByteSequence k = bytes(key);
         ByteSequence waiter = bytes(next.owner());
         ByteSequence entry = bytes(EtcdKeys.lineEntry(key, next.owner()));
@@ -86,7 +87,7 @@ final class EtcdHolds {
                 .Then(Op.put(k, waiter, PutOption.builder().withLeaseId(next.lease()).withPrevKV().build()),
                         Op.put(bytes(EtcdKeys.handOverRecord(key)), waiter, PutOption.DEFAULT),
                         Op.delete(entry, DeleteOption.DEFAULT))
-                .Else(Op.txn(new Cmp[] {owned}, deletion(key), leaving(key, owner)))
+                .Else(Op.txn(new Cmp[] {owned}, deletion(key), leaving(key, owner, waiting)))
                 .commit(), "hand-over txn", key);
     }
 
@@ -97,9 +98,12 @@ final class EtcdHolds {
                 : new Op[] {Op.delete(bytes(key), WITH_PREVIOUS), Op.delete(bytes(record), DeleteOption.DEFAULT)};
     }
 
-    /** Deletes the owner's line entry, if it stands in line: a waiter that gives up leaves. */
-    private static Op[] leaving(String key, String owner) {
-        String entry = EtcdKeys.lineEntry(key, owner);
+    /**
+     * Deletes the owner's line entry if it stands in line: a waiter that gives up leaves. (The entry of one whose
+     * lease lapsed goes with its lease.)
+     */
+    private static Op[] leaving(String key, String owner, LineWaiters.@Nullable Waiting waiting) {
+        String entry = waiting == null ? null : EtcdKeys.lineEntry(key, owner);
         return entry == null ? new Op[0] : new Op[] {Op.delete(bytes(entry), WITH_PREVIOUS)};
     }
 

@@ -73,10 +73,13 @@ final class ReleaseWatches implements AutoCloseable {
         }
     }
 
-    /** Whether a watch of this backend believes {@code key} held (by anyone). */
-    boolean believesHeld(String key) {
+    /**
+     * Whether somebody of this backend waited for {@code key} lately: its watch is still open (it closes a few
+     * seconds after the last waiter left).
+     */
+    boolean contended(String key) {
         KeyWatch watch = watches.get(key);
-        return watch != null && watch.heldRevision() > 0;
+        return watch != null && watch.usable();
     }
 
     private KeyWatch join(String key, long observedRevision) {
