@@ -112,6 +112,16 @@ final class EtcdAcquisitions {
             if (lineLease != null) {
                 leases.abandon(lineLease, key);
             }
+            if (waiting != null && waiters.leave(owner, waiting)) {
+                if (joins && EtcdRequests.isLeaseNotFound(ex)) {
+                    // Its line lease expired (a long pause): etcd refused the whole txn. Once more, in line anew.
+                    leases.forget(waiting.lease);
+                    return tryAcquire(key, owner, expire, nextAttemptWithin);
+                }
+                // The txn may yet put the entry on the line lease: revoked, so no later owner of that lease (once
+                // spare) is made to keep this owner's entry, or a lock handed to it, alive.
+                leases.revoke(waiting.lease, key);
+            }
             throw ex;
         }
         long revision = created.getHeader().getRevision();

@@ -41,7 +41,9 @@ import org.jspecify.annotations.Nullable;
  * seconds; expiries below the cluster's {@link #minimumLeaseTtl()} are refused). Every new key is created on a lease
  * that is revoked if the creating transaction fails, so no abandoned attempt leaves a key held by nobody; a retried
  * attempt of the same owner finds its key and acquires it. Leases left without a key are reused by the next attempt.
- * Waiters watch the key from the revision right after their failed attempt. The arguments and limits are in
+ * Waiters watch the key from the revision right after their failed attempt. On a contended lock they stand in line,
+ * each with an entry on a short lease of its own, and a release hands the lock to the one that waited longest in the
+ * same transaction (its token is then that release's revision). The arguments and limits are in
  * {@code docs/etcd.md}.
  *
  * <p>Every request waits at most {@code requestTimeout} (default 5 s) for etcd's answer. Failures are thrown as

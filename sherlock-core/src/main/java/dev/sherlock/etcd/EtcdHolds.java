@@ -56,6 +56,19 @@ final class EtcdHolds {
      */
     boolean release(String key, String owner) {
         LineWaiters.Waiting waiting = waiters.leave(owner);
+        try {
+            return release(key, owner, waiting);
+        }
+        catch (RuntimeException ex) {
+            if (waiting != null) {
+                // Its entry may be left: it goes with the lease, which no later waiter may then inherit.
+                leases.revoke(waiting.lease, key);
+            }
+            throw ex;
+        }
+    }
+
+    private boolean release(String key, String owner, LineWaiters.@Nullable Waiting waiting) {
         LineView.Entry next = line.head(key, owner);
         if (next != null) {
             try {
@@ -83,7 +96,8 @@ final class EtcdHolds {
         ByteSequence entry = bytes(EtcdKeys.lineEntry(key, next.owner()));
         Cmp owned = EtcdAcquisitions.ownedBy(k, owner);
         return requests.await(kv.txn()
-                .If(owned, new Cmp(entry, Cmp.Op.EQUAL, CmpTarget.modRevision(next.modRevision())))
+                .If(owned, new Cmp(entry, Cmp.Op.EQUAL, CmpTarget.modRevision(next.modRevision())),
+                        new Cmp(entry, Cmp.Op.EQUAL, CmpTarget.value(ByteSequence.EMPTY)))
                 .Then(Op.put(k, waiter, PutOption.builder().withLeaseId(next.lease()).withPrevKV().build()),
                         Op.put(bytes(EtcdKeys.handOverRecord(key)), waiter, PutOption.DEFAULT),
                         Op.delete(entry, DeleteOption.DEFAULT))

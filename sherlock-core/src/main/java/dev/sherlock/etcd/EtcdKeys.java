@@ -74,7 +74,7 @@ final class EtcdKeys {
             return null;
         }
         int slash = entry.indexOf('/', lineRoot.length());
-        if (slash < 0 || slash == entry.length() - 1) {
+        if (slash < 0 || slash == entry.length() - 1 || !escaped(entry, lineRoot.length(), slash)) {
             return null;
         }
         String namespace = lineRoot.substring(0, lineRoot.length() - LINE.length());
@@ -87,9 +87,37 @@ final class EtcdKeys {
         return slash < 0 ? null : key.substring(0, slash + 1) + HANDED + key.substring(slash + 1);
     }
 
-    /** The index of the slash that ends the namespace, or -1. */
+    /**
+     * The index of the slash that ends the namespace, or -1 if {@code key} is not of this class's form (a key of
+     * another form has no line, so it can never be taken for a line entry, nor an entry for it).
+     */
     private static int namespaceEnd(String key) {
-        return key.startsWith(PREFIX) ? key.indexOf('/', PREFIX.length()) : -1;
+        if (!key.startsWith(PREFIX)) {
+            return -1;
+        }
+        int slash = key.indexOf('/', PREFIX.length());
+        return slash >= 0 && escaped(key, slash + 1, key.length()) ? slash : -1;
+    }
+
+    /** Whether {@code text[from, to)} is an escaped name: no slash or control character, {@code %} only as %XX. */
+    private static boolean escaped(String text, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c == '/' || c < 0x20 || c == 0x7f) {
+                return false;
+            }
+            if (c == '%') {
+                if (i + 2 >= to || !hex(text.charAt(i + 1)) || !hex(text.charAt(i + 2))) {
+                    return false;
+                }
+                i += 2;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hex(char c) {
+        return c >= '0' && c <= '9' || c >= 'A' && c <= 'F';
     }
 
     private static void escape(String text, StringBuilder out) {

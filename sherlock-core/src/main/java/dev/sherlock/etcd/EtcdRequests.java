@@ -57,9 +57,20 @@ final class EtcdRequests {
         return cause;
     }
 
-    /** Whether etcd answered that the lease does not exist (expired or revoked). */
+    /**
+     * Whether etcd answered that the lease does not exist (expired or revoked): jetcd reports it as an
+     * {@code EtcdException} for lease calls and as a gRPC status for a transaction that puts a key on the lease.
+     */
     static boolean isLeaseNotFound(@Nullable Throwable failure) {
-        return failure != null && unwrap(failure) instanceof EtcdException etcd
-                && etcd.getErrorCode() == ErrorCode.NOT_FOUND;
+        if (failure == null) {
+            return false;
+        }
+        Throwable cause = unwrap(failure);
+        if (cause instanceof EtcdException etcd) {
+            return etcd.getErrorCode() == ErrorCode.NOT_FOUND;
+        }
+        // etcd's ErrGRPCLeaseNotFound, as gRPC's status text: "NOT_FOUND: etcdserver: requested lease not found".
+        String message = cause.getMessage();
+        return message != null && message.startsWith("NOT_FOUND") && message.endsWith("requested lease not found");
     }
 }

@@ -195,9 +195,13 @@ final class LineView implements AutoCloseable {
             }
         }
 
-        /** Records an entry; called holding this. */
+        /**
+         * Records an entry; called holding this. Only an empty key on a lease is a line entry: a lock key of another
+         * form that falls in the range has a value (its owner token).
+         */
         private void put(KeyValue kv) {
-            String[] parsed = EtcdKeys.parseLineEntry(root, text(kv.getKey()));
+            String[] parsed = kv.getValue().isEmpty() && kv.getLease() != 0
+                    ? EtcdKeys.parseLineEntry(root, text(kv.getKey())) : null;
             if (parsed != null) {
                 lines.computeIfAbsent(parsed[0], key -> new HashMap<>()).put(parsed[1],
                         new Entry(parsed[1], kv.getCreateRevision(), kv.getModRevision(), kv.getLease()));

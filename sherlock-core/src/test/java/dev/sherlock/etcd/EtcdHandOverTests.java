@@ -13,10 +13,12 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sherlock.LockSettings;
 import dev.sherlock.spi.AcquireResult;
+import dev.sherlock.spi.StoreException;
 import dev.sherlock.spi.WaitOutcome;
 import dev.sherlock.testserver.LocalServer;
 import dev.sherlock.testserver.TestServers;
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import org.junit.jupiter.api.AfterAll;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -211,6 +214,79 @@ class EtcdHandOverTests {
         assertThat(first.waitersInLine()).isZero();
         assertThat(holders.release(key, "holder")).isTrue();
         assertThat(holders.isLocked(key)).isFalse();
+    }
+
+    @Test
+    void aWaiterWhoseLineLeaseIsGoneStandsInLineAnewOnItsNextAttempt() throws Exception {
+        String key = uniqueKey();
+        holders.tryAcquire(key, "holder", EXPIRE);
+        standInLine(first, key, "first");
+        long lineLease = probe.get(EtcdKeys.lineEntry(key, "first")).getLease();
+        probe.client().getLeaseClient().revoke(lineLease).get(10, TimeUnit.SECONDS);
+
+        AcquireResult again = first.tryAcquire(key, "first", EXPIRE, RETRY);
+
+        assertThat(again.acquired()).isFalse();
+        assertThat(again.inLine()).isTrue();
+        KeyValue entry = probe.get(EtcdKeys.lineEntry(key, "first"));
+        assertThat(entry).isNotNull();
+        assertThat(entry.getLease()).isNotEqualTo(lineLease);
+        assertThat(first.release(key, "first")).isFalse();
+        assertThat(holders.release(key, "holder")).isTrue();
+        assertThat(holders.isLocked(key)).isFalse();
+    }
+
+    @Test
+    void aWaitersAttemptWhoseAnswerIsLostRevokesItsLineLeaseSoNoOtherWaiterInheritsIt() throws Exception {
+        String key = uniqueKey();
+        holders.tryAcquire(key, "holder", EXPIRE);
+        RequestFaults faults = new RequestFaults();
+        try (Client client = Client.builder().endpoints(endpoint()).interceptor(faults).build();
+                EtcdBackend lossy = EtcdBackend.of(client)) {
+            standInLine(lossy, key, "lossy");
+            long lineLease = probe.get(EtcdKeys.lineEntry(key, "lossy")).getLease();
+            faults.loseNextTxnAnswers(1);
+
+            // Applied, answer lost: the core would count it uncertain. The entry it may have written must not
+            // survive on a lease that the backend could later give another waiter.
+            assertThatThrownBy(() -> lossy.tryAcquire(key, "lossy", EXPIRE, RETRY))
+                    .isInstanceOf(StoreException.class);
+
+            assertThat(lossy.waitersInLine()).isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> probe.remainingTtl(lineLease) == -1);
+            assertThat(inLine(key)).isEmpty();
+            AcquireResult again = standInLine(lossy, key, "lossy");
+            assertThat(again.inLine()).isTrue();
+            assertThat(probe.get(EtcdKeys.lineEntry(key, "lossy")).getLease()).isNotEqualTo(lineLease);
+            assertThat(lossy.release(key, "lossy")).isFalse();
+        }
+        assertThat(holders.release(key, "holder")).isTrue();
+        assertThat(holders.isLocked(key)).isFalse();
+    }
+
+    /** Keys the backend's key() never makes: a name with a raw slash, or one that looks like a line entry. */
+    @Test
+    void keysOfAnotherFormNeitherStandInLineNorPassForLineEntries() throws Exception {
+        String namespace = "raw-" + UUID.randomUUID();
+        String lock = "sherlock/" + namespace + "/c";
+        String slashed = "sherlock/" + namespace + "/c/b";
+        String lookalike = "sherlock/" + namespace + "/%wc/y";
+        assertThat(holders.tryAcquire(lock, "holder", EXPIRE).acquired()).isTrue();
+        assertThat(holders.tryAcquire(slashed, "other", EXPIRE).acquired()).isTrue();
+        assertThat(first.tryAcquire(lookalike, "victim", EXPIRE).acquired()).isTrue();
+        AcquireResult waiting = second.tryAcquire(slashed, "w", EXPIRE, RETRY);
+        second.awaitRelease(slashed, "w", waiting.observedVersion(), Duration.ofMillis(100));
+        assertThat(second.tryAcquire(slashed, "w", EXPIRE, RETRY).inLine()).isFalse();
+        // Give the holder's view time to see what there is to see.
+        Thread.sleep(300);
+        assertThat(holders.nextInLine(lock)).isNull();
+
+        assertThat(holders.release(lock, "holder")).isTrue();
+
+        assertThat(holders.isLocked(lock)).isFalse();
+        assertThat(probe.get(lookalike).getValue().toString(StandardCharsets.UTF_8)).isEqualTo("victim");
+        assertThat(first.release(lookalike, "victim")).isTrue();
+        assertThat(holders.release(slashed, "other")).isTrue();
     }
 
     @Test

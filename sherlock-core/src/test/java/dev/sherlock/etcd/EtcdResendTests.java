@@ -105,6 +105,8 @@ class EtcdResendTests {
             assertThatThrownBy(() -> faulty.tryAcquire(key, "owner", EXPIRE)).hasMessageContaining("injected fault");
             KeyValue orphan = probe.get(key);
             assertThat(orphan.getValue().toString()).isEqualTo("owner");
+            // The revocation is sent in the background: it must have failed before revocations work again.
+            await().atMost(Duration.ofSeconds(10)).until(() -> faults.calls("LeaseRevoke") >= 1);
             faults.failLeaseRevokes(false);
 
             AcquireResult retried = faulty.tryAcquire(key, "owner", EXPIRE);
