@@ -24,8 +24,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Release and renewal of a held etcd lock, each guarded by the owner token: a delete (or a hand-over to the waiter
- * longest in line) in a transaction that first compares the key's value, and a keep-alive of the key's lease after reading that the key is still ours (or a move
- * of the key to a new lease, guarded by its mod revision, when the lease cannot reach the expiry asked for).
+ * longest in line) in a transaction that first compares the key's value, and a keep-alive of the key's lease after
+ * reading that the key is still ours (or a move of the key to a new lease, guarded by its mod revision, when the lease
+ * cannot reach the expiry asked for).
  */
 final class EtcdHolds {
 

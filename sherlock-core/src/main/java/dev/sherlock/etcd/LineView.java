@@ -66,7 +66,7 @@ final class LineView implements AutoCloseable {
         }
     }
 
-    /** The entry of the waiter longest in line for {@code key}, other than {@code except}; {@code null} if none known. */
+    /** The entry of the waiter longest in line for {@code key}, but {@code except}; {@code null} if none is known. */
     @Nullable Entry head(String key, String except) {
         String root = EtcdKeys.lineRoot(key);
         Namespace namespace = root == null ? null : namespaces.get(root);

@@ -71,7 +71,7 @@ final class LineWaiters implements AutoCloseable {
         return waiting;
     }
 
-    /** The caller {@code owner}, if in line, waits on for up to {@code waitNanos}: its lease is kept alive meanwhile. */
+    /** The caller {@code owner}, if in line, waits up to {@code waitNanos}: its lease is kept alive meanwhile. */
     void waits(String owner, long waitNanos) {
         Waiting waiting = byOwner.get(owner);
         if (waiting != null) {

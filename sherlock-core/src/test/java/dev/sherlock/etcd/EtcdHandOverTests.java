@@ -88,7 +88,7 @@ class EtcdHandOverTests {
         return holders.key("hand-over", "lock-" + UUID.randomUUID());
     }
 
-    /** A failed attempt by a caller that will wait, then, once its watch knows the lock taken, one that stands in line. */
+    /** A failed attempt of a caller that will wait, then, once its watch knows the lock taken, one in line. */
     private static AcquireResult standInLine(EtcdBackend backend, String key, String owner) throws Exception {
         AcquireResult result = backend.tryAcquire(key, owner, EXPIRE, RETRY);
         assertThat(result.acquired()).isFalse();
