@@ -185,6 +185,32 @@ class EtcdHandOverTests {
     }
 
     @Test
+    void aLockHandedToAWaiterThatStoppedComingBackExpiresAndItsRecordLendsNoTokenToALaterAcquisition()
+            throws Exception {
+        String key = uniqueKey();
+        holders.tryAcquire(key, "holder", EXPIRE);
+        AcquireResult result = first.tryAcquire(key, "late", EXPIRE, Duration.ofMillis(100));
+        if (!result.inLine()) {
+            first.awaitRelease(key, "late", result.observedVersion(), Duration.ofMillis(100));
+            assertThat(first.tryAcquire(key, "late", EXPIRE, Duration.ofMillis(100)).inLine()).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> "late".equals(holders.nextInLine(key)));
+        assertThat(holders.release(key, "holder")).isTrue();
+        long handedAt = probe.get(key).getModRevision();
+        assertThat(probe.get(EtcdKeys.handOverRecord(key)).getModRevision()).isEqualTo(handedAt);
+
+        // The waiter never comes back: its line lease lapses, and the lock with it.
+        await().atMost(Duration.ofSeconds(15)).until(() -> probe.get(key) == null);
+        AcquireResult taken = first.tryAcquire(key, "late", EXPIRE);
+        AcquireResult retried = first.tryAcquire(key, "late", EXPIRE);
+
+        assertThat(taken.fencingToken()).isGreaterThan(handedAt);
+        assertThat(retried.fencingToken()).isEqualTo(taken.fencingToken());
+        assertThat(probe.get(EtcdKeys.handOverRecord(key))).isNull();
+        assertThat(first.release(key, "late")).isTrue();
+    }
+
+    @Test
     void aWaiterThatGaveUpLeavesTheLineAndIsNotHandedTheLock() throws Exception {
         String key = uniqueKey();
         holders.tryAcquire(key, "holder", EXPIRE);
