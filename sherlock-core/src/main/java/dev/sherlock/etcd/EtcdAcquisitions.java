@@ -112,15 +112,19 @@ final class EtcdAcquisitions {
             if (lineLease != null) {
                 leases.abandon(lineLease, key);
             }
-            if (waiting != null && waiters.leave(owner, waiting)) {
+            if (waiting != null) {
+                boolean left = waiters.leave(owner, waiting);
                 if (joins && EtcdRequests.isLeaseNotFound(ex)) {
-                    // Its line lease expired (a long pause): etcd refused the whole txn. Once more, in line anew.
+                    // Its line lease expired (a long pause): etcd refused the whole txn, so it was applied nowhere.
+                    // Once more, in line anew.
                     leases.forget(waiting.lease);
                     return tryAcquire(key, owner, expire, nextAttemptWithin);
                 }
-                // The txn may yet put the entry on the line lease: revoked, so no later owner of that lease (once
-                // spare) is made to keep this owner's entry, or a lock handed to it, alive.
-                leases.revoke(waiting.lease, key);
+                if (left) {
+                    // The txn may yet put the entry on the line lease: revoked, so no later owner of that lease
+                    // (once spare) is made to keep this owner's entry, or a lock handed to it, alive.
+                    leases.revoke(waiting.lease, key);
+                }
             }
             throw ex;
         }
@@ -134,10 +138,10 @@ final class EtcdAcquisitions {
             }
             if (lineLease != null) {
                 leases.confirm(lineLease, key);
-                waiting = waiters.joined(owner, key, lineLease.id, nextAttemptWithin.toNanos());
+                waiters.joined(owner, key, lineLease.id, sent, nextAttemptWithin.toNanos());
             }
             else {
-                waiters.waits(owner, nextAttemptWithin.toNanos());
+                waiters.attempted(waiting, sent, nextAttemptWithin.toNanos());
             }
             return AcquireResult.inLine(null, revision);
         }

@@ -313,14 +313,15 @@ public final class EtcdBackend implements LockBackend {
     }
 
     /**
-     * The lock handed to {@code owner} at {@code revision}, valid as long as its line lease is kept alive; {@code null}
-     * if the waiter was given up on meanwhile (its lease lapsed; its next attempt finds its key, if still there).
+     * The lock handed to {@code owner} at {@code revision}, valid as long as its line lease is known to live, counted
+     * from the waiter's latest attempt (which the core's own count starts before); {@code null} if the waiter was
+     * given up on meanwhile (its lease lapsed; its next attempt finds its key, if still there).
      */
     private @Nullable WaitOutcome handedOver(String owner, LineWaiters.Waiting waiting, long revision) {
         if (!waiters.leave(owner, waiting)) {
             return null;
         }
-        long alive = leases.aliveUntil(waiting.lease) - System.nanoTime();
+        long alive = leases.aliveUntil(waiting.lease) - waiting.attemptSent();
         return WaitOutcome.acquired(revision, Duration.ofNanos(Math.max(0, alive)));
     }
 

@@ -186,9 +186,8 @@ final class LineView implements AutoCloseable {
                     }
                     else if (event.getEventType() == WatchEvent.EventType.DELETE) {
                         String[] parsed = EtcdKeys.parseLineEntry(root, text(event.getKeyValue().getKey()));
-                        Map<String, Entry> line = parsed == null ? null : lines.get(parsed[0]);
-                        if (line != null && line.remove(parsed[1]) != null && line.isEmpty()) {
-                            lines.remove(parsed[0]);
+                        if (parsed != null) {
+                            remove(parsed);
                         }
                     }
                 }
@@ -200,11 +199,24 @@ final class LineView implements AutoCloseable {
          * form that falls in the range has a value (its owner token).
          */
         private void put(KeyValue kv) {
-            String[] parsed = kv.getValue().isEmpty() && kv.getLease() != 0
-                    ? EtcdKeys.parseLineEntry(root, text(kv.getKey())) : null;
-            if (parsed != null) {
+            String[] parsed = EtcdKeys.parseLineEntry(root, text(kv.getKey()));
+            if (parsed == null) {
+                return;
+            }
+            if (kv.getValue().isEmpty() && kv.getLease() != 0) {
                 lines.computeIfAbsent(parsed[0], key -> new HashMap<>()).put(parsed[1],
                         new Entry(parsed[1], kv.getCreateRevision(), kv.getModRevision(), kv.getLease()));
+            }
+            else {
+                remove(parsed);
+            }
+        }
+
+        /** Forgets an entry; called holding this. */
+        private void remove(String[] parsed) {
+            Map<String, Entry> line = lines.get(parsed[0]);
+            if (line != null && line.remove(parsed[1]) != null && line.isEmpty()) {
+                lines.remove(parsed[0]);
             }
         }
 

@@ -23,19 +23,30 @@ final class LineWaiters implements AutoCloseable {
     /** A caller that does not come back this long after its promise is gone: its lease is no longer kept alive. */
     private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    /** One caller in line: the lock key, its lease and until when it promised to come back. */
+    /**
+     * One caller in line: the lock key, its lease, when its latest attempt was sent (a lock handed to it is valid
+     * from then, as the SPI counts) and until when it promised to come back.
+     */
     static final class Waiting {
 
         final String key;
 
         final long lease;
 
+        private volatile long attemptSent;
+
         private volatile long promisedUntil;
 
-        Waiting(String key, long lease, long promisedUntil) {
+        Waiting(String key, long lease, long attemptSent, long promisedUntil) {
             this.key = key;
             this.lease = lease;
+            this.attemptSent = attemptSent;
             this.promisedUntil = promisedUntil;
+        }
+
+        /** When the caller's latest attempt was sent, in {@link System#nanoTime()}. */
+        long attemptSent() {
+            return attemptSent;
         }
     }
 
@@ -63,12 +74,21 @@ final class LineWaiters implements AutoCloseable {
         return byOwner.get(owner);
     }
 
-    /** The caller {@code owner} stands in line for {@code key} on {@code lease} and comes back within the promise. */
-    Waiting joined(String owner, String key, long lease, long promiseNanos) {
-        Waiting waiting = new Waiting(key, lease, System.nanoTime() + promiseNanos);
+    /**
+     * The caller {@code owner} stands in line for {@code key} on {@code lease} since its attempt sent at
+     * {@code attemptSent}, and comes back within the promise.
+     */
+    Waiting joined(String owner, String key, long lease, long attemptSent, long promiseNanos) {
+        Waiting waiting = new Waiting(key, lease, attemptSent, System.nanoTime() + promiseNanos);
         byOwner.put(owner, waiting);
         schedule();
         return waiting;
+    }
+
+    /** The caller {@code owner}, in line, made another attempt, sent at {@code attemptSent}. */
+    void attempted(Waiting waiting, long attemptSent, long promiseNanos) {
+        waiting.attemptSent = attemptSent;
+        waiting.promisedUntil = Math.max(waiting.promisedUntil, System.nanoTime() + promiseNanos);
     }
 
     /** The caller {@code owner}, if in line, waits up to {@code waitNanos}: its lease is kept alive meanwhile. */

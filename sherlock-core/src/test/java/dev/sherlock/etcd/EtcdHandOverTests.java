@@ -119,6 +119,7 @@ class EtcdHandOverTests {
 
     @Test
     void aReleaseHandsTheLockToTheWaiterLongestInLineWhoHoldsItWithALargerToken() throws Exception {
+        long began = System.nanoTime();
         String key = uniqueKey();
         AcquireResult held = holders.tryAcquire(key, "holder", EXPIRE);
         AcquireResult firstInLine = standInLine(first, key, "first");
@@ -130,8 +131,10 @@ class EtcdHandOverTests {
 
         assertThat(handed.acquired()).isTrue();
         assertThat(handed.fencingToken()).isGreaterThan(held.fencingToken());
-        // It lives on the waiter's line lease, of the cluster's minimum TTL, until renewed.
-        assertThat(handed.validFor()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(2));
+        // It lives on the waiter's line lease, of the cluster's minimum TTL, until renewed: counted from the
+        // waiter's attempt, at most what has passed since then and the TTL.
+        assertThat(handed.validFor()).isPositive()
+                .isLessThanOrEqualTo(Duration.ofNanos(System.nanoTime() - began).plusSeconds(2));
         KeyValue stored = probe.get(key);
         assertThat(stored.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("first");
         assertThat(stored.getModRevision()).isEqualTo(handed.fencingToken());
@@ -163,6 +166,61 @@ class EtcdHandOverTests {
         // A plain acquisition after them gets a larger token still.
         assertThat(holders.tryAcquire(key, "after", EXPIRE).fencingToken()).isGreaterThan(handedOn.fencingToken());
         assertThat(holders.release(key, "after")).isTrue();
+    }
+
+    /** The hand-over's validity counts from the waiter's attempt, as the SPI says, not from when it is seen. */
+    @Test
+    void aHandOverLateInALongWaitIsValidFromTheWaitersAttempt() throws Exception {
+        String key = uniqueKey();
+        Duration retry = Duration.ofSeconds(4);
+        holders.tryAcquire(key, "holder", EXPIRE);
+        AcquireResult result = first.tryAcquire(key, "patient", EXPIRE, retry);
+        if (!result.inLine()) {
+            first.awaitRelease(key, "patient", result.observedVersion(), Duration.ofMillis(100));
+        }
+        long sent = System.nanoTime();
+        result = first.tryAcquire(key, "patient", EXPIRE, retry);
+        assertThat(result.inLine()).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "patient".equals(holders.nextInLine(key)));
+        Future<Boolean> release = executor.submit(() -> {
+            Thread.sleep(Math.max(0, 2500 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent)));
+            return holders.release(key, "holder");
+        });
+
+        WaitOutcome handed = first.awaitRelease(key, "patient", result.observedVersion(), retry);
+        long elapsed = System.nanoTime() - sent;
+
+        assertThat(release.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(handed.acquired()).isTrue();
+        // Its line lease was kept alive while it waited, so the lock outlives the 2.5 s since the attempt.
+        assertThat(handed.validFor().toNanos()).isGreaterThan(elapsed);
+        assertThat(first.release(key, "patient")).isTrue();
+    }
+
+    @Test
+    void aWaiterWithARetryIntervalLongerThanTheLineLeaseTakesTheHandOver() throws Exception {
+        String name = "patient-" + UUID.randomUUID();
+        String key = holders.key("hand-over", name);
+        EtcdLock holder = new EtcdLock(name, holders, "hand-over", LockSettings.defaults());
+        holder.acquire();
+        EtcdLock waiter = new EtcdLock(name, first, "hand-over",
+                LockSettings.defaults().withRetryInterval(Duration.ofSeconds(4)));
+        Future<Long> acquired = executor.submit(() -> {
+            waiter.acquire();
+            return waiter.fencingToken();
+        });
+        await().atMost(Duration.ofSeconds(15)).until(() -> inLine(key).size() == 1);
+        Thread.sleep(2500);
+        holder.release();
+
+        long token = acquired.get(30, TimeUnit.SECONDS);
+
+        // Held with the hand-over's revision: not refused as late, released and taken again with a new token.
+        KeyValue record = probe.get(EtcdKeys.handOverRecord(key));
+        assertThat(record).isNotNull();
+        assertThat(token).isEqualTo(record.getModRevision());
+        executor.submit(waiter::release).get(10, TimeUnit.SECONDS);
+        assertThat(holders.isLocked(key)).isFalse();
     }
 
     @Test
