@@ -90,12 +90,18 @@ class EtcdHandOverTests {
 
     /** A failed attempt of a caller that will wait, then, once its watch knows the lock taken, one in line. */
     private static AcquireResult standInLine(EtcdBackend backend, String key, String owner) throws Exception {
-        AcquireResult result = backend.tryAcquire(key, owner, EXPIRE, RETRY);
+        return standInLine(backend, key, owner, RETRY);
+    }
+
+    /** As {@link #standInLine(EtcdBackend, String, String)}, promising to come back within {@code promise}. */
+    private static AcquireResult standInLine(EtcdBackend backend, String key, String owner, Duration promise)
+            throws Exception {
+        AcquireResult result = backend.tryAcquire(key, owner, EXPIRE, promise);
         assertThat(result.acquired()).isFalse();
         if (!result.inLine()) {
             WaitOutcome waited = backend.awaitRelease(key, owner, result.observedVersion(), Duration.ofMillis(100));
             assertThat(waited.mayBeFree()).isFalse();
-            result = backend.tryAcquire(key, owner, EXPIRE, RETRY);
+            result = backend.tryAcquire(key, owner, EXPIRE, promise);
         }
         assertThat(result.inLine()).isTrue();
         String entry = EtcdKeys.lineEntry(key, owner);
@@ -247,11 +253,7 @@ class EtcdHandOverTests {
             throws Exception {
         String key = uniqueKey();
         holders.tryAcquire(key, "holder", EXPIRE);
-        AcquireResult result = first.tryAcquire(key, "late", EXPIRE, Duration.ofMillis(100));
-        if (!result.inLine()) {
-            first.awaitRelease(key, "late", result.observedVersion(), Duration.ofMillis(100));
-            assertThat(first.tryAcquire(key, "late", EXPIRE, Duration.ofMillis(100)).inLine()).isTrue();
-        }
+        standInLine(first, key, "late", Duration.ofMillis(100));
         await().atMost(Duration.ofSeconds(10)).until(() -> "late".equals(holders.nextInLine(key)));
         assertThat(holders.release(key, "holder")).isTrue();
         long handedAt = probe.get(key).getModRevision();
@@ -286,11 +288,7 @@ class EtcdHandOverTests {
     void aWaiterThatStopsComingBackDropsOutOfLineWithItsLease() throws Exception {
         String key = uniqueKey();
         holders.tryAcquire(key, "holder", EXPIRE);
-        AcquireResult result = first.tryAcquire(key, "gone", EXPIRE, Duration.ofMillis(100));
-        if (!result.inLine()) {
-            first.awaitRelease(key, "gone", result.observedVersion(), Duration.ofMillis(100));
-            assertThat(first.tryAcquire(key, "gone", EXPIRE, Duration.ofMillis(100)).inLine()).isTrue();
-        }
+        standInLine(first, key, "gone", Duration.ofMillis(100));
         assertThat(inLine(key)).hasSize(1);
 
         // No further attempt or wait: its lease is no longer kept alive and expires (2 s) with its entry.
