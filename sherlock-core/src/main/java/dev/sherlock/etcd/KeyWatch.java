@@ -204,21 +204,20 @@ final class KeyWatch implements Watch.Listener {
     /**
      * Waits until the key is deleted at a revision after {@code observedRevision}, or handed to {@code owner} on
      * {@code lease} (see {@link #handedAt}), or until {@code deadline}. A broken watch no longer wakes the waiter
-     * early, which leaves it polling at the caller's retry interval.
-     * @return whether the deletion or the hand-over was seen
+     * early, which leaves it polling at the caller's retry interval. What it saw, {@link #deletedAfter} and
+     * {@link #handedAt} say.
      */
-    boolean awaitDeletionAfter(long observedRevision, long deadline, @Nullable ByteSequence owner, long lease)
+    void awaitDeletionAfter(long observedRevision, long deadline, @Nullable ByteSequence owner, long lease)
             throws InterruptedException {
         lock.lock();
         try {
             while (deletedAt <= observedRevision && handedLocked(owner, lease, observedRevision) == 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return false;
+                    return;
                 }
                 changed.awaitNanos(left);
             }
-            return true;
         }
         finally {
             lock.unlock();

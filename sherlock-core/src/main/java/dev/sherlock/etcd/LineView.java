@@ -68,21 +68,19 @@ final class LineView implements AutoCloseable {
 
     /** The entry of the waiter longest in line for {@code key}, but {@code except}; {@code null} if none is known. */
     @Nullable Entry head(String key, String except) {
-        String root = EtcdKeys.lineRoot(key);
-        Namespace namespace = root == null ? null : namespaces.get(root);
+        Namespace namespace = namespaceOf(key);
         return namespace == null ? null : namespace.head(key, except);
     }
 
     /** Whether anybody is known to stand in line for {@code key}. */
     boolean hasWaiters(String key) {
-        String root = EtcdKeys.lineRoot(key);
-        Namespace namespace = root == null ? null : namespaces.get(root);
+        Namespace namespace = namespaceOf(key);
         return namespace != null && namespace.hasWaiters(key);
     }
 
-    /** Number of namespaces followed, for tests. */
-    int size() {
-        return namespaces.size();
+    private @Nullable Namespace namespaceOf(String key) {
+        String root = EtcdKeys.lineRoot(key);
+        return root == null ? null : namespaces.get(root);
     }
 
     @Override
